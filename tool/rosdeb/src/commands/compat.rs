@@ -1,0 +1,807 @@
+//! `rosdeb rospack ...` / `rosdeb rosstack ...`: C++ rospack's and rosstack's command lines, output
+//! and exit statuses (rospack 2.6.2 as Debian ships it), on top of the rospkg library.
+//!
+//! Differences on purpose (one broken manifest is a warning, not an abort; cycles never break
+//! unrelated queries; errors always exit non-zero; rosstack lists stacks and metapackages only;
+//! the package of the current directory is named by its package.xml `<name>`) are listed in
+//! `docs/rospack-differences.md`.
+
+use std::collections::BTreeSet;
+use std::ffi::OsString;
+use std::fmt::Write as _;
+use std::io::Write as _;
+use std::path::Path;
+use std::time::Instant;
+
+use rospkg::crawl::CrawlOptions;
+use rospkg::manifest::ManifestKind;
+use rospkg::rospack::{Catalog, Flavor, QueryError, RosPack, RosStack};
+
+use crate::context::Context;
+use crate::exit::Status;
+
+/// Which tool to be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tool {
+    /// rospack
+    Rospack,
+    /// rosstack
+    Rosstack,
+}
+
+impl Tool {
+    fn name(self) -> &'static str {
+        match self {
+            Tool::Rospack => "rospack",
+            Tool::Rosstack => "rosstack",
+        }
+    }
+}
+
+/// The parsed command line (boost::program_options style: `--opt=value` or `--opt value`).
+#[derive(Debug, Default)]
+struct Invocation {
+    command: Option<String>,
+    package: Option<String>,
+    deps_only: bool,
+    zombie_only: bool,
+    quiet: bool,
+    help: bool,
+    lang: Option<String>,
+    attrib: Option<String>,
+    top: Option<String>,
+    target: Option<String>,
+    length: Option<String>,
+}
+
+impl Invocation {
+    fn parse(args: &[OsString]) -> Result<Self, String> {
+        let mut inv = Invocation::default();
+        let mut positional = Vec::new();
+        let mut iter = args.iter().map(|a| a.to_string_lossy().into_owned());
+        while let Some(arg) = iter.next() {
+            if arg == "-q" {
+                inv.quiet = true;
+                continue;
+            }
+            if arg == "-h" || arg == "--help" {
+                inv.help = true;
+                continue;
+            }
+            let Some(long) = arg.strip_prefix("--") else {
+                if arg.starts_with('-') && arg.len() > 1 {
+                    return Err(UNRECOGNISED.to_owned());
+                }
+                positional.push(arg);
+                continue;
+            };
+            let (key, inline) = match long.split_once('=') {
+                Some((k, v)) => (k.to_owned(), Some(v.to_owned())),
+                None => (long.to_owned(), None),
+            };
+            match key.as_str() {
+                "deps-only" => inv.deps_only = true,
+                "zombie-only" => inv.zombie_only = true,
+                "lang" | "attrib" | "top" | "target" | "length" => {
+                    let value = match inline {
+                        Some(v) => v,
+                        None => iter.next().ok_or_else(|| {
+                            format!("failed to parse command-line options: the required argument for option '--{key}' is missing")
+                        })?,
+                    };
+                    let slot = match key.as_str() {
+                        "lang" => &mut inv.lang,
+                        "attrib" => &mut inv.attrib,
+                        "top" => &mut inv.top,
+                        "target" => &mut inv.target,
+                        _ => &mut inv.length,
+                    };
+                    *slot = Some(value);
+                }
+                _ => return Err(UNRECOGNISED.to_owned()),
+            }
+        }
+        if positional.len() > 2 {
+            return Err("failed to parse command-line options: too many positional options have been specified on the command line".to_owned());
+        }
+        let mut positional = positional.into_iter();
+        inv.command = positional.next();
+        inv.package = positional.next();
+        Ok(inv)
+    }
+
+    /// The options given, for the "invalid option(s) given" check.
+    fn options_given(&self) -> Vec<&'static str> {
+        let mut given = Vec::new();
+        if self.deps_only {
+            given.push("deps-only");
+        }
+        if self.zombie_only {
+            given.push("zombie-only");
+        }
+        for (set, name) in [
+            (self.lang.is_some(), "lang"),
+            (self.attrib.is_some(), "attrib"),
+            (self.top.is_some(), "top"),
+            (self.target.is_some(), "target"),
+            (self.length.is_some(), "length"),
+        ] {
+            if set {
+                given.push(name);
+            }
+        }
+        given
+    }
+}
+
+/// rospack prints boost's placeholder literally.
+const UNRECOGNISED: &str = "failed to parse command-line options: unrecognised option '%canonical_option%'";
+
+/// Output and error collection for one run.
+struct Run {
+    tool: Tool,
+    quiet: bool,
+    out: String,
+    failed: bool,
+}
+
+impl Run {
+    fn error(&mut self, message: &str) {
+        self.failed = true;
+        if !self.quiet {
+            eprintln_lossy(&format!("[{}] Error: {message}", self.tool.name()));
+        }
+    }
+
+    fn warning(&self, message: &str) {
+        if !self.quiet {
+            eprintln_lossy(&format!("[{}] Warning: {message}", self.tool.name()));
+        }
+    }
+
+    fn line(&mut self, text: &str) {
+        self.out.push_str(text);
+        self.out.push('\n');
+    }
+}
+
+fn eprintln_lossy(text: &str) {
+    let _ = writeln!(std::io::stderr().lock(), "{text}");
+}
+
+/// Runs rospack or rosstack with `args` (without the program name).
+pub fn run(tool: Tool, args: &[OsString]) -> Status {
+    let mut run = Run { tool, quiet: args.iter().any(|a| a == "-q"), out: String::new(), failed: false };
+    match Invocation::parse(args) {
+        Ok(inv) => {
+            run.quiet = inv.quiet;
+            dispatch(&mut run, &inv);
+        }
+        Err(message) => run.error(&message),
+    }
+    let mut stdout = std::io::stdout().lock();
+    if let Err(e) = stdout.write_all(run.out.as_bytes()).and_then(|()| stdout.flush())
+        && e.kind() != std::io::ErrorKind::BrokenPipe
+    {
+        eprintln_lossy(&format!("[{}] Error: writing output: {e}", tool.name()));
+        return Status::Failure;
+    }
+    if run.failed { Status::Failure } else { Status::Success }
+}
+
+/// Which options each command accepts.
+fn allowed_options(tool: Tool, command: &str) -> Option<&'static [&'static str]> {
+    let common: &[&str] = &[];
+    let flags: &[&str] = &["deps-only"];
+    Some(match (tool, command) {
+        (_, "help") => common,
+        (Tool::Rospack, "cflags-only-I" | "cflags-only-other" | "libs-only-L" | "libs-only-l" | "libs-only-other") => {
+            flags
+        }
+        (Tool::Rospack, "export") => &["deps-only", "lang", "attrib"],
+        (Tool::Rospack, "plugins") => &["attrib", "top"],
+        (Tool::Rospack, "profile") => &["length", "zombie-only"],
+        (Tool::Rosstack, "profile") => &["length"],
+        (_, "depends-why") => &["target"],
+        (Tool::Rospack, "find" | "list" | "list-names" | "list-duplicates" | "langs" | "depends" | "depends1")
+        | (Tool::Rospack, "depends-manifests" | "depends-msgsrv" | "depends-indent" | "depends-on" | "depends-on1")
+        | (Tool::Rospack, "rosdep" | "rosdep0" | "vcs" | "vcs0") => common,
+        (Tool::Rosstack, "find" | "contents" | "list" | "list-names" | "list-duplicates" | "depends" | "depends1")
+        | (Tool::Rosstack, "depends-manifests" | "depends-indent" | "depends-on" | "depends-on1")
+        | (Tool::Rosstack, "contains" | "contains-path") => common,
+        _ => return None,
+    })
+}
+
+fn canonical(command: &str) -> &str {
+    match command {
+        "deps" => "depends",
+        "deps1" => "depends1",
+        "deps-manifests" => "depends-manifests",
+        "deps-msgsrv" => "depends-msgsrv",
+        "deps-indent" => "depends-indent",
+        "deps-why" => "depends-why",
+        "rosdeps" => "rosdep",
+        "rosdeps0" => "rosdep0",
+        other => other,
+    }
+}
+
+/// Commands that work on the whole tree and take no package.
+fn takes_no_package(command: &str) -> bool {
+    matches!(command, "list" | "list-names" | "list-duplicates" | "langs" | "profile" | "help")
+}
+
+fn dispatch(run: &mut Run, inv: &Invocation) {
+    let tool = run.tool;
+    let Some(command) = inv.command.as_deref().map(canonical) else {
+        if inv.help {
+            run.out.push_str(usage(tool));
+            return;
+        }
+        // rospack exits 0 here; an invocation that does nothing is an error for us.
+        run.error(&format!("no command given.  Try '{} help'", tool.name()));
+        return;
+    };
+    let Some(allowed) = allowed_options(tool, command) else {
+        run.error(&format!("command {command} not implemented"));
+        return;
+    };
+    if inv.options_given().iter().any(|o| !allowed.contains(o)) || (takes_no_package(command) && inv.package.is_some() && command != "help") {
+        run.error("invalid option(s) given");
+        return;
+    }
+    if command == "help" || inv.help {
+        let topic = if command == "help" { inv.package.as_deref() } else { Some(command) };
+        run.out.push_str(&help(tool, topic));
+        return;
+    }
+    let context = Context::new(None, None, false);
+    let crawl = CrawlOptions { ros2_markers: false };
+    let flavor = match tool {
+        Tool::Rospack => Flavor::Packages,
+        Tool::Rosstack => Flavor::Stacks,
+    };
+    let started = Instant::now();
+    let catalog = Catalog::open(flavor, &context.search, context.options(crawl));
+    for skipped in catalog.skipped() {
+        run.warning(&format!("{skipped} (left out; rospack would abort here)"));
+    }
+    if takes_no_package(command) {
+        whole_tree(run, inv, command, &catalog, &context, started);
+        return;
+    }
+    let name = match inv.package.clone().or_else(|| package_of_cwd(tool)) {
+        Some(name) => name,
+        None => {
+            run.error(match tool {
+                Tool::Rospack => "no package given",
+                Tool::Rosstack => "no stack given",
+            });
+            return;
+        }
+    };
+    match tool {
+        Tool::Rospack => package_command(run, inv, command, &RosPack::from_catalog(catalog), &name),
+        Tool::Rosstack => stack_command(run, inv, command, &RosStack::from_catalog(catalog), &name),
+    }
+}
+
+/// The package (rospack) or stack (rosstack) holding the current directory.
+fn package_of_cwd(tool: Tool) -> Option<String> {
+    let cwd = std::env::current_dir().ok()?;
+    match tool {
+        Tool::Rospack => rospkg::rospack::package_name_of(&cwd),
+        Tool::Rosstack => cwd
+            .ancestors()
+            .find(|d| d.join("stack.xml").is_file())
+            .and_then(|d| d.file_name())
+            .map(|n| n.to_string_lossy().into_owned()),
+    }
+}
+
+fn whole_tree(run: &mut Run, inv: &Invocation, command: &str, catalog: &Catalog, context: &Context, started: Instant) {
+    match command {
+        "list" => {
+            for item in catalog.list() {
+                run.line(&format!("{} {}", item.name, item.dir.display()));
+            }
+        }
+        "list-names" => {
+            for item in catalog.list() {
+                run.line(&item.name);
+            }
+        }
+        "list-duplicates" => {
+            for dup in catalog.duplicates() {
+                run.line(&dup.name);
+                for dir in &dup.dirs {
+                    run.line(&format!("- {}", dir.display()));
+                }
+            }
+        }
+        "langs" => {
+            let disabled: BTreeSet<String> =
+                std::env::var("ROS_LANG_DISABLE").unwrap_or_default().split(':').map(str::to_owned).collect();
+            match catalog.depends_on("roslang", false) {
+                Ok(langs) => {
+                    let langs: Vec<String> = langs.into_iter().filter(|l| !disabled.contains(l)).collect();
+                    run.line(&langs.join(" "));
+                }
+                Err(_) => run.error("no such package roslang"),
+            }
+        }
+        "profile" => profile(run, inv, context, started),
+        _ => run.error(&format!("command {command} not implemented")),
+    }
+}
+
+fn profile(run: &mut Run, inv: &Invocation, context: &Context, started: Instant) {
+    let length: usize = match inv.length.as_deref().map(str::parse).transpose() {
+        Ok(n) => n.unwrap_or(20),
+        Err(_) => {
+            run.error("invalid option(s) given");
+            return;
+        }
+    };
+    let timed = rospkg::crawl::profile(&context.search, CrawlOptions { ros2_markers: false });
+    let total = started.elapsed().as_secs_f64();
+    if inv.zombie_only {
+        for dir in timed.iter().filter(|d| d.zombie) {
+            run.line(&dir.dir.display().to_string());
+        }
+        return;
+    }
+    run.line(&format!("Full tree crawl took {total:.6} seconds."));
+    run.line("Directories marked with (*) contain no manifest.  You may");
+    run.line("want to delete these directories.");
+    run.line("To get just of list of directories without manifests,");
+    run.line("re-run the profile with --zombie-only");
+    run.line("-------------------------------------------------------------");
+    for dir in timed.iter().take(length) {
+        let mark = if dir.zombie { '*' } else { ' ' };
+        run.line(&format!("{:.6} {mark} {}", dir.seconds, dir.dir.display()));
+    }
+}
+
+/// Reports a query error with rospack's wording for `command`.
+fn query_error(run: &mut Run, command: &str, error: &QueryError) {
+    let message = match error {
+        QueryError::NotFound { name } => match command {
+            "depends" | "depends1" | "depends-on" | "depends-on1" => format!("no such package {name}"),
+            _ if run.tool == Tool::Rosstack => format!("stack '{name}' not found"),
+            _ => format!("package '{name}' not found"),
+        },
+        QueryError::Cycle { members } if members.len() == 1 => format!("package '{}' depends on itself", members[0]),
+        QueryError::Cycle { members } => {
+            format!("maximum dependency depth exceeded (likely circular dependency: {})", members.join(", "))
+        }
+        QueryError::Manifest(d) => d.to_string(),
+    };
+    run.error(&message);
+}
+
+/// Checks the manifests a query will read: self-dependencies, manifests that do not parse,
+/// `<depend>` without a package attribute, and dependencies that do not exist (rosbuild
+/// packages only: Debian's rospack, without a rosdep cache, takes a missing package.xml
+/// dependency for a system dependency). Reports each problem; returns false if any.
+fn check_closure(run: &mut Run, catalog: &Catalog, names: &[String]) -> bool {
+    let mut ok = true;
+    for name in names {
+        let Some(item) = catalog.get(name) else { continue };
+        let Ok(summary) = catalog.summary(name) else { continue };
+        let path = item.manifest_path();
+        if summary.error.is_some() {
+            run.error(&format!("error parsing manifest of package {name} at {}", path.display()));
+            ok = false;
+            continue;
+        }
+        if summary.diagnostics.iter().any(|d| d.message.contains("no 'package/stack' attribute")) {
+            run.error(&format!(
+                "bad depend syntax (no 'package/stack' attribute) in manifest {name} at {}",
+                path.display()
+            ));
+            ok = false;
+        }
+        if catalog.depends_on_itself(name) {
+            run.error(&format!("package '{name}' depends on itself"));
+            ok = false;
+        }
+        if item.kind != ManifestKind::PackageXml {
+            for dep in catalog.dependencies(name).unwrap_or_default() {
+                if dep.class != rospkg::rospack::DepClass::Local && dep.name != *name {
+                    run.error(&format!(
+                        "package '{name}' depends on non-existent package '{}' and rosdep claims that it is not a system dependency. Check the ROS_PACKAGE_PATH or try calling 'rosdep update'",
+                        dep.name
+                    ));
+                    ok = false;
+                }
+            }
+        }
+    }
+    ok
+}
+
+/// The transitive closure with rospack's checks; `None` (after reporting) on a hard error.
+fn closure(run: &mut Run, command: &str, catalog: &Catalog, name: &str) -> Option<Vec<String>> {
+    if catalog.depends_on_itself(name) {
+        run.error(&format!("package '{name}' depends on itself"));
+        return None;
+    }
+    match catalog.depends(name) {
+        Ok(c) => {
+            let mut all = vec![name.to_owned()];
+            all.extend(c.names.iter().cloned());
+            check_closure(run, catalog, &all);
+            Some(c.names)
+        }
+        Err(e) => {
+            query_error(run, command, &e);
+            None
+        }
+    }
+}
+
+fn package_command(run: &mut Run, inv: &Invocation, command: &str, rp: &RosPack, name: &str) {
+    if let Err(e) = rp.require(name) {
+        query_error(run, command, &e);
+        return;
+    }
+    match command {
+        "find" => {
+            if let Ok(dir) = rp.get_path(name) {
+                run.line(&dir.display().to_string());
+            }
+        }
+        "depends" | "depends-manifests" | "depends-msgsrv" => {
+            let Some(names) = closure(run, command, rp, name) else { return };
+            match command {
+                "depends" => names.iter().for_each(|n| run.line(n)),
+                "depends-manifests" => {
+                    let paths: Vec<String> = names
+                        .iter()
+                        .filter_map(|n| rp.get(n))
+                        .map(|i| i.manifest_path().display().to_string())
+                        .collect();
+                    run.line(&paths.join(" "));
+                }
+                _ => {
+                    let mut markers = Vec::new();
+                    for item in names.iter().filter_map(|n| rp.get(n)) {
+                        for sub in ["msg_gen", "srv_gen"] {
+                            let marker = item.dir.join(sub).join("generated");
+                            if marker.is_file() {
+                                markers.push(marker.display().to_string());
+                            }
+                        }
+                    }
+                    run.line(&markers.join(" "));
+                }
+            }
+        }
+        "depends1" => {
+            if check_closure(run, rp, &[name.to_owned()]) || rp.summary(name).is_ok_and(|s| s.error.is_none()) {
+                if let Ok(deps) = rp.depends1(name) {
+                    deps.iter().for_each(|d| run.line(d));
+                }
+            }
+        }
+        "depends-indent" => {
+            if closure(run, command, rp, name).is_none() {
+                return;
+            }
+            if let Ok(node) = rp.node(name)
+                && let Ok(tree) = rp.graph().tree(node)
+            {
+                for (depth, n) in tree {
+                    run.line(&format!("{}{}", "  ".repeat(depth), rp.graph().name(n)));
+                }
+            }
+        }
+        "depends-why" => depends_why(run, inv, command, rp, name),
+        "depends-on" | "depends-on1" => {
+            if let Ok(names) = rp.depends_on(name, command == "depends-on") {
+                names.iter().for_each(|n| run.line(n));
+            }
+        }
+        "rosdep" | "rosdep0" => {
+            let packages = if command == "rosdep" {
+                let Some(deps) = closure(run, command, rp, name) else { return };
+                std::iter::once(name.to_owned()).chain(deps).collect()
+            } else {
+                vec![name.to_owned()]
+            };
+            let mut keys = BTreeSet::new();
+            for p in &packages {
+                if rp.get(p).is_some_and(|i| i.kind == ManifestKind::ManifestXml) {
+                    match rp.manifest(p) {
+                        Ok(m) => keys.extend(m.rosdeps),
+                        Err(e) => query_error(run, command, &e),
+                    }
+                }
+            }
+            keys.iter().for_each(|k| run.line(&format!("name: {k}")));
+        }
+        "vcs" | "vcs0" => {
+            let packages = if command == "vcs" {
+                let Some(deps) = closure(run, command, rp, name) else { return };
+                std::iter::once(name.to_owned()).chain(deps).collect()
+            } else {
+                vec![name.to_owned()]
+            };
+            for p in &packages {
+                match rp.manifest(p) {
+                    Ok(m) => {
+                        for vc in &m.version_control {
+                            run.line(&format!("type: {}\turl: {}", vc.kind, vc.url));
+                        }
+                    }
+                    Err(_) => {
+                        let path = rp.get(p).map(|i| i.manifest_path()).unwrap_or_default();
+                        run.error(&format!("error parsing manifest of package {p} at {}", path.display()));
+                    }
+                }
+            }
+        }
+        "export" => {
+            let (Some(lang), Some(attrib)) = (inv.lang.as_deref(), inv.attrib.as_deref()) else {
+                run.error("must specify both --lang and --attrib");
+                return;
+            };
+            if let Some(values) = evaluated_exports(run, rp, name, lang, attrib, inv.deps_only) {
+                run.line(&values.join(" "));
+            }
+        }
+        "plugins" => plugins(run, inv, rp, name),
+        "cflags-only-I" | "cflags-only-other" | "libs-only-L" | "libs-only-l" | "libs-only-other" => {
+            flags(run, inv, command, rp, name);
+        }
+        _ => run.error(&format!("command {command} not implemented")),
+    }
+}
+
+fn depends_why(run: &mut Run, inv: &Invocation, command: &str, catalog: &Catalog, name: &str) {
+    let Some(target) = inv.target.as_deref() else {
+        run.error("you must specify --target");
+        return;
+    };
+    if closure(run, command, catalog, name).is_none() {
+        return;
+    }
+    let (Ok(from), Ok(to)) = (catalog.node(name), catalog.node(target)) else {
+        query_error(run, command, &QueryError::NotFound { name: target.to_owned() });
+        return;
+    };
+    run.line(&format!("Dependency chains from {name} to {target}:"));
+    for chain in catalog.graph().chains(from, to, usize::MAX) {
+        let names = catalog.graph().names_of(&chain);
+        run.line(&format!("* {} ", names.join(" -> ")));
+    }
+}
+
+/// Export values with backquoted / `$` shell evaluated by `/bin/sh`, as rospack does.
+fn evaluated_exports(
+    run: &mut Run,
+    rp: &RosPack,
+    name: &str,
+    lang: &str,
+    attrib: &str,
+    deps_only: bool,
+) -> Option<Vec<String>> {
+    // rospack prints nothing for export and flag commands once the closure has a problem.
+    if closure(run, "export", rp, name).is_none() || run.failed {
+        return None;
+    }
+    let exports = match rp.exports(name, lang, attrib, deps_only) {
+        Ok(e) => e,
+        Err(e) => {
+            query_error(run, "export", &e);
+            return None;
+        }
+    };
+    let mut values = Vec::new();
+    for (package, value) in exports {
+        if value.contains('`') || value.contains('$') {
+            match shell_eval(&value, rp.get_path(&package).ok()) {
+                Ok(v) => values.push(v),
+                Err(message) => {
+                    run.error(&message);
+                    return None;
+                }
+            }
+        } else {
+            values.push(value);
+        }
+    }
+    Some(values)
+}
+
+/// rospack's evaluation: `ret="VALUE" && echo $ret`, newlines turned into spaces.
+fn shell_eval(value: &str, dir: Option<&Path>) -> Result<String, String> {
+    let script = format!("ret=\"{value}\" && echo $ret");
+    let mut command = std::process::Command::new("/bin/sh");
+    command.arg("-c").arg(&script);
+    if let Some(dir) = dir {
+        command.current_dir(dir);
+    }
+    let output = command.output().map_err(|e| format!("could not run /bin/sh for {value}: {e}"))?;
+    if !output.status.success() {
+        return Err(format!("could not execute backquote in export: {value}"));
+    }
+    Ok(String::from_utf8_lossy(&output.stdout).trim().replace('\n', " "))
+}
+
+fn plugins(run: &mut Run, inv: &Invocation, rp: &RosPack, name: &str) {
+    let Some(attrib) = inv.attrib.as_deref() else {
+        run.error("you must specify --attrib");
+        return;
+    };
+    let mut candidates = vec![name.to_owned()];
+    candidates.extend(rp.depends_on(name, false).unwrap_or_default());
+    if let Some(top) = inv.top.as_deref() {
+        let Some(mut scope) = closure(run, "plugins", rp, top) else { return };
+        scope.push(top.to_owned());
+        candidates.retain(|c| scope.contains(c));
+    }
+    for package in candidates {
+        let Ok(manifest) = rp.manifest(&package) else { continue };
+        let dir = rp.get_path(&package).map(Path::to_path_buf).unwrap_or_default();
+        for export in manifest.exports.iter().filter(|e| e.tag == name) {
+            if let Some(v) = export.attribute(attrib) {
+                run.line(&format!("{package} {}", v.replace("${prefix}", &dir.to_string_lossy())));
+            }
+        }
+    }
+}
+
+/// cflags-only-I and friends: rosbuild exports of `cpp cflags/lflags` (pkg-config for package.xml
+/// packages), tokenised and filtered as rospack does.
+fn flags(run: &mut Run, inv: &Invocation, command: &str, rp: &RosPack, name: &str) {
+    let cflags = command.starts_with("cflags");
+    let is_wet = rp.get(name).is_some_and(|i| i.kind == ManifestKind::PackageXml);
+    let tokens: Vec<String> = if is_wet {
+        let mut pc = std::process::Command::new("pkg-config");
+        pc.arg(format!("--{command}")).arg(name);
+        match pc.output() {
+            Ok(o) if o.status.success() => {
+                String::from_utf8_lossy(&o.stdout).split_whitespace().map(str::to_owned).collect()
+            }
+            Ok(o) => {
+                let _ = std::io::stderr().write_all(&o.stderr);
+                run.failed = true;
+                return;
+            }
+            Err(e) => {
+                run.error(&format!("could not run pkg-config: {e}"));
+                return;
+            }
+        }
+    } else {
+        let attrib = if cflags { "cflags" } else { "lflags" };
+        let Some(values) = evaluated_exports(run, rp, name, "cpp", attrib, inv.deps_only) else { return };
+        values.iter().flat_map(|v| v.split_whitespace().map(str::to_owned)).collect()
+    };
+    let mut picked: Vec<String> = Vec::new();
+    for token in &tokens {
+        let item = match command {
+            "cflags-only-I" => token.strip_prefix("-I").map(str::to_owned),
+            "cflags-only-other" => (!token.starts_with("-I")).then(|| token.clone()),
+            "libs-only-L" => token.strip_prefix("-L").map(str::to_owned),
+            "libs-only-l" => token
+                .strip_prefix("-l")
+                .map(str::to_owned)
+                .or_else(|| (token.starts_with('/') && token.ends_with(".a")).then(|| token.clone())),
+            _ => (!token.starts_with("-l") && !token.starts_with("-L") && !(token.starts_with('/') && token.ends_with(".a")))
+                .then(|| token.clone()),
+        };
+        if let Some(item) = item {
+            picked.push(item);
+        }
+    }
+    // Deduplicate: first occurrence wins, except -l where the last one does (link order).
+    let deduped = if command == "libs-only-l" {
+        let mut seen = BTreeSet::new();
+        let mut rev: Vec<String> = picked.into_iter().rev().filter(|t| seen.insert(t.clone())).collect();
+        rev.reverse();
+        rev
+    } else {
+        let mut seen = BTreeSet::new();
+        picked.into_iter().filter(|t| seen.insert(t.clone())).collect()
+    };
+    run.line(&deduped.join(" "));
+}
+
+fn stack_command(run: &mut Run, inv: &Invocation, command: &str, rs: &RosStack, name: &str) {
+    match command {
+        "contains" | "contains-path" => {
+            // `name` is a package here: find the stack holding it.
+            for stack in rs.list() {
+                if rs.packages_of(&stack.name).is_ok_and(|p| p.iter().any(|p| p == name)) {
+                    let shown = if command == "contains" { stack.name.clone() } else { stack.dir.display().to_string() };
+                    run.line(&shown);
+                    return;
+                }
+            }
+            run.error(&format!("stack containing package {name} not found"));
+            return;
+        }
+        _ => {}
+    }
+    if let Err(e) = rs.require(name) {
+        query_error(run, command, &e);
+        return;
+    }
+    match command {
+        "find" => {
+            if let Ok(dir) = rs.get_path(name) {
+                run.line(&dir.display().to_string());
+            }
+        }
+        "contents" => match rs.packages_of(name) {
+            Ok(packages) => packages.iter().for_each(|p| run.line(p)),
+            Err(e) => query_error(run, command, &e),
+        },
+        "depends" | "depends-manifests" => {
+            let Some(names) = closure(run, command, rs, name) else { return };
+            if command == "depends" {
+                names.iter().for_each(|n| run.line(n));
+            } else {
+                let paths: Vec<String> =
+                    names.iter().filter_map(|n| rs.get(n)).map(|i| i.manifest_path().display().to_string()).collect();
+                run.line(&paths.join(" "));
+            }
+        }
+        "depends1" => {
+            if let Ok(deps) = rs.depends1(name) {
+                deps.iter().for_each(|d| run.line(d));
+            }
+        }
+        "depends-indent" => {
+            if closure(run, command, rs, name).is_none() {
+                return;
+            }
+            if let Ok(node) = rs.node(name)
+                && let Ok(tree) = rs.graph().tree(node)
+            {
+                for (depth, n) in tree {
+                    run.line(&format!("{}{}", "  ".repeat(depth), rs.graph().name(n)));
+                }
+            }
+        }
+        "depends-why" => depends_why(run, inv, command, rs, name),
+        "depends-on" | "depends-on1" => {
+            if let Ok(names) = rs.depends_on(name, command == "depends-on") {
+                names.iter().for_each(|n| run.line(n));
+            }
+        }
+        _ => run.error(&format!("command {command} not implemented")),
+    }
+}
+
+fn usage(tool: Tool) -> &'static str {
+    match tool {
+        Tool::Rospack => include_str!("compat/rospack_usage.txt"),
+        Tool::Rosstack => include_str!("compat/rosstack_usage.txt"),
+    }
+}
+
+fn help(tool: Tool, topic: Option<&str>) -> String {
+    let Some(topic) = topic else { return usage(tool).to_owned() };
+    let text = match canonical(topic) {
+        "find" => "Print absolute path to the package",
+        "list" => "Print newline-separated list <package-name> <package-dir> for all packages.",
+        "list-names" => "Print newline-separated list of packages names for all packages.",
+        "depends" => "Print newline-separated, ordered list of all dependencies of the package.",
+        "depends1" => "Print newline-separated, ordered list of immediate dependencies of the package.",
+        "depends-on" => "Print newline-separated list of all packages that depend on the package. ",
+        "depends-on1" => "Print newline-separated list of all packages that directly depend on the package.",
+        _ => "",
+    };
+    let mut out = String::new();
+    let _ = writeln!(out, "Usage: {} {topic}[package]", tool.name());
+    if !text.is_empty() {
+        let _ = writeln!(out, "\n{text}");
+    }
+    out
+}
+

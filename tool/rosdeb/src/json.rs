@@ -1,0 +1,202 @@
+//! `--json` output types: the stable, versioned documents of the native commands.
+//!
+//! Every document is an object with `"schema": 1` first. These types are the compatibility
+//! boundary: change them only by adding fields.
+
+use serde::Serialize;
+
+/// The schema version of every document below.
+pub const SCHEMA: u32 = 1;
+
+/// A problem, as shown in JSON.
+#[derive(Debug, Serialize)]
+pub struct Problem {
+    /// File the problem is in.
+    pub path: String,
+    /// 1-based line, when known.
+    pub line: Option<u32>,
+    /// 1-based column, when known.
+    pub column: Option<u32>,
+    /// `error` or `warning`.
+    pub severity: rospkg::Severity,
+    /// What is wrong.
+    pub message: String,
+    /// How to fix it.
+    pub hint: Option<String>,
+}
+
+impl From<&rospkg::Diagnostic> for Problem {
+    fn from(d: &rospkg::Diagnostic) -> Self {
+        Problem {
+            path: d.path.display().to_string(),
+            line: d.position.map(|p| p.line),
+            column: d.position.map(|p| p.column),
+            severity: d.severity,
+            message: d.message.clone(),
+            hint: d.hint.clone(),
+        }
+    }
+}
+
+/// One package in a listing.
+#[derive(Debug, Serialize)]
+pub struct Package {
+    /// Name.
+    pub name: String,
+    /// Directory.
+    pub path: String,
+    /// `package.xml`, `manifest.xml` or `stack.xml`.
+    pub manifest: &'static str,
+    /// Version ("" when the manifest has none).
+    pub version: String,
+}
+
+/// `rosdeb pkg list --json`
+#[derive(Debug, Serialize)]
+pub struct List {
+    /// Always [`SCHEMA`].
+    pub schema: u32,
+    /// Packages sorted by name.
+    pub packages: Vec<Package>,
+    /// Problems met (broken manifests left out, unreadable directories, ...).
+    pub problems: Vec<Problem>,
+}
+
+/// `rosdeb pkg find --json`
+#[derive(Debug, Serialize)]
+pub struct Find {
+    /// Always [`SCHEMA`].
+    pub schema: u32,
+    /// The package.
+    pub package: Package,
+}
+
+/// One dependency in `deps --json`.
+#[derive(Debug, Serialize)]
+pub struct Dependency {
+    /// Name.
+    pub name: String,
+    /// `local`, `system` or `unknown`.
+    pub class: rospkg::rospack::DepClass,
+    /// The package that declares it (for transitive queries).
+    pub required_by: String,
+}
+
+/// `rosdeb pkg deps --json`
+#[derive(Debug, Serialize)]
+pub struct Deps {
+    /// Always [`SCHEMA`].
+    pub schema: u32,
+    /// The package asked about.
+    pub package: String,
+    /// True when only direct dependencies are listed.
+    pub direct: bool,
+    /// Local packages, dependencies first (rospack's order).
+    pub packages: Vec<String>,
+    /// Every non-local dependency met, with its class.
+    pub other: Vec<Dependency>,
+}
+
+/// `rosdeb pkg rdeps --json`
+#[derive(Debug, Serialize)]
+pub struct Rdeps {
+    /// Always [`SCHEMA`].
+    pub schema: u32,
+    /// The package asked about.
+    pub package: String,
+    /// True when only direct dependents are listed.
+    pub direct: bool,
+    /// Dependents, sorted.
+    pub dependents: Vec<String>,
+}
+
+/// `rosdeb pkg why --json`
+#[derive(Debug, Serialize)]
+pub struct Why {
+    /// Always [`SCHEMA`].
+    pub schema: u32,
+    /// From.
+    pub package: String,
+    /// To.
+    pub target: String,
+    /// Every chain, each from `package` to `target`.
+    pub chains: Vec<Vec<String>>,
+}
+
+/// `rosdeb pkg graph --format json`
+#[derive(Debug, Serialize)]
+pub struct Graph {
+    /// Always [`SCHEMA`].
+    pub schema: u32,
+    /// Nodes, sorted.
+    pub nodes: Vec<String>,
+    /// `[from, to]` edges: `from` depends on `to`.
+    pub edges: Vec<[String; 2]>,
+    /// Dependency cycles, each once.
+    pub cycles: Vec<Vec<String>>,
+}
+
+/// One row of `licenses --json`.
+#[derive(Debug, Serialize)]
+pub struct LicenseRow {
+    /// Package.
+    pub package: String,
+    /// Its declared licences.
+    pub licenses: Vec<String>,
+}
+
+/// `rosdeb pkg licenses --json`
+#[derive(Debug, Serialize)]
+pub struct Licenses {
+    /// Always [`SCHEMA`].
+    pub schema: u32,
+    /// The package and its dependencies, in dependency order.
+    pub packages: Vec<LicenseRow>,
+    /// Every licence with the packages declaring it, sorted.
+    pub by_license: std::collections::BTreeMap<String, Vec<String>>,
+}
+
+/// One row of `duplicates --json`.
+#[derive(Debug, Serialize)]
+pub struct DuplicateRow {
+    /// Name.
+    pub name: String,
+    /// The directory that wins (first on the search path).
+    pub winner: String,
+    /// The directories it shadows.
+    pub shadowed: Vec<String>,
+}
+
+/// `rosdeb pkg duplicates --json`
+#[derive(Debug, Serialize)]
+pub struct Duplicates {
+    /// Always [`SCHEMA`].
+    pub schema: u32,
+    /// Names found more than once.
+    pub duplicates: Vec<DuplicateRow>,
+}
+
+/// One finding of `diagnose NAME`.
+#[derive(Debug, Serialize)]
+pub struct Finding {
+    /// A directory holding a manifest for the name.
+    pub path: String,
+    /// `found`, `shadowed`, `ignored`, `hidden`, `nosubdirs`, `nested`, `parse-error`,
+    /// `metapackage` or `outside-search-path`.
+    pub status: &'static str,
+    /// Explanation.
+    pub detail: String,
+}
+
+/// `rosdeb pkg diagnose --json`
+#[derive(Debug, Serialize)]
+pub struct Diagnose {
+    /// Always [`SCHEMA`].
+    pub schema: u32,
+    /// The name asked about, if any.
+    pub package: Option<String>,
+    /// Findings about that name.
+    pub findings: Vec<Finding>,
+    /// Every problem on the search path.
+    pub problems: Vec<Problem>,
+}

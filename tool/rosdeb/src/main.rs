@@ -1,0 +1,97 @@
+//! `rosdeb`: the command-line front end (argument parsing, output, exit codes; no domain logic).
+//!
+//! Invoked through a symlink named `rospack` or `rosstack`, it behaves as `rosdeb rospack` /
+//! `rosdeb rosstack`.
+//!
+//! Layout: [`commands`] holds one module per command family, [`context`] turns the environment
+//! and global flags into an opened catalog, [`exit`] is the table of exit codes, [`json`] the
+//! `--json` output types.
+
+#![allow(unreachable_pub)] // a binary crate: `pub` marks each module's interface to the others
+
+mod commands;
+mod context;
+mod exit;
+mod json;
+
+use std::ffi::OsString;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// ROS release tool: rospack/rosstack drop-in and package queries.
+#[derive(Debug, Parser)]
+#[command(name = "rosdeb", version, about, long_about = None, max_term_width = 100)]
+struct Cli {
+    /// More log output on stderr (-v, -vv); RUST_LOG overrides.
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    verbose: u8,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run as C++ rospack: same command line, same output, same exit status.
+    #[command(disable_help_flag = true)]
+    Rospack {
+        /// rospack's own arguments, e.g. `depends roscpp`.
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<OsString>,
+    },
+    /// Run as C++ rosstack: same command line, same output, same exit status.
+    #[command(disable_help_flag = true)]
+    Rosstack {
+        /// rosstack's own arguments, e.g. `contents ros_comm`.
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<OsString>,
+    },
+    /// Query packages on the search path (list, find, deps, rdeps, why, graph, ...).
+    Pkg(commands::pkg::Args),
+}
+
+fn main() -> ExitCode {
+    let mut args: Vec<OsString> = std::env::args_os().collect();
+    let invoked_as = args
+        .first()
+        .and_then(|a| std::path::Path::new(a).file_name())
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let status = match invoked_as.as_str() {
+        "rospack" => commands::compat::run(commands::compat::Tool::Rospack, &args.split_off(1)),
+        "rosstack" => commands::compat::run(commands::compat::Tool::Rosstack, &args.split_off(1)),
+        _ => {
+            let cli = Cli::parse_from(args);
+            init_tracing(cli.verbose);
+            match cli.command {
+                Command::Rospack { args } => commands::compat::run(commands::compat::Tool::Rospack, &args),
+                Command::Rosstack { args } => commands::compat::run(commands::compat::Tool::Rosstack, &args),
+                Command::Pkg(args) => exit::report(commands::pkg::run(args)),
+            }
+        }
+    };
+    status.into()
+}
+
+fn init_tracing(verbose: u8) {
+    let level = match verbose {
+        0 => "warn",
+        1 => "info",
+        2 => "debug",
+        _ => "trace",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).without_time().init();
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        super::Cli::command().debug_assert();
+    }
+}
+

@@ -1,0 +1,4 @@
+//! Integration tests of the `rosdeb` binary (one test binary; see `harness` and `conformance`).
+
+mod conformance;
+mod harness;

@@ -1,0 +1,469 @@
+//! Finding packages and stacks on the search path (port of `rospack`'s `crawlDetail` and
+//! `rospkg.rospack.list_by_path`).
+//!
+//! One parallel walk finds every directory holding a manifest, for both the package and the
+//! stack view. Rules, in order, per directory: `CATKIN_IGNORE` (and, when asked, `COLCON_IGNORE` /
+//! `AMENT_IGNORE`) hides the directory and everything below; a `package.xml` or `manifest.xml`
+//! makes it a leaf; `rospack_nosubdirs` makes it a leaf; otherwise every subdirectory whose name
+//! does not start with `.` is visited. `stack.xml` is recorded but not a leaf (stacks contain
+//! packages). Symlinks are followed; a symlink back to one of its own ancestors (same device and
+//! inode) is a loop, reported once and not followed. Results come back in a deterministic order:
+//! search-path entry first, then path order with sorted directory listings (rospack uses the
+//! unsorted `readdir` order, so "first found wins" inside one entry is ours to define).
+//!
+//! Debian's rospack and rospkg append `/usr/share` to the search path and look only at its direct
+//! children; [`SearchPath::usr_share`] does the same.
+
+use std::collections::HashSet;
+use std::ffi::OsStr;
+use std::os::unix::fs::{DirEntryExt, MetadataExt};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use crate::diagnostic::Diagnostic;
+use crate::environment::{AMENT_PREFIX_PATH, Environment, ROS_PACKAGE_PATH};
+
+/// The environment variable that forces Debian's `/usr/share` convention on (`1`) or off (`0`).
+pub const USR_SHARE_ENV: &str = "ROSDEB_USR_SHARE";
+
+/// Deepest directory nesting the crawl follows (rospack's limit).
+pub const MAX_DEPTH: usize = 1000;
+
+/// Where to look for packages, in precedence order.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct SearchPath {
+    /// `ROS_PACKAGE_PATH` entries (or any list), crawled recursively, first entry wins.
+    pub entries: Vec<PathBuf>,
+    /// Append `/usr/share` (its direct children only), as Debian's patched tools do.
+    pub usr_share: bool,
+    /// ROS 2 install prefixes whose ament resource index lists packages (`AMENT_PREFIX_PATH`).
+    pub ament_prefixes: Vec<PathBuf>,
+}
+
+impl SearchPath {
+    /// The search path rospack uses: `ROS_PACKAGE_PATH` split on `:` (empty entries dropped),
+    /// `/usr/share` appended when [`usr_share_default`] says so. ROS_ROOT is not used (rospack).
+    pub fn from_env(env: &Environment) -> Self {
+        SearchPath {
+            entries: split_path_list(env.get(ROS_PACKAGE_PATH).unwrap_or("")),
+            usr_share: usr_share_default(env),
+            ament_prefixes: Vec::new(),
+        }
+    }
+
+    /// The same, plus the ament resource index of every `AMENT_PREFIX_PATH` prefix.
+    #[must_use]
+    pub fn with_ament_prefixes(mut self, env: &Environment) -> Self {
+        self.ament_prefixes = split_path_list(env.get(AMENT_PREFIX_PATH).unwrap_or(""));
+        self
+    }
+
+    /// Every root in precedence order, as shown to users (`ROS path [i]=...`).
+    pub fn roots(&self) -> Vec<PathBuf> {
+        let mut roots = self.entries.clone();
+        if self.usr_share {
+            roots.push(PathBuf::from(USR_SHARE));
+        }
+        roots
+    }
+
+    /// A string identifying this search path, used to key the index cache.
+    pub fn key(&self) -> String {
+        let mut key = String::new();
+        for e in &self.entries {
+            key.push_str(&e.to_string_lossy());
+            key.push('\0');
+        }
+        key.push_str(if self.usr_share { "usr_share=1\0" } else { "usr_share=0\0" });
+        for p in &self.ament_prefixes {
+            key.push_str("ament=");
+            key.push_str(&p.to_string_lossy());
+            key.push('\0');
+        }
+        key
+    }
+}
+
+const USR_SHARE: &str = "/usr/share";
+
+/// Splits a `:`-separated list, dropping empty entries.
+pub fn split_path_list(value: &str) -> Vec<PathBuf> {
+    value.split(':').filter(|p| !p.is_empty()).map(PathBuf::from).collect()
+}
+
+/// Whether to append `/usr/share`: `ROSDEB_USR_SHARE` (`1`/`0`, also yes/no, on/off, true/false)
+/// if set, else whether `/etc/debian_version` exists (Debian's patched rospack).
+pub fn usr_share_default(env: &Environment) -> bool {
+    match env.get(USR_SHARE_ENV).map(str::to_ascii_lowercase).as_deref() {
+        Some("1" | "yes" | "on" | "true") => true,
+        Some("0" | "no" | "off" | "false") => false,
+        _ => Path::new("/etc/debian_version").exists(),
+    }
+}
+
+/// How to crawl.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CrawlOptions {
+    /// Also honour `COLCON_IGNORE` and `AMENT_IGNORE` (ROS 2 workspaces). rospack does not.
+    pub ros2_markers: bool,
+}
+
+impl Default for CrawlOptions {
+    fn default() -> Self {
+        CrawlOptions { ros2_markers: true }
+    }
+}
+
+/// Which marker files a directory holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct Markers {
+    /// `package.xml`
+    pub package_xml: bool,
+    /// `manifest.xml`
+    pub manifest_xml: bool,
+    /// `stack.xml`
+    pub stack_xml: bool,
+    /// `rospack_nosubdirs`
+    pub nosubdirs: bool,
+}
+
+impl Markers {
+    /// True when the directory holds any manifest.
+    pub fn any_manifest(self) -> bool {
+        self.package_xml || self.manifest_xml || self.stack_xml
+    }
+}
+
+/// A directory holding at least one manifest.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Found {
+    /// The directory, as reached from the search-path entry (symlinks not resolved).
+    pub dir: PathBuf,
+    /// Index of the search-path root it was found under ([`SearchPath::roots`]).
+    pub root: u32,
+    /// The manifests it holds.
+    pub markers: Markers,
+    /// True when an ancestor below the root holds a `stack.xml` (rosstack never looks there).
+    pub inside_stack: bool,
+}
+
+/// A directory's identity and change stamp, recorded so a cache can tell whether it changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
+pub struct Stamp {
+    /// Device.
+    pub dev: u64,
+    /// Inode.
+    pub ino: u64,
+    /// Modification time, nanoseconds since the epoch.
+    pub mtime_ns: i64,
+    /// Size in bytes.
+    pub size: u64,
+}
+
+impl Stamp {
+    /// The stamp of `meta`.
+    pub fn of(meta: &std::fs::Metadata) -> Self {
+        Stamp {
+            dev: meta.dev(),
+            ino: meta.ino(),
+            mtime_ns: meta.mtime().saturating_mul(1_000_000_000).saturating_add(meta.mtime_nsec()),
+            size: meta.size(),
+        }
+    }
+
+    /// The stamp of `path` (following symlinks), if it can be stat'ed.
+    pub fn read(path: &Path) -> Option<Self> {
+        std::fs::metadata(path).ok().map(|m| Stamp::of(&m))
+    }
+}
+
+/// What a crawl saw.
+#[derive(Debug, Clone, Default)]
+pub struct Crawl {
+    /// Manifest directories, in precedence order.
+    pub found: Vec<Found>,
+    /// Every directory that was listed, with its stamp, so a cache can tell when to crawl again.
+    pub visited: Vec<(PathBuf, Stamp)>,
+    /// Problems met on the way (unreadable directories, symlink loops, too deep).
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Crawls `search` in parallel.
+pub fn crawl(search: &SearchPath, options: CrawlOptions) -> Crawl {
+    let state = State { options, out: Mutex::new(Crawl::default()) };
+    rayon::scope(|scope| {
+        for (root, entry) in search.entries.iter().enumerate() {
+            let Ok(meta) = std::fs::metadata(entry) else { continue };
+            if !meta.is_dir() {
+                continue;
+            }
+            let state = &state;
+            let dir = entry.clone();
+            let chain = vec![(meta.dev(), meta.ino())];
+            scope.spawn(move |scope| state.visit(scope, dir, to_u32(root), chain, false));
+        }
+        if search.usr_share {
+            state.crawl_usr_share(Path::new(USR_SHARE), to_u32(search.entries.len()));
+        }
+    });
+    let mut out = state.out.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let usr_share_root = to_u32(search.entries.len()) + u32::from(search.usr_share);
+    ament_index(&search.ament_prefixes, usr_share_root, &mut out);
+    out.found.sort_by(|a, b| (a.root, &a.dir).cmp(&(b.root, &b.dir)));
+    out.visited.sort();
+    out.diagnostics.sort_by(|a, b| a.path.cmp(&b.path));
+    out
+}
+
+fn to_u32(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+struct State {
+    options: CrawlOptions,
+    out: Mutex<Crawl>,
+}
+
+/// One directory listing, reduced to what the crawl rules need.
+#[derive(Default)]
+struct Listing {
+    markers: Markers,
+    ignored: bool,
+    subdirs: Vec<(PathBuf, bool, u64)>, // (path, is_symlink, d_ino)
+}
+
+impl State {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Crawl> {
+        self.out.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn diagnostic(&self, d: Diagnostic) {
+        self.lock().diagnostics.push(d);
+    }
+
+    fn list(&self, dir: &Path) -> Option<Listing> {
+        let entries = match std::fs::read_dir(dir) {
+            Ok(entries) => entries,
+            Err(e) => {
+                self.diagnostic(
+                    Diagnostic::warning(dir, format!("cannot read directory: {e}"))
+                        .with_hint("packages below it are not found; fix its permissions or mark it CATKIN_IGNORE"),
+                );
+                return None;
+            }
+        };
+        if let Some(stamp) = Stamp::read(dir) {
+            self.lock().visited.push((dir.to_path_buf(), stamp));
+        }
+        let mut listing = Listing::default();
+        for entry in entries.flatten() {
+            let name = entry.file_name();
+            let Ok(file_type) = entry.file_type() else { continue };
+            let (is_dir, is_file, is_symlink) = if file_type.is_symlink() {
+                match std::fs::metadata(entry.path()) {
+                    Ok(m) => (m.is_dir(), m.is_file(), true),
+                    Err(_) => (false, false, true),
+                }
+            } else {
+                (file_type.is_dir(), file_type.is_file(), false)
+            };
+            if is_file {
+                match name.as_encoded_bytes() {
+                    b"package.xml" => listing.markers.package_xml = true,
+                    b"manifest.xml" => listing.markers.manifest_xml = true,
+                    b"stack.xml" => listing.markers.stack_xml = true,
+                    b"rospack_nosubdirs" => listing.markers.nosubdirs = true,
+                    b"CATKIN_IGNORE" => listing.ignored = true,
+                    b"COLCON_IGNORE" | b"AMENT_IGNORE" if self.options.ros2_markers => listing.ignored = true,
+                    _ => {}
+                }
+            } else if is_dir && !is_hidden(&name) {
+                listing.subdirs.push((entry.path(), is_symlink, entry.ino()));
+            }
+        }
+        listing.subdirs.sort();
+        Some(listing)
+    }
+
+    fn visit<'s>(
+        &'s self,
+        scope: &rayon::Scope<'s>,
+        dir: PathBuf,
+        root: u32,
+        chain: Vec<(u64, u64)>,
+        inside_stack: bool,
+    ) {
+        if chain.len() > MAX_DEPTH {
+            self.diagnostic(
+                Diagnostic::warning(&dir, format!("more than {MAX_DEPTH} nested directories; not descending"))
+                    .with_hint("a symlink or bind mount may make the tree endless"),
+            );
+            return;
+        }
+        let Some(listing) = self.list(&dir) else { return };
+        if listing.ignored {
+            return;
+        }
+        let m = listing.markers;
+        if m.any_manifest() {
+            self.lock().found.push(Found { dir: dir.clone(), root, markers: m, inside_stack });
+        }
+        if m.package_xml || m.manifest_xml || m.nosubdirs {
+            return;
+        }
+        let dev = chain.last().map_or(0, |c| c.0);
+        for (sub, is_symlink, d_ino) in listing.subdirs {
+            let id = if is_symlink {
+                match std::fs::metadata(&sub) {
+                    Ok(meta) => (meta.dev(), meta.ino()),
+                    Err(_) => continue,
+                }
+            } else {
+                (dev, d_ino)
+            };
+            if chain.contains(&id) {
+                self.diagnostic(
+                    Diagnostic::warning(&sub, "symlink loop: this directory is one of its own ancestors; not followed")
+                        .with_hint("remove the symlink or mark it CATKIN_IGNORE"),
+                );
+                continue;
+            }
+            let mut chain = chain.clone();
+            chain.push(id);
+            let stack = inside_stack || m.stack_xml;
+            scope.spawn(move |scope| self.visit(scope, sub, root, chain, stack));
+        }
+    }
+
+    /// Debian's rule: only the direct children of `/usr/share` are looked at.
+    fn crawl_usr_share(&self, dir: &Path, root: u32) {
+        let Ok(entries) = std::fs::read_dir(dir) else { return };
+        let mut visited = Vec::new();
+        if let Some(stamp) = Stamp::read(dir) {
+            visited.push((dir.to_path_buf(), stamp));
+        }
+        let mut children: Vec<PathBuf> = Vec::new();
+        for entry in entries.flatten() {
+            if is_hidden(&entry.file_name()) {
+                continue;
+            }
+            let path = entry.path();
+            if let Some(stamp) = std::fs::metadata(&path).ok().filter(std::fs::Metadata::is_dir).map(|m| Stamp::of(&m)) {
+                visited.push((path.clone(), stamp));
+                children.push(path);
+            }
+        }
+        children.sort();
+        self.lock().visited.extend(visited);
+        let found: Vec<Found> = children
+            .into_iter()
+            .filter_map(|child| {
+                let listing = self.quiet_list(&child)?;
+                (!listing.ignored && listing.markers.any_manifest()).then_some(Found {
+                    dir: child,
+                    root,
+                    markers: listing.markers,
+                    inside_stack: false,
+                })
+            })
+            .collect();
+        self.lock().found.extend(found);
+    }
+
+    /// Marker files of one directory, without recording anything (for `/usr/share/<x>`).
+    fn quiet_list(&self, dir: &Path) -> Option<Listing> {
+        let mut listing = Listing::default();
+        for name in ["package.xml", "manifest.xml", "stack.xml", "rospack_nosubdirs", "CATKIN_IGNORE"] {
+            if dir.join(name).is_file() {
+                match name {
+                    "package.xml" => listing.markers.package_xml = true,
+                    "manifest.xml" => listing.markers.manifest_xml = true,
+                    "stack.xml" => listing.markers.stack_xml = true,
+                    "rospack_nosubdirs" => listing.markers.nosubdirs = true,
+                    _ => listing.ignored = true,
+                }
+            }
+        }
+        Some(listing)
+    }
+}
+
+/// One directory's share of a crawl, for `rospack profile`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TimedDir {
+    /// The directory.
+    pub dir: PathBuf,
+    /// Seconds spent crawling it and everything below.
+    pub seconds: f64,
+    /// True when no manifest was found in or below it.
+    pub zombie: bool,
+}
+
+/// A serial, timed crawl with the same rules as [`crawl`]: every directory with the time spent
+/// in its subtree, slowest first (rospack's `profile`).
+pub fn profile(search: &SearchPath, options: CrawlOptions) -> Vec<TimedDir> {
+    let state = State { options, out: Mutex::new(Crawl::default()) };
+    let mut timed = Vec::new();
+    for entry in search.roots() {
+        let chain = Stamp::read(&entry).map(|s| vec![(s.dev, s.ino)]).unwrap_or_default();
+        if !chain.is_empty() {
+            let depth_limit = if entry == Path::new(USR_SHARE) { 1 } else { MAX_DEPTH };
+            state.timed_visit(&entry, chain, depth_limit, &mut timed);
+        }
+    }
+    timed.sort_by(|a, b| b.seconds.total_cmp(&a.seconds).then_with(|| a.dir.cmp(&b.dir)));
+    timed
+}
+
+impl State {
+    /// Returns whether a manifest was found in or below `dir`.
+    fn timed_visit(&self, dir: &Path, chain: Vec<(u64, u64)>, depth_limit: usize, out: &mut Vec<TimedDir>) -> bool {
+        let started = std::time::Instant::now();
+        let Some(listing) = self.list(dir) else { return false };
+        let m = listing.markers;
+        let mut found = !listing.ignored && m.any_manifest();
+        if !listing.ignored && !(m.package_xml || m.manifest_xml || m.nosubdirs) && chain.len() <= depth_limit {
+            for (sub, _, _) in listing.subdirs {
+                let Some(stamp) = Stamp::read(&sub) else { continue };
+                if chain.contains(&(stamp.dev, stamp.ino)) {
+                    continue;
+                }
+                let mut chain = chain.clone();
+                chain.push((stamp.dev, stamp.ino));
+                found |= self.timed_visit(&sub, chain, depth_limit, out);
+            }
+        }
+        out.push(TimedDir { dir: dir.to_path_buf(), seconds: started.elapsed().as_secs_f64(), zombie: !found });
+        found
+    }
+}
+
+fn is_hidden(name: &OsStr) -> bool {
+    name.as_encoded_bytes().first() == Some(&b'.')
+}
+
+/// Packages registered in the ament resource index of each prefix
+/// (`<prefix>/share/ament_index/resource_index/packages/<name>` → `<prefix>/share/<name>`).
+fn ament_index(prefixes: &[PathBuf], first_root: u32, out: &mut Crawl) {
+    let mut seen = HashSet::new();
+    for (i, prefix) in prefixes.iter().enumerate() {
+        let index = prefix.join("share/ament_index/resource_index/packages");
+        let Ok(entries) = std::fs::read_dir(&index) else { continue };
+        let mut names: Vec<_> = entries.flatten().map(|e| e.file_name()).collect();
+        names.sort();
+        for name in names {
+            let dir = prefix.join("share").join(&name);
+            if dir.join("package.xml").is_file() && seen.insert(dir.clone()) {
+                out.found.push(Found {
+                    dir,
+                    root: first_root + to_u32(i),
+                    markers: Markers { package_xml: true, ..Markers::default() },
+                    inside_stack: false,
+                });
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,220 @@
+//! The ROS environment: ROS_ROOT, ROS_PACKAGE_PATH, ROS_HOME and friends (port of `rospkg.environment`).
+//!
+//! Every getter reads from an [`Environment`], a snapshot of variables, so callers and tests can
+//! pass an explicit mapping exactly as rospkg's `env=` argument allows. Defaults and precedence
+//! are rospkg's upstream ones; Debian's `/usr/share` convention is not applied here but by the
+//! search path builder in [`crate::crawl`].
+
+use std::collections::BTreeMap;
+use std::path::{Component, Path, PathBuf};
+
+/// `ROS_ROOT`
+pub const ROS_ROOT: &str = "ROS_ROOT";
+/// `ROS_PACKAGE_PATH`
+pub const ROS_PACKAGE_PATH: &str = "ROS_PACKAGE_PATH";
+/// `ROS_HOME`
+pub const ROS_HOME: &str = "ROS_HOME";
+/// `ROS_LOG_DIR`
+pub const ROS_LOG_DIR: &str = "ROS_LOG_DIR";
+/// `ROS_TEST_RESULTS_DIR`
+pub const ROS_TEST_RESULTS_DIR: &str = "ROS_TEST_RESULTS_DIR";
+/// `ROS_ETC_DIR`
+pub const ROS_ETC_DIR: &str = "ROS_ETC_DIR";
+/// `ROS_DISTRO`
+pub const ROS_DISTRO: &str = "ROS_DISTRO";
+/// `AMENT_PREFIX_PATH` (ROS 2 install prefixes holding an ament resource index).
+pub const AMENT_PREFIX_PATH: &str = "AMENT_PREFIX_PATH";
+
+/// A snapshot of environment variables.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Environment {
+    vars: BTreeMap<String, String>,
+}
+
+impl Environment {
+    /// The current process environment (variables that are not UTF-8 are left out).
+    pub fn from_process() -> Self {
+        Environment { vars: std::env::vars().collect() }
+    }
+
+    /// An explicit mapping, as rospkg's `env=` argument.
+    pub fn from_pairs<K: Into<String>, V: Into<String>>(pairs: impl IntoIterator<Item = (K, V)>) -> Self {
+        Environment { vars: pairs.into_iter().map(|(k, v)| (k.into(), v.into())).collect() }
+    }
+
+    /// The raw value of `name`, if set (an empty value is `Some("")`).
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.vars.get(name).map(String::as_str)
+    }
+
+    /// Sets `name` to `value` (for callers building an environment by hand).
+    pub fn set(&mut self, name: impl Into<String>, value: impl Into<String>) {
+        self.vars.insert(name.into(), value.into());
+    }
+
+    /// `ROS_ROOT`, normalised as `os.path.normpath` does; an empty value stays empty; `None` if unset.
+    pub fn ros_root(&self) -> Option<PathBuf> {
+        self.get(ROS_ROOT).map(|v| if v.is_empty() { PathBuf::new() } else { normpath(Path::new(v)) })
+    }
+
+    /// The raw `ROS_PACKAGE_PATH` string (no splitting, no `~` expansion), `None` if unset.
+    pub fn ros_package_path(&self) -> Option<&str> {
+        self.get(ROS_PACKAGE_PATH)
+    }
+
+    /// rospkg's ROS paths: `ROS_ROOT` (if set and non-blank) then each non-blank
+    /// `ROS_PACKAGE_PATH` entry, in order, without dedup or `~` expansion.
+    pub fn ros_paths(&self) -> Vec<PathBuf> {
+        compute_package_paths(self.get(ROS_ROOT), self.get(ROS_PACKAGE_PATH))
+    }
+
+    /// `ROS_HOME` if the variable is present (even empty), else `~/.ros`.
+    pub fn ros_home(&self) -> PathBuf {
+        match self.get(ROS_HOME) {
+            Some(v) => PathBuf::from(v),
+            None => self.home_dir().join(".ros"),
+        }
+    }
+
+    /// `ROS_LOG_DIR` if present, else `<ros_home>/log`.
+    pub fn log_dir(&self) -> PathBuf {
+        self.get(ROS_LOG_DIR).map_or_else(|| self.ros_home().join("log"), PathBuf::from)
+    }
+
+    /// `ROS_TEST_RESULTS_DIR` if present, else `<ros_home>/test_results`.
+    pub fn test_results_dir(&self) -> PathBuf {
+        self.get(ROS_TEST_RESULTS_DIR).map_or_else(|| self.ros_home().join("test_results"), PathBuf::from)
+    }
+
+    /// `ROS_ETC_DIR` if present, else `/etc/ros`.
+    pub fn etc_ros_dir(&self) -> PathBuf {
+        self.get(ROS_ETC_DIR).map_or_else(|| PathBuf::from("/etc/ros"), PathBuf::from)
+    }
+
+    /// `ROS_DISTRO`, if set and not empty.
+    pub fn ros_distro(&self) -> Option<&str> {
+        self.get(ROS_DISTRO).filter(|v| !v.is_empty())
+    }
+
+    /// True if `path` (after `~` expansion and symlink resolution) is, or is under, one of the ROS paths.
+    pub fn on_ros_path(&self, path: &Path) -> bool {
+        let Ok(target) = std::fs::canonicalize(self.expand_user(path)) else { return false };
+        self.ros_paths().iter().any(|p| {
+            std::fs::canonicalize(self.expand_user(p)).is_ok_and(|root| target.starts_with(root))
+        })
+    }
+
+    /// The user's home directory: `$HOME`, else `/`.
+    pub fn home_dir(&self) -> PathBuf {
+        self.get("HOME").filter(|h| !h.is_empty()).map_or_else(|| PathBuf::from("/"), PathBuf::from)
+    }
+
+    /// Expands a leading `~` or `~/` to the home directory.
+    pub fn expand_user(&self, path: &Path) -> PathBuf {
+        match path.strip_prefix("~") {
+            Ok(rest) => self.home_dir().join(rest),
+            Err(_) => path.to_path_buf(),
+        }
+    }
+}
+
+/// The list logic of `rospkg.environment._compute_package_paths`.
+fn compute_package_paths(ros_root: Option<&str>, ros_package_path: Option<&str>) -> Vec<PathBuf> {
+    let mut paths = Vec::new();
+    if let Some(root) = ros_root.filter(|r| !r.trim().is_empty()) {
+        paths.push(PathBuf::from(root));
+    }
+    if let Some(rpp) = ros_package_path {
+        paths.extend(rpp.split(':').filter(|p| !p.trim().is_empty()).map(PathBuf::from));
+    }
+    paths
+}
+
+/// Lexical normalisation like Python's `os.path.normpath` (no filesystem access).
+pub fn normpath(path: &Path) -> PathBuf {
+    let mut out: Vec<Component<'_>> = Vec::new();
+    for c in path.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => match out.last() {
+                Some(Component::Normal(_)) => {
+                    out.pop();
+                }
+                Some(Component::RootDir) => {}
+                _ => out.push(c),
+            },
+            other => out.push(other),
+        }
+    }
+    if out.is_empty() {
+        return PathBuf::from(".");
+    }
+    out.iter().collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> Environment {
+        Environment::from_pairs(pairs.iter().copied())
+    }
+
+    #[test]
+    fn compute_package_paths_matches_rospkg_cases() {
+        assert!(compute_package_paths(None, None).is_empty());
+        assert_eq!(compute_package_paths(Some("foo"), Some("")), vec![PathBuf::from("foo")]);
+        assert_eq!(
+            compute_package_paths(Some("foo"), Some("bar:bz::blah")),
+            ["foo", "bar", "bz", "blah"].map(PathBuf::from).to_vec()
+        );
+        assert_eq!(compute_package_paths(Some("  "), Some(" :x")), vec![PathBuf::from("x")]);
+    }
+
+    #[test]
+    fn ros_home_precedence() {
+        assert_eq!(env(&[("HOME", "/h")]).ros_home(), PathBuf::from("/h/.ros"));
+        assert_eq!(env(&[("HOME", "/h"), ("ROS_HOME", "/r")]).ros_home(), PathBuf::from("/r"));
+        // Present but empty wins, as in rospkg.
+        assert_eq!(env(&[("HOME", "/h"), ("ROS_HOME", "")]).ros_home(), PathBuf::from(""));
+    }
+
+    #[test]
+    fn derived_dirs() {
+        let e = env(&[("ROS_HOME", "/r")]);
+        assert_eq!(e.log_dir(), PathBuf::from("/r/log"));
+        assert_eq!(e.test_results_dir(), PathBuf::from("/r/test_results"));
+        assert_eq!(e.etc_ros_dir(), PathBuf::from("/etc/ros"));
+        let e = env(&[("ROS_LOG_DIR", "/l"), ("ROS_TEST_RESULTS_DIR", "/t"), ("ROS_ETC_DIR", "/e")]);
+        assert_eq!(e.log_dir(), PathBuf::from("/l"));
+        assert_eq!(e.test_results_dir(), PathBuf::from("/t"));
+        assert_eq!(e.etc_ros_dir(), PathBuf::from("/e"));
+    }
+
+    #[test]
+    fn ros_root_is_normalised() {
+        assert_eq!(env(&[("ROS_ROOT", "/a/./b/../c/")]).ros_root(), Some(PathBuf::from("/a/c")));
+        assert_eq!(env(&[("ROS_ROOT", "")]).ros_root(), Some(PathBuf::new()));
+        assert_eq!(env(&[]).ros_root(), None);
+    }
+
+    #[test]
+    fn on_ros_path_follows_real_paths() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let inside = dir.path().join("pkg");
+        fs_err::create_dir(&inside).expect("mkdir");
+        let e = env(&[("ROS_PACKAGE_PATH", dir.path().to_str().expect("utf-8 temp path"))]);
+        assert!(e.on_ros_path(&inside));
+        assert!(e.on_ros_path(dir.path()));
+        assert!(!e.on_ros_path(Path::new("/")));
+        assert!(!env(&[]).on_ros_path(dir.path()));
+    }
+
+    #[test]
+    fn expand_user_only_leading_tilde() {
+        let e = env(&[("HOME", "/home/me")]);
+        assert_eq!(e.expand_user(Path::new("~/x")), PathBuf::from("/home/me/x"));
+        assert_eq!(e.expand_user(Path::new("~")), PathBuf::from("/home/me"));
+        assert_eq!(e.expand_user(Path::new("/a/~")), PathBuf::from("/a/~"));
+    }
+}

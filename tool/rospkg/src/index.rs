@@ -1,0 +1,301 @@
+//! The package index and its on-disk cache, validated by stat.
+//!
+//! An [`Index`] is what a crawl found plus a [`Summary`] of every manifest (name, version,
+//! dependencies, licences, problems): enough to answer list / find / depends without reading a
+//! manifest again. The cache file lives in its own folder (`$ROS_HOME/rosdeb/index/`), one file
+//! per search path, and is trusted only after every directory the crawl listed and every manifest
+//! it read still has the same device, inode, size and mtime: a package added, removed or edited
+//! is seen at once, with no time-to-live. Stamps younger than [`RACY_NS`] at write time are not
+//! trusted (coarse timestamps). Files are written to a temporary file and renamed, so a crash
+//! never leaves a partial cache; an unreadable or foreign cache file is ignored and rewritten.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+
+use crate::crawl::{self, Crawl, CrawlOptions, Found, SearchPath, Stamp};
+use crate::diagnostic::Diagnostic;
+use crate::manifest::{self, DependKind, Manifest, ManifestKind};
+
+/// Cache file format version; bump on any change to the stored types.
+pub const FORMAT_VERSION: u32 = 1;
+const MAGIC: &[u8; 8] = b"RDBIDX\0\x01";
+/// Stamps this close to the cache's write time are re-checked on every load.
+pub const RACY_NS: i64 = 2_000_000_000;
+
+/// One dependency as the index keeps it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct SummaryDep {
+    /// The name.
+    pub name: String,
+    /// The tag.
+    pub kind: DependKind,
+    /// REP 149 condition, unevaluated.
+    pub condition: Option<String>,
+}
+
+/// What the index keeps of one manifest file.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Summary {
+    /// Which manifest file.
+    pub kind: ManifestKind,
+    /// The file's stamp when it was read (`None` when it could not be stat'ed).
+    pub stamp: Option<Stamp>,
+    /// package.xml `<name>`.
+    pub name: Option<String>,
+    /// `<version>`.
+    pub version: String,
+    /// `<export><metapackage/>`.
+    pub metapackage: bool,
+    /// Dependencies in document order.
+    pub deps: Vec<SummaryDep>,
+    /// Licence names.
+    pub licenses: Vec<String>,
+    /// Set when the file could not be parsed at all (the package is then left out).
+    pub error: Option<Diagnostic>,
+    /// Validation findings (catkin_pkg errors and warnings, rosbuild problems rospack tolerates).
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Summary {
+    /// Reads and summarises the manifest of `kind` in `dir`.
+    pub fn read(dir: &Path, kind: ManifestKind) -> Self {
+        let path = dir.join(kind.file_name());
+        let stamp = Stamp::read(&path);
+        match manifest::parse_file(kind, &path) {
+            Ok(m) => Summary::of(&m, stamp),
+            Err(error) => Summary {
+                kind,
+                stamp,
+                name: None,
+                version: String::new(),
+                metapackage: false,
+                deps: Vec::new(),
+                licenses: Vec::new(),
+                error: Some(error),
+                diagnostics: Vec::new(),
+            },
+        }
+    }
+
+    /// The summary of a parsed manifest.
+    pub fn of(m: &Manifest, stamp: Option<Stamp>) -> Self {
+        Summary {
+            kind: m.kind,
+            stamp,
+            name: m.name.clone(),
+            version: m.version.clone(),
+            metapackage: m.is_metapackage(),
+            deps: m
+                .dependencies
+                .iter()
+                .map(|d| SummaryDep { name: d.name.clone(), kind: d.kind, condition: d.condition.clone() })
+                .collect(),
+            licenses: m.licenses.iter().map(|l| l.name.clone()).collect(),
+            error: None,
+            diagnostics: m.diagnostics.clone(),
+        }
+    }
+}
+
+/// A directory holding manifests, with their summaries.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Entry {
+    /// Where and what the crawl found.
+    pub found: Found,
+    /// One summary per manifest file in the directory (package.xml, manifest.xml, stack.xml order).
+    pub manifests: Vec<Summary>,
+}
+
+impl Entry {
+    /// The summary of the manifest of `kind`, if the directory has one.
+    pub fn manifest(&self, kind: ManifestKind) -> Option<&Summary> {
+        self.manifests.iter().find(|s| s.kind == kind)
+    }
+}
+
+/// Everything found on one search path.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Index {
+    /// The search path's key ([`SearchPath::key`]).
+    pub key: String,
+    /// Manifest directories in precedence order.
+    pub entries: Vec<Entry>,
+    /// Every directory the crawl listed, with its stamp.
+    pub visited: Vec<(PathBuf, Stamp)>,
+    /// Crawl problems (unreadable directories, symlink loops).
+    pub diagnostics: Vec<Diagnostic>,
+    /// When the index was built, ns since the epoch.
+    pub built_ns: i64,
+}
+
+/// How [`Index::load`] got its answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CacheOutcome {
+    /// No cache was asked for.
+    Disabled,
+    /// The cache was valid as it was.
+    Hit,
+    /// The cache existed but something changed; it was brought up to date.
+    Refreshed,
+    /// No usable cache file; crawled from scratch.
+    Miss,
+}
+
+impl Index {
+    /// Crawls and parses everything, in parallel, with no cache.
+    pub fn build(search: &SearchPath, options: CrawlOptions) -> Self {
+        Self::build_reusing(search, options, &HashMap::new())
+    }
+
+    /// Crawls, reusing the summaries of `previous` manifests whose stamp has not changed.
+    fn build_reusing(search: &SearchPath, options: CrawlOptions, previous: &HashMap<PathBuf, Summary>) -> Self {
+        let built_ns = now_ns();
+        let Crawl { found, visited, diagnostics } = crawl::crawl(search, options);
+        let entries = found
+            .into_par_iter()
+            .map(|found| {
+                let manifests = kinds(&found)
+                    .map(|kind| {
+                        let path = found.dir.join(kind.file_name());
+                        match previous.get(&path) {
+                            Some(s) if s.stamp.is_some() && s.stamp == Stamp::read(&path) => s.clone(),
+                            _ => Summary::read(&found.dir, kind),
+                        }
+                    })
+                    .collect();
+                Entry { found, manifests }
+            })
+            .collect();
+        Index { key: search.key(), entries, visited, diagnostics, built_ns }
+    }
+
+    /// The index for `search`, from the cache folder `cache_dir` when it is still valid, else
+    /// crawled (and the cache rewritten). Cache problems are never errors: the index is then
+    /// built from disk.
+    pub fn load(search: &SearchPath, options: CrawlOptions, cache_dir: Option<&Path>) -> (Self, CacheOutcome) {
+        let Some(cache_dir) = cache_dir else {
+            return (Self::build(search, options), CacheOutcome::Disabled);
+        };
+        let file = cache_dir.join(cache_file_name(search, options));
+        let key = search.key();
+        let cached = read_cache(&file).filter(|c| c.key == key);
+        let Some(mut cached) = cached else {
+            let index = Self::build(search, options);
+            index.store(&file);
+            return (index, CacheOutcome::Miss);
+        };
+        let trusted_before = cached.built_ns - RACY_NS;
+        let dir_changed = cached.visited.par_iter().any(|(dir, stamp)| {
+            stamp.mtime_ns >= trusted_before || Stamp::read(dir).as_ref() != Some(stamp)
+        });
+        if dir_changed {
+            let previous = cached
+                .entries
+                .into_iter()
+                .flat_map(|e| {
+                    let dir = e.found.dir;
+                    e.manifests.into_iter().map(move |s| (dir.join(s.kind.file_name()), s))
+                })
+                .collect();
+            let index = Self::build_reusing(search, options, &previous);
+            index.store(&file);
+            return (index, CacheOutcome::Refreshed);
+        }
+        let stale: Vec<(usize, usize)> = cached
+            .entries
+            .par_iter()
+            .enumerate()
+            .flat_map_iter(|(i, e)| {
+                e.manifests.iter().enumerate().filter_map(move |(j, s)| {
+                    let fresh = s.stamp.is_some_and(|st| st.mtime_ns < trusted_before)
+                        && s.stamp == Stamp::read(&e.found.dir.join(s.kind.file_name()));
+                    (!fresh).then_some((i, j))
+                })
+            })
+            .collect();
+        if stale.is_empty() {
+            return (cached, CacheOutcome::Hit);
+        }
+        for (i, j) in stale {
+            let entry = &mut cached.entries[i];
+            let kind = entry.manifests[j].kind;
+            entry.manifests[j] = Summary::read(&entry.found.dir, kind);
+        }
+        cached.built_ns = now_ns();
+        cached.store(&file);
+        (cached, CacheOutcome::Refreshed)
+    }
+
+    /// Writes the index to `file` atomically; failures are logged and otherwise ignored (the cache
+    /// is an optimisation).
+    fn store(&self, file: &Path) {
+        if let Err(e) = write_cache(file, self) {
+            tracing::debug!("not writing the index cache {}: {e}", file.display());
+        }
+    }
+}
+
+/// The manifest kinds present in a found directory.
+fn kinds(found: &Found) -> impl Iterator<Item = ManifestKind> + use<> {
+    let m = found.markers;
+    [
+        (m.package_xml, ManifestKind::PackageXml),
+        (m.manifest_xml, ManifestKind::ManifestXml),
+        (m.stack_xml, ManifestKind::StackXml),
+    ]
+    .into_iter()
+    .filter_map(|(present, kind)| present.then_some(kind))
+}
+
+/// `<16 hex digits of FNV-1a(key)>.idx`: one file per search path and crawl option.
+fn cache_file_name(search: &SearchPath, options: CrawlOptions) -> String {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in search.key().bytes().chain([u8::from(options.ros2_markers)]) {
+        hash ^= u64::from(b);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    format!("{hash:016x}.idx")
+}
+
+fn read_cache(file: &Path) -> Option<Index> {
+    let bytes = std::fs::read(file).ok()?; // a missing cache is normal, not an error worth naming
+    let rest = bytes.strip_prefix(MAGIC.as_slice())?;
+    let (version, rest) = rest.split_first_chunk::<4>()?;
+    if u32::from_le_bytes(*version) != FORMAT_VERSION {
+        return None;
+    }
+    postcard::from_bytes(rest).ok()
+}
+
+fn write_cache(file: &Path, index: &Index) -> std::io::Result<()> {
+    let dir = file.parent().unwrap_or(Path::new("."));
+    fs_err::create_dir_all(dir)?;
+    let body = postcard::to_allocvec(index).map_err(std::io::Error::other)?;
+    let mut bytes = Vec::with_capacity(body.len() + 12);
+    bytes.extend_from_slice(MAGIC);
+    bytes.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
+    bytes.extend_from_slice(&body);
+    atomic_write(file, &bytes)
+}
+
+/// Writes `bytes` to a temporary file beside `file`, then renames it over `file`.
+fn atomic_write(file: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let dir = file.parent().unwrap_or(Path::new("."));
+    let mut tmp = tempfile::Builder::new().prefix(".index-").tempfile_in(dir)?;
+    tmp.write_all(bytes)?;
+    tmp.as_file().sync_data()?;
+    tmp.persist(file).map_err(|e| e.error)?;
+    Ok(())
+}
+
+fn now_ns() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX))
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,105 @@
+//! Unit tests for the index cache: every change on disk is seen at once.
+
+use std::path::Path;
+
+use super::*;
+
+const PKG: &str = r#"<package format="2"><name>NAME</name><version>1.0.0</version>
+<description>d</description><maintainer email="m@example.com">m</maintainer><license>BSD</license>
+DEPS</package>"#;
+
+fn write_pkg(dir: &Path, name: &str, deps: &[&str]) {
+    fs_err::create_dir_all(dir).expect("mkdir");
+    let deps: String = deps.iter().map(|d| format!("<depend>{d}</depend>")).collect();
+    fs_err::write(dir.join("package.xml"), PKG.replace("NAME", name).replace("DEPS", &deps)).expect("write");
+}
+
+fn names(index: &Index) -> Vec<String> {
+    index.entries.iter().filter_map(|e| e.manifests[0].name.clone()).collect()
+}
+
+#[test]
+fn cache_sees_additions_edits_and_removals() {
+    let t = tempfile::tempdir().expect("tempdir");
+    let ws = t.path().join("ws");
+    let cache = t.path().join("cache");
+    write_pkg(&ws.join("a"), "a", &[]);
+    let search = SearchPath { entries: vec![ws.clone()], usr_share: false, ament_prefixes: Vec::new() };
+    let opts = CrawlOptions::default();
+
+    let (i, outcome) = Index::load(&search, opts, Some(&cache));
+    assert_eq!((names(&i), outcome), (vec!["a".to_owned()], CacheOutcome::Miss));
+
+    // Stamps this young are not trusted (coarse timestamps): re-checked, never a blind miss.
+    let (_, outcome) = Index::load(&search, opts, Some(&cache));
+    assert_ne!(outcome, CacheOutcome::Miss);
+
+    // Add a package: seen at once.
+    write_pkg(&ws.join("grp/b"), "b", &["a"]);
+    let (i, outcome) = Index::load(&search, opts, Some(&cache));
+    assert_eq!(names(&i), ["a", "b"]);
+    assert_eq!(outcome, CacheOutcome::Refreshed);
+
+    // Edit a manifest in place (rename the package): seen at once.
+    write_pkg(&ws.join("grp/b"), "b2", &["a"]);
+    let (i, _) = Index::load(&search, opts, Some(&cache));
+    assert_eq!(names(&i), ["a", "b2"]);
+
+    // Remove one: gone at once.
+    fs_err::remove_dir_all(ws.join("a")).expect("rm");
+    let (i, _) = Index::load(&search, opts, Some(&cache));
+    assert_eq!(names(&i), ["b2"]);
+}
+
+#[test]
+fn valid_cache_is_a_hit_and_equal_to_a_fresh_crawl() {
+    let t = tempfile::tempdir().expect("tempdir");
+    let ws = t.path().join("ws");
+    let cache = t.path().join("cache");
+    for i in 0..20 {
+        write_pkg(&ws.join(format!("g{}/p{i}", i % 3)), &format!("p{i}"), &["p0"]);
+    }
+    let search = SearchPath { entries: vec![ws.clone()], usr_share: false, ament_prefixes: Vec::new() };
+    let opts = CrawlOptions::default();
+    let (first, _) = Index::load(&search, opts, Some(&cache));
+    // Simulate time passing: shift the built time forward so no stamp counts as racy.
+    let file = fs_err::read_dir(&cache).expect("dir").next().expect("file").expect("entry").path();
+    let mut stored = read_cache(&file).expect("cache");
+    stored.built_ns = now_ns() + 10 * RACY_NS;
+    write_cache(&file, &stored).expect("write");
+    let (second, outcome) = Index::load(&search, opts, Some(&cache));
+    assert_eq!(outcome, CacheOutcome::Hit);
+    assert_eq!(first.entries, second.entries);
+}
+
+#[test]
+fn corrupt_or_foreign_cache_is_ignored_and_rewritten() {
+    let t = tempfile::tempdir().expect("tempdir");
+    let ws = t.path().join("ws");
+    let cache = t.path().join("cache");
+    write_pkg(&ws.join("a"), "a", &[]);
+    let search = SearchPath { entries: vec![ws.clone()], usr_share: false, ament_prefixes: Vec::new() };
+    let opts = CrawlOptions::default();
+    Index::load(&search, opts, Some(&cache));
+    let file = fs_err::read_dir(&cache).expect("dir").next().expect("file").expect("entry").path();
+    for garbage in [&b""[..], b"RDBIDX\0\x01\x01\0\0\0\xff\xff", b"#SOMETHING\n"] {
+        fs_err::write(&file, garbage).expect("write");
+        let (i, outcome) = Index::load(&search, opts, Some(&cache));
+        assert_eq!((names(&i), outcome), (vec!["a".to_owned()], CacheOutcome::Miss));
+        assert!(read_cache(&file).is_some(), "rewritten");
+    }
+    // No temporary files are left behind.
+    assert_eq!(fs_err::read_dir(&cache).expect("dir").count(), 1);
+}
+
+#[test]
+fn unwritable_cache_dir_still_answers() {
+    let t = tempfile::tempdir().expect("tempdir");
+    let ws = t.path().join("ws");
+    write_pkg(&ws.join("a"), "a", &[]);
+    let blocker = t.path().join("file");
+    fs_err::write(&blocker, "not a directory").expect("write");
+    let search = SearchPath { entries: vec![ws], usr_share: false, ament_prefixes: Vec::new() };
+    let (i, _) = Index::load(&search, CrawlOptions::default(), Some(&blocker.join("cache")));
+    assert_eq!(names(&i), ["a"]);
+}

@@ -1,0 +1,103 @@
+//! Unit tests for REP 149 conditions.
+
+use super::*;
+
+/// Evaluates `expr` with ROS_VERSION=2, ROS_DISTRO=humble, ROS_PYTHON_VERSION=3.
+fn check(expr: &str, expected: bool) {
+    let vars = |name: &str| match name {
+        "ROS_VERSION" => Some("2".to_owned()),
+        "ROS_DISTRO" => Some("humble".to_owned()),
+        "ROS_PYTHON_VERSION" => Some("3".to_owned()),
+        _ => None,
+    };
+    let condition = Condition::parse(expr).unwrap_or_else(|e| panic!("{expr:?}: {e}"));
+    assert_eq!(condition.evaluate(&vars), expected, "{expr:?}");
+}
+
+fn check_error(expr: &str, column: usize) {
+    match Condition::parse(expr) {
+        Ok(c) => panic!("{expr:?} parsed as {c:?}"),
+        Err(e) => {
+            assert_eq!(e.expr, expr);
+            assert_eq!(e.column, column, "{expr:?}: {e}");
+            assert!(
+                e.to_string()
+                    .starts_with(&format!("condition '{expr}' failed to parse"))
+            );
+        }
+    }
+}
+
+#[test]
+fn comparisons() {
+    check("$ROS_VERSION == 2", true);
+    check("$ROS_VERSION == 1", false);
+    check("$ROS_VERSION != 1", true);
+    check("$ROS_PYTHON_VERSION >= 3", true);
+    check("$ROS_PYTHON_VERSION > 3", false);
+    check("$ROS_PYTHON_VERSION <= 3", true);
+    check("$ROS_PYTHON_VERSION < 3", false);
+    check("$ROS_VERSION==2", true);
+}
+
+#[test]
+fn string_comparison_not_numeric() {
+    check("\"10\" < \"9\"", true);
+    check("10 < 9", true);
+    check("$ROS_DISTRO >= foxy", true);
+    check("$ROS_DISTRO < foxy", false);
+}
+
+#[test]
+fn unknown_variables_are_empty() {
+    check("$NOPE == ''", true);
+    check("$NOPE == \"\"", true);
+    check("$NOPE != x", true);
+}
+
+#[test]
+fn quoted_and_bare_literals() {
+    check("'a b' == \"a b\"", true);
+    check("-1 == -1", true);
+    check("a_b-c == a_b-c", true);
+    check("\"a\\\" == \"a\\\"", true);
+}
+
+#[test]
+fn and_binds_tighter_than_or() {
+    check("a == a or b == c and d == e", true);
+    check("a == b or c == c and d == d", true);
+    check("a == b or c == c and d == e", false);
+    check("(a == a or b == c) and d == e", false);
+    check("((a == a))", true);
+}
+
+#[test]
+fn literal_keywords_without_word_boundary() {
+    // pyparsing matches `or`/`and` as plain literals: this is `a == b or anges == anges`.
+    check("a == b oranges == anges", true);
+    check("and == and and and == and", true);
+    check("a == a andb == c", false);
+}
+
+#[test]
+fn parse_errors() {
+    check_error("", 1);
+    check_error("a = b", 3);
+    check_error("$ == a", 1);
+    check_error("$A-b == c", 3);
+    check_error("a == b and", 8);
+    check_error("a == b AND c == d", 8);
+    check_error("(a == b", 8);
+    check_error("a == \"b", 6);
+    check_error("$A == \"x\ny\"", 7);
+    check_error("$ROS_VERSION", 13);
+    check_error("a == b c == d", 8);
+}
+
+#[test]
+fn display_and_from_str() {
+    let c: Condition = " $A == b ".parse().unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(c.to_string(), " $A == b ");
+    assert_eq!(c.as_str(), " $A == b ");
+}

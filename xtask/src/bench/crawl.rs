@@ -1,0 +1,553 @@
+//! `cargo xtask bench crawl`: crawl and dependency queries on synthetic trees (rospkg.md §6),
+//! C++ rospack vs Python rospkg vs `rosdeb rospack`, measured side by side in one run.
+//!
+//! Every operation is run by each tool as a whole process; outputs are cross-checked (same line
+//! sets, counts as `meta.json` predicts) and disagreements become warning rows in the report.
+
+use std::collections::BTreeSet;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{Context as _, bail};
+
+use super::{
+    Invocation, Plan, RosHome, Timing, bench_dir, deb_version, fmt_count, fmt_duration, fmt_kib, fmt_ratio,
+    machine_header, measure, probe,
+};
+use crate::gen_tree::{self, Meta, Params};
+
+const ROSPACK: &str = "/usr/bin/rospack";
+const PYTHON: &str = "/usr/bin/python3";
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct Args {
+    /// Tree sizes in packages, comma-separated.
+    #[arg(long, value_delimiter = ',', default_value = "1000,10000")]
+    sizes: Vec<usize>,
+    /// Timed runs per operation and tool (fewer when they would exceed --budget).
+    #[arg(long, default_value_t = 10)]
+    runs: usize,
+    /// Seconds one tool may spend on one operation; slower operations get fewer runs (at least 1).
+    #[arg(long, default_value_t = 30.0)]
+    budget: f64,
+    /// Skip the peers' slowest queries: rospack `depends-on`, rospkg `get_depends_on`.
+    #[arg(long)]
+    skip_slow: bool,
+    /// Tools to measure, comma-separated (leave out rosdeb while it does not build).
+    #[arg(long, value_delimiter = ',', default_value = "rospack,rospkg,rosdeb")]
+    tools: Vec<Tool>,
+    /// Seed of the generated trees.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Also write the Markdown report to this file.
+    #[arg(long)]
+    out: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, clap::ValueEnum)]
+enum Tool {
+    Rospack,
+    Rospkg,
+    Rosdeb,
+}
+
+impl Tool {
+    fn name(self) -> &'static str {
+        match self {
+            Tool::Rospack => "rospack",
+            Tool::Rospkg => "rospkg",
+            Tool::Rosdeb => "rosdeb",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Op {
+    ListCold,
+    ListWarm,
+    Find,
+    Depends,
+    DependsOn,
+    DependsOn1,
+}
+
+const OPS: [Op; 6] = [Op::ListCold, Op::ListWarm, Op::Find, Op::Depends, Op::DependsOn, Op::DependsOn1];
+
+impl Op {
+    fn label(self, meta: &Meta) -> String {
+        match self {
+            Op::ListCold => "`list`, cold".to_owned(),
+            Op::ListWarm => "`list`, warm".to_owned(),
+            Op::Find => format!("`find {}`", meta.middle),
+            Op::Depends => format!("`depends {}`", meta.deep),
+            Op::DependsOn => format!("`depends-on {}`", meta.root),
+            Op::DependsOn1 => format!("`depends-on1 {}`", meta.root),
+        }
+    }
+
+    /// The rospack-style command line (for rospack and `rosdeb rospack`).
+    fn rospack_args(self, meta: &Meta) -> Vec<&str> {
+        match self {
+            Op::ListCold | Op::ListWarm => vec!["list"],
+            Op::Find => vec!["find", &meta.middle],
+            Op::Depends => vec!["depends", &meta.deep],
+            Op::DependsOn => vec!["depends-on", &meta.root],
+            Op::DependsOn1 => vec!["depends-on1", &meta.root],
+        }
+    }
+
+    /// The Python rospkg equivalent, if the row has one.
+    fn rospkg_script(self, meta: &Meta) -> Option<String> {
+        let body = match self {
+            Op::ListCold => "print('\\n'.join(r.list()))".to_owned(),
+            Op::Find => format!("print(r.get_path('{}'))", meta.middle),
+            Op::Depends => format!("print('\\n'.join(r.get_depends('{}')))", meta.deep),
+            Op::DependsOn => format!("print('\\n'.join(r.get_depends_on('{}')))", meta.root),
+            // rospkg has no cache (a "warm" list is the same work), and depends-on1 is not in the plan.
+            Op::ListWarm | Op::DependsOn1 => return None,
+        };
+        Some(format!("import rospkg; r = rospkg.RosPack(); {body}"))
+    }
+
+    /// The rospkg call shown in the report.
+    fn rospkg_call(self) -> &'static str {
+        match self {
+            Op::ListCold => "list()",
+            Op::Find => "get_path",
+            Op::Depends => "get_depends",
+            Op::DependsOn => "get_depends_on",
+            Op::ListWarm | Op::DependsOn1 => "",
+        }
+    }
+
+    fn uses_cache(self) -> bool {
+        matches!(self, Op::ListWarm | Op::Find | Op::Depends)
+    }
+
+    /// Number of output lines a correct tool prints, from `meta.json` (`list` is checked apart).
+    fn expected_lines(self, meta: &Meta) -> Option<usize> {
+        match self {
+            Op::Depends => Some(meta.deep_closure),
+            Op::DependsOn => Some(meta.root_dependents),
+            Op::DependsOn1 => Some(meta.root_direct_dependents),
+            Op::ListCold | Op::ListWarm | Op::Find => None,
+        }
+    }
+}
+
+/// What one tool did for one operation.
+enum Outcome {
+    NotApplicable,
+    Skipped,
+    Failed(String),
+    Done { timing: Timing, stdout: String },
+}
+
+impl Outcome {
+    fn timing(&self) -> Option<&Timing> {
+        match self {
+            Outcome::Done { timing, .. } => Some(timing),
+            _ => None,
+        }
+    }
+
+    fn stdout(&self) -> Option<&str> {
+        match self {
+            Outcome::Done { stdout, .. } => Some(stdout),
+            _ => None,
+        }
+    }
+}
+
+struct Row {
+    label: String,
+    outcomes: Vec<(Tool, Outcome)>,
+    rss: Option<Result<u64, String>>,
+    agreement: String,
+    issues: Vec<String>,
+}
+
+impl Row {
+    fn outcome(&self, tool: Tool) -> Option<&Outcome> {
+        self.outcomes.iter().find(|(t, _)| *t == tool).map(|(_, o)| o)
+    }
+}
+
+/// Everything needed to run the operations on one tree.
+struct Setup<'a> {
+    args: &'a Args,
+    meta: Meta,
+    home: RosHome,
+    env: Vec<(String, std::ffi::OsString)>,
+    rosdeb: Option<&'a Path>,
+}
+
+pub(crate) fn run(args: &Args) -> anyhow::Result<()> {
+    let mut tools = args.tools.clone();
+    tools.sort_unstable();
+    tools.dedup();
+    if args.sizes.is_empty() || tools.is_empty() || args.runs == 0 {
+        bail!("nothing to measure: give --sizes, --tools and --runs > 0");
+    }
+    check_peers(&tools)?;
+    let rosdeb = if tools.contains(&Tool::Rosdeb) {
+        Some(crate::build_rosdeb_release().context("hint: measure the peers alone with `--tools rospack,rospkg`")?)
+    } else {
+        None
+    };
+
+    let mut report = String::from("# Benchmark: crawl and dependency queries\n\n");
+    report.push_str(&machine_header());
+    report.push_str(&tools_header(&tools, rosdeb.as_deref()));
+    report.push_str(&method_header(args));
+
+    for &size in &args.sizes {
+        let params = Params { seed: args.seed, ..Params::with_packages(size) };
+        let name = if args.seed == 1 { format!("t{size}") } else { format!("t{size}-s{}", args.seed) };
+        let tree = bench_dir().join(&name);
+        let meta = gen_tree::ensure_tree(&tree, &params)?;
+        let home = RosHome::prepare(&bench_dir().join(format!("home-{name}")))?;
+        let env = home.env(&tree.join("ws"));
+        let setup = Setup { args, meta, home, env, rosdeb: rosdeb.as_deref() };
+        let rows = run_tree(&setup, &tools)?;
+        report.push_str(&section(&setup, &tree, &tools, &rows));
+    }
+
+    println!("{report}");
+    if let Some(out) = &args.out {
+        fs_err::write(out, &report)?;
+        eprintln!("wrote `{}`", out.display());
+    }
+    Ok(())
+}
+
+fn check_peers(tools: &[Tool]) -> anyhow::Result<()> {
+    if tools.contains(&Tool::Rospack) && !Path::new(ROSPACK).exists() {
+        bail!("`{ROSPACK}` is missing (Debian package `rospack-tools`; `.ci/run` installs it)");
+    }
+    if tools.contains(&Tool::Rospkg) && probe(PYTHON, &["-c", "import rospkg, catkin_pkg, rosdep2"]).is_none() {
+        bail!("`{PYTHON}` cannot import rospkg, catkin_pkg and rosdep2 (Debian packages python3-rospkg, ...)");
+    }
+    Ok(())
+}
+
+fn run_tree(setup: &Setup<'_>, tools: &[Tool]) -> anyhow::Result<Vec<Row>> {
+    let meta = &setup.meta;
+    let mut rows = Vec::new();
+    for op in OPS {
+        let label = op.label(meta);
+        let mut outcomes = Vec::new();
+        for &tool in tools {
+            let outcome = match invocation(setup, tool, op) {
+                None => Outcome::NotApplicable,
+                Some(_) if setup.args.skip_slow && is_slow(tool, op) => Outcome::Skipped,
+                Some((invocation, plan)) => {
+                    eprint!("[{}] {label} · {}: ", fmt_count(meta.packages as u64), tool.name());
+                    match measure(&invocation, plan) {
+                        Ok((timing, stdout)) => {
+                            eprintln!("{} run(s), median {}", timing.runs.len(), fmt_duration(timing.median()));
+                            Outcome::Done { timing, stdout }
+                        }
+                        Err(err) => {
+                            eprintln!("failed");
+                            eprintln!("warning: {err:#}");
+                            Outcome::Failed(format!("{err:#}"))
+                        }
+                    }
+                }
+            };
+            outcomes.push((tool, outcome));
+        }
+        let rss = match invocation(setup, Tool::Rosdeb, op) {
+            Some((invocation, _)) if tools.contains(&Tool::Rosdeb) => {
+                Some(invocation.peak_rss_kib().map_err(|err| format!("{err:#}")))
+            }
+            _ => None,
+        };
+        let mut row = Row { label, outcomes, rss, agreement: String::new(), issues: Vec::new() };
+        check_outputs(op, meta, &mut row);
+        for issue in &row.issues {
+            eprintln!("warning: {}: {issue}", row.label);
+        }
+        rows.push(row);
+    }
+    Ok(rows)
+}
+
+fn is_slow(tool: Tool, op: Op) -> bool {
+    matches!((tool, op), (Tool::Rospack | Tool::Rospkg, Op::DependsOn))
+}
+
+fn invocation(setup: &Setup<'_>, tool: Tool, op: Op) -> Option<(Invocation, Plan)> {
+    let meta = &setup.meta;
+    let plan = Plan {
+        max_runs: setup.args.runs,
+        budget: Duration::from_secs_f64(setup.args.budget.max(0.0)),
+        warmup: op.uses_cache() && tool != Tool::Rospkg,
+    };
+    let ros_home = setup.home.path.clone();
+    let invocation = match tool {
+        Tool::Rospack => Invocation::new(ROSPACK, &op.rospack_args(meta), &setup.env),
+        Tool::Rosdeb => {
+            let mut args = vec!["rospack"];
+            args.extend(op.rospack_args(meta));
+            Invocation::new(setup.rosdeb?, &args, &setup.env)
+        }
+        Tool::Rospkg => Invocation::new(PYTHON, &["-c", &op.rospkg_script(meta)?], &setup.env),
+    };
+    let invocation = match (op, tool) {
+        (Op::ListCold, Tool::Rospack) => invocation.before_each(move || remove_rospack_caches(&ros_home)),
+        (Op::ListCold, Tool::Rosdeb) => invocation.before_each(move || {
+            let cache = ros_home.join("rosdeb");
+            if cache.exists() {
+                fs_err::remove_dir_all(&cache)?;
+            }
+            Ok(())
+        }),
+        // Warm: the 60 s expiry of rospack's cache must not turn a warm run cold.
+        _ => invocation.env("ROS_CACHE_TIMEOUT", "-1"),
+    };
+    Some((invocation, plan))
+}
+
+fn remove_rospack_caches(ros_home: &Path) -> anyhow::Result<()> {
+    for entry in fs_err::read_dir(ros_home)? {
+        let entry = entry?;
+        if entry.file_name().to_string_lossy().starts_with("rospack_cache_") {
+            fs_err::remove_file(entry.path())?;
+        }
+    }
+    Ok(())
+}
+
+fn lines(stdout: &str) -> BTreeSet<&str> {
+    stdout.lines().map(str::trim).filter(|l| !l.is_empty()).collect()
+}
+
+/// First words of the lines (`rospack list` prints `name path`, rospkg's `list()` only names).
+fn names(stdout: &str) -> BTreeSet<&str> {
+    stdout.lines().filter_map(|l| l.split_whitespace().next()).collect()
+}
+
+/// `3 lines only in rospack (e.g. `a`), 1 only in rosdeb (e.g. `b`)`, or `None` when equal.
+fn diff(a_name: &str, a: &BTreeSet<&str>, b_name: &str, b: &BTreeSet<&str>) -> Option<String> {
+    if a == b {
+        return None;
+    }
+    let only_a: Vec<&&str> = a.difference(b).collect();
+    let only_b: Vec<&&str> = b.difference(a).collect();
+    let example = |v: &[&&str]| v.first().map(|s| format!(" (e.g. `{s}`)")).unwrap_or_default();
+    Some(format!(
+        "{a_name} and {b_name} disagree: {} lines only in {a_name}{}, {} only in {b_name}{}",
+        only_a.len(),
+        example(&only_a),
+        only_b.len(),
+        example(&only_b)
+    ))
+}
+
+/// Cross-checks the outputs of one row: tools against each other and against `meta.json`.
+fn check_outputs(op: Op, meta: &Meta, row: &mut Row) {
+    let mut issues = Vec::new();
+    for (tool, outcome) in &row.outcomes {
+        if let Outcome::Failed(err) = outcome {
+            issues.push(format!("{} failed: {err}", tool.name()));
+        }
+    }
+    let stdout = |tool| row.outcome(tool).and_then(Outcome::stdout);
+    let (rospack, rospkg, rosdeb) = (stdout(Tool::Rospack), stdout(Tool::Rospkg), stdout(Tool::Rosdeb));
+
+    // Tools against each other: rosdeb must print exactly rospack's lines; rospkg is compared on
+    // names where it prints less (list).
+    let is_list = matches!(op, Op::ListCold | Op::ListWarm);
+    let pairs = [
+        (("rospack", rospack), ("rosdeb", rosdeb), true),
+        (("rospack", rospack), ("rospkg", rospkg), !is_list),
+        (("rospkg", if rospack.is_none() { rospkg } else { None }), ("rosdeb", rosdeb), !is_list),
+    ];
+    for ((a_name, a), (b_name, b), full) in pairs {
+        if let (Some(a), Some(b)) = (a, b) {
+            let (a, b) = if full { (lines(a), lines(b)) } else { (names(a), names(b)) };
+            issues.extend(diff(a_name, &a, b_name, &b));
+        }
+    }
+
+    // Each tool against what the generator predicts.
+    let mut counts = BTreeSet::new();
+    for (tool, outcome) in &row.outcomes {
+        let Some(out) = outcome.stdout() else { continue };
+        let found = lines(out);
+        match op {
+            Op::ListCold | Op::ListWarm => {
+                let names = names(out);
+                let generated = names.iter().filter(|n| n.starts_with("pkg_")).count();
+                if generated != meta.packages {
+                    issues.push(format!("{} lists {generated} generated packages, expected {}", tool.name(), meta.packages));
+                }
+                if let Some(meta_pkg) = names.iter().find(|n| n.starts_with("meta_")) {
+                    issues.push(format!("{} lists the metapackage `{meta_pkg}`", tool.name()));
+                }
+                if out.contains("/shadow/") {
+                    issues.push(format!("{} lists a shadow package (below `ws/shadow/`)", tool.name()));
+                }
+            }
+            Op::Find => {
+                let path = out.trim();
+                if !path.ends_with(&format!("/{}", meta.middle)) || path.contains("/shadow/") {
+                    issues.push(format!("{} found `{path}`", tool.name()));
+                }
+            }
+            Op::Depends | Op::DependsOn | Op::DependsOn1 => {
+                let expected = op.expected_lines(meta).expect("dependency queries have a count");
+                if found.len() != expected {
+                    issues.push(format!("{} printed {} packages, meta.json expects {expected}", tool.name(), found.len()));
+                }
+            }
+        }
+        counts.insert(found.len());
+    }
+    let compared = row.outcomes.iter().filter(|(_, o)| o.stdout().is_some()).count();
+    let line_count = || {
+        let n = *counts.first().expect("one count");
+        format!("{} line{}", fmt_count(n as u64), if n == 1 { "" } else { "s" })
+    };
+    row.agreement = match (issues.is_empty(), compared, counts.len()) {
+        (false, ..) => "⚠ see below".to_owned(),
+        (true, 0, _) => "—".to_owned(),
+        (true, 1, _) => format!("checked ({})", line_count()),
+        (true, _, 1) => format!("agree ({})", line_count()),
+        (true, ..) => "agree".to_owned(),
+    };
+    row.issues = issues;
+}
+
+fn tools_header(tools: &[Tool], rosdeb: Option<&Path>) -> String {
+    let mut s = String::new();
+    for tool in tools {
+        let _ = match tool {
+            Tool::Rospack => writeln!(s, "- rospack: `{ROSPACK}` (Debian `rospack-tools` {})", deb_version("rospack-tools")),
+            Tool::Rospkg => writeln!(
+                s,
+                "- rospkg: `{PYTHON} -c` (Debian `python3-rospkg` {}, `python3-catkin-pkg` {}, `python3-rosdep2` {})",
+                deb_version("python3-rospkg"),
+                deb_version("python3-catkin-pkg"),
+                deb_version("python3-rosdep2")
+            ),
+            Tool::Rosdeb => {
+                let commit = probe("git", &["-C", &crate::project_root().to_string_lossy(), "rev-parse", "--short", "HEAD"])
+                    .unwrap_or_else(|| "no commit yet".to_owned());
+                let dirty = probe("git", &["-C", &crate::project_root().to_string_lossy(), "status", "--porcelain"])
+                    .is_some_and(|s| !s.is_empty());
+                let path = rosdeb.map(|p| p.display().to_string()).unwrap_or_default();
+                writeln!(
+                    s,
+                    "- rosdeb: `{path} rospack` (release build of {commit}{})",
+                    if dirty { " + uncommitted changes" } else { "" }
+                )
+            }
+        };
+    }
+    s
+}
+
+fn method_header(args: &Args) -> String {
+    format!(
+        "- method: wall clock of whole processes, median (min) of {} runs per tool and operation \
+         (fewer, as marked, when one tool would need more than {:.0} s); stdout captured and cross-checked. \
+         Cold = cache removed before each run (`$ROS_HOME/rospack_cache_*`, `$ROS_HOME/rosdeb`; the OS page cache \
+         stays warm). Warm = after one untimed run, with `ROS_CACHE_TIMEOUT=-1`. \
+         `ROS_PACKAGE_PATH=<tree>/ws`; every tool appends Debian's `/usr/share` (`ROSDEB_USR_SHARE=1` for rosdeb). \
+         rospkg runs `{PYTHON} -c 'import rospkg; ...'` (interpreter start and import included) with an offline \
+         two-key rosdep cache in `$ROS_HOME` so that it sees wet dependencies; it has no cache, so it appears only \
+         in the cold `list` row. Peak RSS by `/usr/bin/time -f %M` in one extra run.{}\n",
+        args.runs,
+        args.budget,
+        if args.skip_slow { " `--skip-slow`: rospack `depends-on` and rospkg `get_depends_on` skipped." } else { "" }
+    )
+}
+
+fn section(setup: &Setup<'_>, tree: &Path, tools: &[Tool], rows: &[Row]) -> String {
+    let meta = &setup.meta;
+    let root = crate::project_root();
+    let shown = tree.strip_prefix(&root).unwrap_or(tree);
+    let mut s = format!("\n## {} packages\n\n", fmt_count(meta.packages as u64));
+    let _ = writeln!(
+        s,
+        "Tree `{}` (seed {}): {} wet + {} dry packages in {} stacks, {} metapackage(s), {} edges, {} files; \
+         deep package `{}` (closure {}, {} dependency paths), root `{}` ({} dependents, {} direct), \
+         `find` target `{}`.\n",
+        shown.display(),
+        meta.params.seed,
+        fmt_count(meta.wet as u64),
+        fmt_count(meta.dry as u64),
+        meta.stacks,
+        meta.metapackages,
+        fmt_count(meta.edges as u64),
+        fmt_count(meta.files as u64),
+        meta.deep,
+        fmt_count(meta.deep_closure as u64),
+        fmt_count(meta.deep_paths),
+        meta.root,
+        fmt_count(meta.root_dependents as u64),
+        fmt_count(meta.root_direct_dependents as u64),
+        meta.middle,
+    );
+
+    let has_rosdeb = tools.contains(&Tool::Rosdeb);
+    let peers: Vec<Tool> = tools.iter().copied().filter(|&t| t != Tool::Rosdeb).collect();
+    let mut header = vec!["operation".to_owned()];
+    header.extend(tools.iter().map(|t| format!("{} median (min)", t.name())));
+    if has_rosdeb {
+        header.extend(peers.iter().map(|t| format!("{} / rosdeb", t.name())));
+        header.push("rosdeb peak RSS".to_owned());
+    }
+    header.push("outputs".to_owned());
+    let _ = writeln!(s, "| {} |", header.join(" | "));
+    let aligns: Vec<&str> =
+        header.iter().enumerate().map(|(i, _)| if i == 0 || i == header.len() - 1 { "---" } else { "---:" }).collect();
+    let _ = writeln!(s, "| {} |", aligns.join(" | "));
+
+    for (row, op) in rows.iter().zip(OPS) {
+        let mut cells = vec![row.label.clone()];
+        for &tool in tools {
+            let cell = match row.outcome(tool) {
+                Some(Outcome::Done { timing, .. }) => {
+                    let call = if tool == Tool::Rospkg { format!("`{}` ", op.rospkg_call()) } else { String::new() };
+                    format!("{call}{}", timing.cell())
+                }
+                Some(Outcome::Skipped) => "skipped".to_owned(),
+                Some(Outcome::Failed(_)) => "failed".to_owned(),
+                Some(Outcome::NotApplicable) | None => "—".to_owned(),
+            };
+            cells.push(cell);
+        }
+        if has_rosdeb {
+            let ours = row.outcome(Tool::Rosdeb).and_then(Outcome::timing);
+            for &peer in &peers {
+                let theirs = row.outcome(peer).and_then(Outcome::timing);
+                cells.push(match (theirs, ours) {
+                    (Some(t), Some(o)) => fmt_ratio(t.median(), o.median()),
+                    _ => "—".to_owned(),
+                });
+            }
+            cells.push(match &row.rss {
+                Some(Ok(kib)) => fmt_kib(*kib),
+                Some(Err(_)) => "failed".to_owned(),
+                None => "—".to_owned(),
+            });
+        }
+        cells.push(row.agreement.clone());
+        let _ = writeln!(s, "| {} |", cells.join(" | "));
+        for issue in &row.issues {
+            let mut warning = vec![format!("⚠ {}", row.label)];
+            warning.extend(std::iter::repeat_n(String::new(), header.len() - 2));
+            warning.push(issue.replace('|', "\\|"));
+            let _ = writeln!(s, "| {} |", warning.join(" | "));
+        }
+    }
+    if let Some(Err(err)) = rows.iter().find_map(|r| r.rss.as_ref().filter(|r| r.is_err())) {
+        let _ = writeln!(s, "\nPeak RSS measurement failed: {err}");
+    }
+    s
+}

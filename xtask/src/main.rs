@@ -1,0 +1,95 @@
+//! Project automation: `cargo xtask <task>`, one module per task (style.md §3.7).
+//!
+//! Layout:
+//! - [`ci`]: exactly what CI runs (fmt, clippy, tests).
+//! - [`gen_tree`]: the deterministic synthetic ROS tree generator (rospkg.md §6.1).
+//! - [`bench`]: benchmarks against the C++ and Python tools (`bench crawl`, ...).
+//! - [`dist`]: release artefacts (for now: a release build and a demo run).
+
+mod bench;
+mod ci;
+mod dist;
+mod gen_tree;
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context as _;
+use clap::{Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(name = "cargo xtask", about = "Project automation for the rosdeb workspace")]
+struct Cli {
+    #[command(subcommand)]
+    task: Task,
+}
+
+#[derive(Debug, Subcommand)]
+enum Task {
+    /// Run exactly what CI runs: fmt --check, clippy -D warnings, the tests.
+    Ci(ci::Args),
+    /// Generate a deterministic synthetic ROS source tree (rospkg.md §6.1 layout).
+    GenTree(gen_tree::Args),
+    /// Benchmark rosdeb against the C++ and Python tools.
+    #[command(subcommand)]
+    Bench(bench::Bench),
+    /// Build release artefacts (for now: release build and a demo run; no Debian pipeline yet).
+    Dist(dist::Args),
+}
+
+fn main() {
+    let cli = Cli::parse();
+    let result = match cli.task {
+        Task::Ci(args) => ci::run(&args),
+        Task::GenTree(args) => gen_tree::run(&args),
+        Task::Bench(bench) => bench::run(bench),
+        Task::Dist(args) => dist::run(&args),
+    };
+    if let Err(err) = result {
+        eprintln!("error: {err}");
+        for cause in err.chain().skip(1) {
+            eprintln!("  caused by: {cause}");
+        }
+        std::process::exit(1);
+    }
+}
+
+/// The workspace root (the parent of this crate's directory).
+fn project_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives one level below the workspace root")
+        .to_path_buf()
+}
+
+/// Cargo's target directory (`CARGO_TARGET_DIR` if set, else `<root>/target`).
+fn target_dir() -> PathBuf {
+    match std::env::var_os("CARGO_TARGET_DIR") {
+        Some(dir) if !dir.is_empty() => project_root().join(dir),
+        _ => project_root().join("target"),
+    }
+}
+
+/// `cargo build --release -p rosdeb`; returns the path of the binary.
+fn build_rosdeb_release() -> anyhow::Result<PathBuf> {
+    let sh = root_shell()?;
+    banner("building rosdeb (release)");
+    xshell::cmd!(sh, "cargo build --release -p rosdeb")
+        .run()
+        .context("building rosdeb in release mode")?;
+    let binary = target_dir().join("release/rosdeb");
+    anyhow::ensure!(binary.exists(), "`{}` is missing after the build", binary.display());
+    Ok(binary)
+}
+
+/// A `Shell` whose working directory is the workspace root.
+fn root_shell() -> anyhow::Result<xshell::Shell> {
+    let sh = xshell::Shell::new()?;
+    sh.change_dir(project_root());
+    Ok(sh)
+}
+
+/// Prints a step banner on stderr.
+fn banner(text: &str) {
+    eprintln!();
+    eprintln!("==> {text}");
+}
