@@ -107,7 +107,8 @@ impl Invocation {
         let elapsed = start.elapsed();
         if !output.status.success() {
             let stderr = String::from_utf8_lossy(&output.stderr);
-            let tail: Vec<&str> = stderr.lines().rev().take(5).collect::<Vec<_>>().into_iter().rev().collect();
+            let tail: Vec<&str> =
+                stderr.lines().rev().take(5).collect::<Vec<_>>().into_iter().rev().collect();
             bail!("`{}` exited with {}: {}", self.display(), output.status, tail.join(" / "));
         }
         Ok((elapsed, String::from_utf8_lossy(&output.stdout).into_owned()))
@@ -193,7 +194,11 @@ fn measure(invocation: &Invocation, plan: Plan) -> anyhow::Result<(Timing, Strin
     let (first, stdout) = invocation.run_once()?;
     let mut runs = vec![first];
     let affordable = plan.budget.as_secs_f64() / first.as_secs_f64().max(1e-6);
-    #[expect(clippy::cast_possible_truncation, clippy::cast_sign_loss, reason = "clamped to 1..=max_runs")]
+    #[expect(
+        clippy::cast_possible_truncation,
+        clippy::cast_sign_loss,
+        reason = "clamped to 1..=max_runs"
+    )]
     let wanted = (affordable.floor() as usize).clamp(1, plan.max_runs.max(1));
     for _ in 1..wanted {
         runs.push(invocation.run_once()?.0);
@@ -254,20 +259,28 @@ fn deb_version(package: &str) -> String {
 
 /// The Markdown header lines describing the machine and the moment.
 fn machine_header() -> String {
-    let date = probe("date", &["-u", "+%Y-%m-%d %H:%M UTC"]).unwrap_or_else(|| "unknown".to_owned());
+    let date =
+        probe("date", &["-u", "+%Y-%m-%d %H:%M UTC"]).unwrap_or_else(|| "unknown".to_owned());
     let nproc = probe("nproc", &[]).unwrap_or_else(|| "?".to_owned());
     let cpuinfo = fs_err::read_to_string("/proc/cpuinfo").unwrap_or_default();
     let cpu = cpuinfo
         .lines()
-        .find_map(|l| l.strip_prefix("model name").and_then(|r| r.split_once(':')).map(|(_, m)| m.trim().to_owned()))
+        .find_map(|l| {
+            l.strip_prefix("model name")
+                .and_then(|r| r.split_once(':'))
+                .map(|(_, m)| m.trim().to_owned())
+        })
         .unwrap_or_else(|| "unknown CPU".to_owned());
-    let kernel = fs_err::read_to_string("/proc/sys/kernel/osrelease").unwrap_or_default().trim().to_owned();
+    let kernel =
+        fs_err::read_to_string("/proc/sys/kernel/osrelease").unwrap_or_default().trim().to_owned();
     let load = fs_err::read_to_string("/proc/loadavg").unwrap_or_default();
     let load: Vec<&str> = load.split_whitespace().take(3).collect();
     let mem_kib = fs_err::read_to_string("/proc/meminfo")
         .unwrap_or_default()
         .lines()
-        .find_map(|l| l.strip_prefix("MemTotal:").map(|r| r.trim().trim_end_matches("kB").trim().to_owned()))
+        .find_map(|l| {
+            l.strip_prefix("MemTotal:").map(|r| r.trim().trim_end_matches("kB").trim().to_owned())
+        })
         .and_then(|v| v.parse::<u64>().ok())
         .unwrap_or(0);
     #[expect(clippy::cast_precision_loss, reason = "display only")]
@@ -300,7 +313,10 @@ impl RosHome {
             key = crate::gen_tree::SYSTEM_DEP_KEY
         );
         write_if_changed(&base, &base_yaml)?;
-        write_if_changed(&sources.join("10-bench.list"), &format!("yaml file://{}\n", base.display()))?;
+        write_if_changed(
+            &sources.join("10-bench.list"),
+            &format!("yaml file://{}\n", base.display()),
+        )?;
         // An empty rosdistro index, so `rosdep update` never goes to the network.
         write_if_changed(&index, "%YAML 1.1\n---\ndistributions: {}\ntype: index\nversion: 4\n")?;
 

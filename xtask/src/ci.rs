@@ -34,7 +34,11 @@ pub(crate) fn run(_args: &Args) -> anyhow::Result<()> {
         banner(&format!("ci [{}/{total}] {name}: {step}", i + 1));
         let step_start = Instant::now();
         step.run().with_context(|| format!("ci step `{name}` failed"))?;
-        eprintln!("==> ci [{}/{total}] {name}: ok ({:.1} s)", i + 1, step_start.elapsed().as_secs_f64());
+        eprintln!(
+            "==> ci [{}/{total}] {name}: ok ({:.1} s)",
+            i + 1,
+            step_start.elapsed().as_secs_f64()
+        );
     }
     if !nextest {
         eprintln!("note: cargo-nextest is not installed; the tests ran with `cargo test`");

@@ -43,13 +43,20 @@ pub(crate) fn run(_args: &Args) -> anyhow::Result<()> {
     banner("dist: done");
     eprintln!("binary:    {}", binary.display());
     eprintln!("demo tree: {} (ROS_PACKAGE_PATH={})", tree.display(), package_path.display());
-    eprintln!("note: the Debian release pipeline (cargo deb, man page, completions, lintian) is not built yet;");
+    eprintln!(
+        "note: the Debian release pipeline (cargo deb, man page, completions, lintian) is not built yet;"
+    );
     eprintln!("      `cargo xtask dist` only builds the release binary and runs this demo");
     Ok(())
 }
 
 /// Runs `rosdeb ARGS` on the demo tree with a private `ROS_HOME`; returns its stdout.
-fn demo_run(binary: &Path, args: &[&str], package_path: &Path, ros_home: &Path) -> anyhow::Result<String> {
+fn demo_run(
+    binary: &Path,
+    args: &[&str],
+    package_path: &Path,
+    ros_home: &Path,
+) -> anyhow::Result<String> {
     banner(&format!("dist: ROS_PACKAGE_PATH={} rosdeb {}", package_path.display(), args.join(" ")));
     let output = Command::new(binary)
         .args(args)

@@ -70,7 +70,10 @@ impl Params {
     }
 
     fn validate(&self) -> anyhow::Result<()> {
-        ensure!(self.packages >= 2, "--packages must be at least 2 (pkg_00000 and pkg_00001 are shadowed)");
+        ensure!(
+            self.packages >= 2,
+            "--packages must be at least 2 (pkg_00000 and pkg_00001 are shadowed)"
+        );
         ensure!(
             (0.0..=1.0).contains(&self.dry_fraction),
             "--dry-fraction must be between 0 and 1, not {}",
@@ -146,8 +149,11 @@ impl Tree {
             clippy::cast_precision_loss,
             reason = "a fraction in 0..=1 of a package count"
         )]
-        let dry_count =
-            if params.stacks == 0 { 0 } else { ((n as f64 * params.dry_fraction).round() as usize).min(n - 2) };
+        let dry_count = if params.stacks == 0 {
+            0
+        } else {
+            ((n as f64 * params.dry_fraction).round() as usize).min(n - 2)
+        };
         let mut pool: Vec<usize> = (2..n).collect();
         for j in 0..dry_count {
             let k = j + rng.below(pool.len() - j);
@@ -206,7 +212,10 @@ impl Tree {
         }
         for group in 0..n.div_ceil(GROUP_SIZE) {
             let dir = format!("ws/grp_{group:02}/docs");
-            f(&format!("{dir}/index.md"), &format!("# Group {group}\n\nNo packages below this directory.\n"))?;
+            f(
+                &format!("{dir}/index.md"),
+                &format!("# Group {group}\n\nNo packages below this directory.\n"),
+            )?;
             f(&format!("{dir}/img/overview.svg"), "<svg xmlns=\"http://www.w3.org/2000/svg\"/>\n")?;
         }
         let used_stacks: BTreeSet<usize> = self
@@ -247,11 +256,17 @@ impl Tree {
         let n = self.packages.len();
         let deps: Vec<&[usize]> = self.packages.iter().map(|p| p.deps.as_slice()).collect();
         let closures = closure_sizes(&deps);
-        let (deep, &deep_closure) =
-            closures.iter().enumerate().rev().max_by_key(|&(_, size)| size).expect("at least 2 packages");
+        let (deep, &deep_closure) = closures
+            .iter()
+            .enumerate()
+            .rev()
+            .max_by_key(|&(_, size)| size)
+            .expect("at least 2 packages");
         let mut paths = vec![0_u64; n];
         for i in 0..n {
-            paths[i] = deps[i].iter().fold(0_u64, |acc, &d| acc.saturating_add(1).saturating_add(paths[d]));
+            paths[i] = deps[i]
+                .iter()
+                .fold(0_u64, |acc, &d| acc.saturating_add(1).saturating_add(paths[d]));
         }
         let total_paths = paths.iter().fold(0_u64, |acc, &p| acc.saturating_add(p));
         // Dependents of pkg_00000: deps point backwards, so one forward pass suffices.
@@ -302,10 +317,15 @@ impl Tree {
         [
             ("package.xml".to_owned(), wet_package_xml(i, &dep_names, package.system_dep)),
             ("CMakeLists.txt".to_owned(), catkin_cmakelists(&name, &dep_names)),
-            ("src/x.cpp".to_owned(), format!("#include \"{name}/x.h\"\n\nint {name}_x() {{ return {i}; }}\n")),
+            (
+                "src/x.cpp".to_owned(),
+                format!("#include \"{name}/x.h\"\n\nint {name}_x() {{ return {i}; }}\n"),
+            ),
             (
                 format!("include/{name}/x.h"),
-                format!("#pragma once\n\n/// Part of the synthetic package {name}.\nint {name}_x();\n"),
+                format!(
+                    "#pragma once\n\n/// Part of the synthetic package {name}.\nint {name}_x();\n"
+                ),
             ),
         ]
     }
@@ -340,7 +360,10 @@ pub(crate) fn write_tree(tree: &Tree, out: &Path) -> anyhow::Result<Meta> {
         let non_empty = fs_err::read_dir(out)?.next().is_some();
         if non_empty {
             if !out.join("meta.json").exists() {
-                bail!("`{}` exists and is not a generated tree (no meta.json); refusing to replace it", out.display());
+                bail!(
+                    "`{}` exists and is not a generated tree (no meta.json); refusing to replace it",
+                    out.display()
+                );
             }
             fs_err::remove_dir_all(out)?;
         }
@@ -376,7 +399,12 @@ pub(crate) fn ensure_tree(dir: &Path, params: &Params) -> anyhow::Result<Meta> {
         eprintln!("reusing tree `{}` ({} packages)", dir.display(), meta.packages);
         return Ok(meta);
     }
-    eprintln!("generating tree `{}` ({} packages, seed {})", dir.display(), params.packages, params.seed);
+    eprintln!(
+        "generating tree `{}` ({} packages, seed {})",
+        dir.display(),
+        params.packages,
+        params.seed
+    );
     let tree = Tree::generate(params)?;
     write_tree(&tree, dir).with_context(|| format!("writing tree `{}`", dir.display()))
 }
@@ -384,7 +412,8 @@ pub(crate) fn ensure_tree(dir: &Path, params: &Params) -> anyhow::Result<Meta> {
 pub(crate) fn run(args: &Args) -> anyhow::Result<()> {
     let start = std::time::Instant::now();
     let tree = Tree::generate(&args.params)?;
-    let meta = write_tree(&tree, &args.out).with_context(|| format!("writing tree `{}`", args.out.display()))?;
+    let meta = write_tree(&tree, &args.out)
+        .with_context(|| format!("writing tree `{}`", args.out.display()))?;
     eprintln!(
         "wrote `{}`: {} packages ({} wet, {} dry in {} stacks, {} metapackages), {} edges, {} files in {:.1} s",
         args.out.display(),
@@ -416,7 +445,12 @@ pub(crate) fn pkg_name(i: usize) -> String {
 
 fn package_dir(i: usize, kind: Kind) -> String {
     match kind {
-        Kind::Wet => format!("ws/grp_{:02}/sub_{:03}/{}", i / GROUP_SIZE, (i % GROUP_SIZE) / SUB_SIZE, pkg_name(i)),
+        Kind::Wet => format!(
+            "ws/grp_{:02}/sub_{:03}/{}",
+            i / GROUP_SIZE,
+            (i % GROUP_SIZE) / SUB_SIZE,
+            pkg_name(i)
+        ),
         Kind::Dry { stack } => format!("ws/stacks/stack_{stack}/{}", pkg_name(i)),
     }
 }
@@ -519,7 +553,9 @@ fn metapackage_xml(name: &str, members: &[usize]) -> String {
 }
 
 fn metapackage_cmakelists(name: &str) -> String {
-    format!("cmake_minimum_required(VERSION 3.0.2)\nproject({name})\nfind_package(catkin REQUIRED)\ncatkin_metapackage()\n")
+    format!(
+        "cmake_minimum_required(VERSION 3.0.2)\nproject({name})\nfind_package(catkin REQUIRED)\ncatkin_metapackage()\n"
+    )
 }
 
 /// splitmix64 (Steele, Lea, Flood 2014): tiny, fast, and fixed forever.

@@ -33,8 +33,9 @@ impl Context {
             search.usr_share = on;
         }
         let home = env.ros_home();
-        let cache_dir = (!no_cache && env.get(NO_CACHE_ENV) != Some("1") && !home.as_os_str().is_empty())
-            .then(|| home.join("rosdeb").join("index"));
+        let cache_dir =
+            (!no_cache && env.get(NO_CACHE_ENV) != Some("1") && !home.as_os_str().is_empty())
+                .then(|| home.join("rosdeb").join("index"));
         Context { env, search, cache_dir }
     }
 

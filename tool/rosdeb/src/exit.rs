@@ -38,7 +38,10 @@ pub fn report(result: anyhow::Result<Status>) -> Status {
     match result {
         Ok(status) => status,
         Err(e) => {
-            if e.chain().any(|c| c.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)) {
+            if e.chain().any(|c| {
+                c.downcast_ref::<std::io::Error>()
+                    .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            }) {
                 return Status::Success;
             }
             let mut lines = format!("error: {e}");

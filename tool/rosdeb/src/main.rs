@@ -64,8 +64,12 @@ fn main() -> ExitCode {
             let cli = Cli::parse_from(args);
             init_tracing(cli.verbose);
             match cli.command {
-                Command::Rospack { args } => commands::compat::run(commands::compat::Tool::Rospack, &args),
-                Command::Rosstack { args } => commands::compat::run(commands::compat::Tool::Rosstack, &args),
+                Command::Rospack { args } => {
+                    commands::compat::run(commands::compat::Tool::Rospack, &args)
+                }
+                Command::Rosstack { args } => {
+                    commands::compat::run(commands::compat::Tool::Rosstack, &args)
+                }
                 Command::Pkg(args) => exit::report(commands::pkg::run(args)),
             }
         }
@@ -82,7 +86,11 @@ fn init_tracing(verbose: u8) {
     };
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
-    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).without_time().init();
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .without_time()
+        .init();
 }
 
 #[cfg(test)]
@@ -94,4 +102,3 @@ mod tests {
         super::Cli::command().debug_assert();
     }
 }
-

@@ -148,7 +148,9 @@ pub struct Found {
 }
 
 /// A directory's identity and change stamp, recorded so a cache can tell whether it changed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 pub struct Stamp {
     /// Device.
     pub dev: u64,
@@ -274,7 +276,9 @@ impl State {
                     b"stack.xml" => listing.markers.stack_xml = true,
                     b"rospack_nosubdirs" => listing.markers.nosubdirs = true,
                     b"CATKIN_IGNORE" => listing.ignored = true,
-                    b"COLCON_IGNORE" | b"AMENT_IGNORE" if self.options.ros2_markers => listing.ignored = true,
+                    b"COLCON_IGNORE" | b"AMENT_IGNORE" if self.options.ros2_markers => {
+                        listing.ignored = true
+                    }
                     _ => {}
                 }
             } else if is_dir && !is_hidden(&name) {
@@ -295,8 +299,11 @@ impl State {
     ) {
         if chain.len() > MAX_DEPTH {
             self.diagnostic(
-                Diagnostic::warning(&dir, format!("more than {MAX_DEPTH} nested directories; not descending"))
-                    .with_hint("a symlink or bind mount may make the tree endless"),
+                Diagnostic::warning(
+                    &dir,
+                    format!("more than {MAX_DEPTH} nested directories; not descending"),
+                )
+                .with_hint("a symlink or bind mount may make the tree endless"),
             );
             return;
         }
@@ -323,8 +330,11 @@ impl State {
             };
             if chain.contains(&id) {
                 self.diagnostic(
-                    Diagnostic::warning(&sub, "symlink loop: this directory is one of its own ancestors; not followed")
-                        .with_hint("remove the symlink or mark it CATKIN_IGNORE"),
+                    Diagnostic::warning(
+                        &sub,
+                        "symlink loop: this directory is one of its own ancestors; not followed",
+                    )
+                    .with_hint("remove the symlink or mark it CATKIN_IGNORE"),
                 );
                 continue;
             }
@@ -348,7 +358,11 @@ impl State {
                 continue;
             }
             let path = entry.path();
-            if let Some(stamp) = std::fs::metadata(&path).ok().filter(std::fs::Metadata::is_dir).map(|m| Stamp::of(&m)) {
+            if let Some(stamp) = std::fs::metadata(&path)
+                .ok()
+                .filter(std::fs::Metadata::is_dir)
+                .map(|m| Stamp::of(&m))
+            {
                 visited.push((path.clone(), stamp));
                 children.push(path);
             }
@@ -373,7 +387,9 @@ impl State {
     /// Marker files of one directory, without recording anything (for `/usr/share/<x>`).
     fn quiet_list(&self, dir: &Path) -> Option<Listing> {
         let mut listing = Listing::default();
-        for name in ["package.xml", "manifest.xml", "stack.xml", "rospack_nosubdirs", "CATKIN_IGNORE"] {
+        for name in
+            ["package.xml", "manifest.xml", "stack.xml", "rospack_nosubdirs", "CATKIN_IGNORE"]
+        {
             if dir.join(name).is_file() {
                 match name {
                     "package.xml" => listing.markers.package_xml = true,
@@ -417,12 +433,21 @@ pub fn profile(search: &SearchPath, options: CrawlOptions) -> Vec<TimedDir> {
 
 impl State {
     /// Returns whether a manifest was found in or below `dir`.
-    fn timed_visit(&self, dir: &Path, chain: Vec<(u64, u64)>, depth_limit: usize, out: &mut Vec<TimedDir>) -> bool {
+    fn timed_visit(
+        &self,
+        dir: &Path,
+        chain: Vec<(u64, u64)>,
+        depth_limit: usize,
+        out: &mut Vec<TimedDir>,
+    ) -> bool {
         let started = std::time::Instant::now();
         let Some(listing) = self.list(dir) else { return false };
         let m = listing.markers;
         let mut found = !listing.ignored && m.any_manifest();
-        if !listing.ignored && !(m.package_xml || m.manifest_xml || m.nosubdirs) && chain.len() <= depth_limit {
+        if !listing.ignored
+            && !(m.package_xml || m.manifest_xml || m.nosubdirs)
+            && chain.len() <= depth_limit
+        {
             for (sub, _, _) in listing.subdirs {
                 let Some(stamp) = Stamp::read(&sub) else { continue };
                 if chain.contains(&(stamp.dev, stamp.ino)) {
@@ -433,7 +458,11 @@ impl State {
                 found |= self.timed_visit(&sub, chain, depth_limit, out);
             }
         }
-        out.push(TimedDir { dir: dir.to_path_buf(), seconds: started.elapsed().as_secs_f64(), zombie: !found });
+        out.push(TimedDir {
+            dir: dir.to_path_buf(),
+            seconds: started.elapsed().as_secs_f64(),
+            zombie: !found,
+        });
         found
     }
 }

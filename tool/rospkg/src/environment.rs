@@ -38,7 +38,9 @@ impl Environment {
     }
 
     /// An explicit mapping, as rospkg's `env=` argument.
-    pub fn from_pairs<K: Into<String>, V: Into<String>>(pairs: impl IntoIterator<Item = (K, V)>) -> Self {
+    pub fn from_pairs<K: Into<String>, V: Into<String>>(
+        pairs: impl IntoIterator<Item = (K, V)>,
+    ) -> Self {
         Environment { vars: pairs.into_iter().map(|(k, v)| (k.into(), v.into())).collect() }
     }
 
@@ -54,7 +56,8 @@ impl Environment {
 
     /// `ROS_ROOT`, normalised as `os.path.normpath` does; an empty value stays empty; `None` if unset.
     pub fn ros_root(&self) -> Option<PathBuf> {
-        self.get(ROS_ROOT).map(|v| if v.is_empty() { PathBuf::new() } else { normpath(Path::new(v)) })
+        self.get(ROS_ROOT)
+            .map(|v| if v.is_empty() { PathBuf::new() } else { normpath(Path::new(v)) })
     }
 
     /// The raw `ROS_PACKAGE_PATH` string (no splitting, no `~` expansion), `None` if unset.
@@ -83,7 +86,8 @@ impl Environment {
 
     /// `ROS_TEST_RESULTS_DIR` if present, else `<ros_home>/test_results`.
     pub fn test_results_dir(&self) -> PathBuf {
-        self.get(ROS_TEST_RESULTS_DIR).map_or_else(|| self.ros_home().join("test_results"), PathBuf::from)
+        self.get(ROS_TEST_RESULTS_DIR)
+            .map_or_else(|| self.ros_home().join("test_results"), PathBuf::from)
     }
 
     /// `ROS_ETC_DIR` if present, else `/etc/ros`.
@@ -185,7 +189,8 @@ mod tests {
         assert_eq!(e.log_dir(), PathBuf::from("/r/log"));
         assert_eq!(e.test_results_dir(), PathBuf::from("/r/test_results"));
         assert_eq!(e.etc_ros_dir(), PathBuf::from("/etc/ros"));
-        let e = env(&[("ROS_LOG_DIR", "/l"), ("ROS_TEST_RESULTS_DIR", "/t"), ("ROS_ETC_DIR", "/e")]);
+        let e =
+            env(&[("ROS_LOG_DIR", "/l"), ("ROS_TEST_RESULTS_DIR", "/t"), ("ROS_ETC_DIR", "/e")]);
         assert_eq!(e.log_dir(), PathBuf::from("/l"));
         assert_eq!(e.test_results_dir(), PathBuf::from("/t"));
         assert_eq!(e.etc_ros_dir(), PathBuf::from("/e"));

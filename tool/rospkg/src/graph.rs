@@ -100,7 +100,9 @@ impl Graph {
                     }
                     1 => {
                         let start = stack.iter().position(|&(n, _)| n == dep).unwrap_or(0);
-                        return Err(Cycle { members: stack[start..].iter().map(|&(n, _)| n).collect() });
+                        return Err(Cycle {
+                            members: stack[start..].iter().map(|&(n, _)| n).collect(),
+                        });
                     }
                     _ => {}
                 }
@@ -192,7 +194,8 @@ impl Graph {
     pub fn tree(&self, node: NodeId) -> Result<Vec<(usize, NodeId)>, Cycle> {
         self.depends(node)?;
         let mut out = Vec::new();
-        let mut stack: Vec<(NodeId, usize)> = self.direct(node).iter().rev().map(|&d| (d, 0)).collect();
+        let mut stack: Vec<(NodeId, usize)> =
+            self.direct(node).iter().rev().map(|&d| (d, 0)).collect();
         while let Some((n, depth)) = stack.pop() {
             out.push((depth, n));
             stack.extend(self.direct(n).iter().rev().map(|&d| (d, depth + 1)));

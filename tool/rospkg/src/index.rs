@@ -59,11 +59,14 @@ pub struct Summary {
 }
 
 impl Summary {
-    /// Reads and summarises the manifest of `kind` in `dir`.
+    /// Reads and summarises the manifest of `kind` in `dir` (one open, one fstat, one read).
     pub fn read(dir: &Path, kind: ManifestKind) -> Self {
         let path = dir.join(kind.file_name());
-        let stamp = Stamp::read(&path);
-        match manifest::parse_file(kind, &path) {
+        let (stamp, parsed) = match read_stamped(&path) {
+            Ok((stamp, text)) => (Some(stamp), manifest::parse(kind, &text, &path)),
+            Err(error) => (None, Err(error)),
+        };
+        match parsed {
             Ok(m) => Summary::of(&m, stamp),
             Err(error) => Summary {
                 kind,
@@ -90,7 +93,11 @@ impl Summary {
             deps: m
                 .dependencies
                 .iter()
-                .map(|d| SummaryDep { name: d.name.clone(), kind: d.kind, condition: d.condition.clone() })
+                .map(|d| SummaryDep {
+                    name: d.name.clone(),
+                    kind: d.kind,
+                    condition: d.condition.clone(),
+                })
                 .collect(),
             licenses: m.licenses.iter().map(|l| l.name.clone()).collect(),
             error: None,
@@ -150,7 +157,11 @@ impl Index {
     }
 
     /// Crawls, reusing the summaries of `previous` manifests whose stamp has not changed.
-    fn build_reusing(search: &SearchPath, options: CrawlOptions, previous: &HashMap<PathBuf, Summary>) -> Self {
+    fn build_reusing(
+        search: &SearchPath,
+        options: CrawlOptions,
+        previous: &HashMap<PathBuf, Summary>,
+    ) -> Self {
         let built_ns = now_ns();
         let Crawl { found, visited, diagnostics } = crawl::crawl(search, options);
         let entries = found
@@ -160,7 +171,9 @@ impl Index {
                     .map(|kind| {
                         let path = found.dir.join(kind.file_name());
                         match previous.get(&path) {
-                            Some(s) if s.stamp.is_some() && s.stamp == Stamp::read(&path) => s.clone(),
+                            Some(s) if s.stamp.is_some() && s.stamp == Stamp::read(&path) => {
+                                s.clone()
+                            }
                             _ => Summary::read(&found.dir, kind),
                         }
                     })
@@ -174,13 +187,19 @@ impl Index {
     /// The index for `search`, from the cache folder `cache_dir` when it is still valid, else
     /// crawled (and the cache rewritten). Cache problems are never errors: the index is then
     /// built from disk.
-    pub fn load(search: &SearchPath, options: CrawlOptions, cache_dir: Option<&Path>) -> (Self, CacheOutcome) {
+    pub fn load(
+        search: &SearchPath,
+        options: CrawlOptions,
+        cache_dir: Option<&Path>,
+    ) -> (Self, CacheOutcome) {
         let Some(cache_dir) = cache_dir else {
             return (Self::build(search, options), CacheOutcome::Disabled);
         };
         let file = cache_dir.join(cache_file_name(search, options));
         let key = search.key();
+        let started = std::time::Instant::now();
         let cached = read_cache(&file).filter(|c| c.key == key);
+        tracing::debug!("index cache read in {:?}", started.elapsed());
         let Some(mut cached) = cached else {
             let index = Self::build(search, options);
             index.store(&file);
@@ -215,6 +234,7 @@ impl Index {
                 })
             })
             .collect();
+        tracing::debug!("index cache validated in {:?}", started.elapsed());
         if stale.is_empty() {
             return (cached, CacheOutcome::Hit);
         }
@@ -235,6 +255,27 @@ impl Index {
             tracing::debug!("not writing the index cache {}: {e}", file.display());
         }
     }
+}
+
+/// Reads a manifest's text together with the stamp of the file that was read.
+fn read_stamped(path: &Path) -> Result<(Stamp, String), Diagnostic> {
+    use std::io::Read;
+    let fail = |e: std::io::Error| Diagnostic::error(path, format!("cannot read: {e}"));
+    let mut file = std::fs::File::open(path).map_err(fail)?;
+    let meta = file.metadata().map_err(fail)?;
+    let size = usize::try_from(meta.len()).unwrap_or(usize::MAX);
+    if size > manifest::MAX_MANIFEST_BYTES {
+        // Let the parser produce its "too large" diagnostic without reading gigabytes.
+        let text = " ".repeat(manifest::MAX_MANIFEST_BYTES + 1);
+        return Ok((Stamp::of(&meta), text));
+    }
+    let mut bytes = Vec::with_capacity(size + 1);
+    file.read_to_end(&mut bytes).map_err(fail)?;
+    let text = String::from_utf8(bytes).map_err(|e| {
+        Diagnostic::error(path, format!("not UTF-8 (byte {})", e.utf8_error().valid_up_to()))
+            .with_hint("manifests must be UTF-8 encoded")
+    })?;
+    Ok((Stamp::of(&meta), text))
 }
 
 /// The manifest kinds present in a found directory.

@@ -72,7 +72,14 @@ pub fn locate(catalog: &Catalog, name: &str) -> Vec<Location> {
     out.into_iter().map(|dir| explain(catalog, name, dir)).collect()
 }
 
-fn walk(root: &Path, dir: &Path, name: &str, limit: usize, chain: &mut Vec<(u64, u64)>, out: &mut Vec<(PathBuf, PathBuf)>) {
+fn walk(
+    root: &Path,
+    dir: &Path,
+    name: &str,
+    limit: usize,
+    chain: &mut Vec<(u64, u64)>,
+    out: &mut Vec<(PathBuf, PathBuf)>,
+) {
     let Ok(meta) = std::fs::metadata(dir) else { return };
     let id = (meta.dev(), meta.ino());
     if chain.contains(&id) || chain.len() > limit {
@@ -82,7 +89,8 @@ fn walk(root: &Path, dir: &Path, name: &str, limit: usize, chain: &mut Vec<(u64,
         out.push((root.to_path_buf(), dir.to_path_buf()));
     }
     let Ok(entries) = std::fs::read_dir(dir) else { return };
-    let mut subdirs: Vec<PathBuf> = entries.flatten().map(|e| e.path()).filter(|p| p.is_dir()).collect();
+    let mut subdirs: Vec<PathBuf> =
+        entries.flatten().map(|e| e.path()).filter(|p| p.is_dir()).collect();
     subdirs.sort();
     chain.push(id);
     for sub in subdirs {
@@ -103,7 +111,9 @@ fn claims(dir: &Path, name: &str) -> bool {
     }
     match manifest::parse_file(ManifestKind::PackageXml, &package_xml) {
         Ok(m) => m.name.as_deref().map_or(dir_name_matches, |n| n == name),
-        Err(_) => dir_name_matches || fs_err::read_to_string(&package_xml).is_ok_and(|t| t.contains(name)),
+        Err(_) => {
+            dir_name_matches || fs_err::read_to_string(&package_xml).is_ok_and(|t| t.contains(name))
+        }
     }
 }
 
@@ -149,6 +159,8 @@ fn verdict(catalog: &Catalog, name: &str, root: &Path, dir: &Path) -> Verdict {
     match catalog.get(name) {
         Some(item) if item.dir == dir => Verdict::Found,
         Some(item) => Verdict::Shadowed { by: item.dir.clone() },
-        None => Verdict::Other("not a package in this view (a stack.xml stack, or a manifest in a stack view)".into()),
+        None => Verdict::Other(
+            "not a package in this view (a stack.xml stack, or a manifest in a stack view)".into(),
+        ),
     }
 }

@@ -19,7 +19,9 @@ pub use condition::{Condition, ConditionError};
 use crate::diagnostic::{Diagnostic, Position};
 
 /// The three manifest file kinds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 pub enum ManifestKind {
     /// catkin / ament `package.xml`.
     PackageXml,
@@ -41,7 +43,9 @@ impl ManifestKind {
 }
 
 /// The tag a dependency was declared with.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 pub enum DependKind {
     /// `<buildtool_depend>`
     Buildtool,
@@ -81,7 +85,9 @@ impl DependKind {
             DependKind::BuildExport => "build_export_depend",
             DependKind::Exec => "exec_depend",
             DependKind::Run => "run_depend",
-            DependKind::Depend | DependKind::RosbuildPackage | DependKind::RosbuildStack => "depend",
+            DependKind::Depend | DependKind::RosbuildPackage | DependKind::RosbuildStack => {
+                "depend"
+            }
             DependKind::Test => "test_depend",
             DependKind::Doc => "doc_depend",
             DependKind::Conflict => "conflict",
@@ -209,10 +215,10 @@ impl Export {
 /// A rosbuild `<versioncontrol type="..." url="..."/>`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct VersionControl {
-    /// `type` attribute ("" when missing).
-    pub kind: String,
-    /// `url` attribute ("" when missing).
-    pub url: String,
+    /// `type` attribute, if present.
+    pub kind: Option<String>,
+    /// `url` attribute, if present.
+    pub url: Option<String>,
 }
 
 /// A rosbuild `<platform os="..." version="..."/>`.
@@ -336,9 +342,15 @@ pub fn parse(kind: ManifestKind, text: &str, path: &Path) -> Result<Manifest, Di
     if text.len() > MAX_MANIFEST_BYTES {
         return Err(Diagnostic::error(
             path,
-            format!("manifest is {} bytes, more than the {} accepted", text.len(), MAX_MANIFEST_BYTES),
+            format!(
+                "manifest is {} bytes, more than the {} accepted",
+                text.len(),
+                MAX_MANIFEST_BYTES
+            ),
         )
-        .with_hint("a real manifest is a few kilobytes; check that this file is what it claims to be"));
+        .with_hint(
+            "a real manifest is a few kilobytes; check that this file is what it claims to be",
+        ));
     }
     match kind {
         ManifestKind::PackageXml => package_xml::parse(text, path),
@@ -349,8 +361,8 @@ pub fn parse(kind: ManifestKind, text: &str, path: &Path) -> Result<Manifest, Di
 /// Reads and parses `path` as a manifest of `kind`.
 pub fn parse_file(kind: ManifestKind, path: &Path) -> Result<Manifest, Diagnostic> {
     let bytes = fs_err::read(path).map_err(|e| Diagnostic::error(path, e.to_string()))?;
-    let text = String::from_utf8(bytes)
-        .map_err(|e| Diagnostic::error(path, format!("not UTF-8: {e}")))?;
+    let text =
+        String::from_utf8(bytes).map_err(|e| Diagnostic::error(path, format!("not UTF-8: {e}")))?;
     parse(kind, &text, path)
 }
 
@@ -363,7 +375,8 @@ fn xml_error(path: &PathBuf, error: &roxmltree::Error) -> Diagnostic {
         }
         _ => None,
     };
-    let d = Diagnostic::error(path, format!("invalid XML: {error}")).at(Position::new(pos.row, pos.col));
+    let d = Diagnostic::error(path, format!("invalid XML: {error}"))
+        .at(Position::new(pos.row, pos.col));
     match hint {
         Some(h) => d.with_hint(h),
         None => d,

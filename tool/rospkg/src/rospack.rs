@@ -135,6 +135,16 @@ pub struct Closure {
     pub missing: Vec<(String, ResolvedDep)>,
 }
 
+/// The dependency side of a catalog.
+#[derive(Debug, Clone)]
+struct Links {
+    graph: Graph,
+    /// Declared dependencies of each node, resolved.
+    deps: Vec<Vec<ResolvedDep>>,
+    /// Whether each node lists itself.
+    self_dependent: Vec<bool>,
+}
+
 /// A package or stack view over one search path.
 #[derive(Debug, Clone)]
 pub struct Catalog {
@@ -145,19 +155,22 @@ pub struct Catalog {
     items: Vec<Item>,
     by_name: HashMap<String, usize>,
     duplicates: Vec<Duplicate>,
-    graph: Graph,
-    deps: Vec<Vec<ResolvedDep>>,
-    self_dependent: Vec<bool>,
+    links: std::sync::OnceLock<Links>,
     problems: Vec<Diagnostic>,
     skipped: Vec<Diagnostic>,
+    notices: Vec<Diagnostic>,
     options: Options,
 }
 
 impl Catalog {
     /// Opens the catalog of `flavor` on `search`.
     pub fn open(flavor: Flavor, search: &SearchPath, options: Options) -> Self {
+        let started = std::time::Instant::now();
         let (index, cache) = Index::load(search, options.crawl, options.cache_dir.as_deref());
-        Self::from_index(flavor, search, std::sync::Arc::new(index), cache, options)
+        tracing::debug!("index loaded ({cache:?}) in {:?}", started.elapsed());
+        let catalog = Self::from_index(flavor, search, std::sync::Arc::new(index), cache, options);
+        tracing::debug!("catalog built in {:?}", started.elapsed());
+        catalog
     }
 
     /// The catalog of `flavor` over an index already loaded (to share one crawl between views).
@@ -170,11 +183,19 @@ impl Catalog {
     ) -> Self {
         let mut problems = index.diagnostics.clone();
         let mut skipped = Vec::new();
+        let mut notices = Vec::new();
         let mut items: Vec<Item> = Vec::new();
         let mut by_name: HashMap<String, usize> = HashMap::new();
         let mut dup_dirs: BTreeMap<String, Vec<PathBuf>> = BTreeMap::new();
         for (i, entry) in index.entries.iter().enumerate() {
-            let Some((name, kind)) = select(flavor, entry, options.stack_list_compat, &mut problems, &mut skipped) else {
+            let Some((name, kind)) = select(
+                flavor,
+                entry,
+                options.stack_list_compat,
+                &mut problems,
+                &mut skipped,
+                &mut notices,
+            ) else {
                 continue;
             };
             if let Some(&winner) = by_name.get(&name) {
@@ -183,14 +204,22 @@ impl Catalog {
                 continue;
             }
             by_name.insert(name.clone(), items.len());
-            items.push(Item { name, dir: entry.found.dir.clone(), kind, root: entry.found.root, entry: i });
+            items.push(Item {
+                name,
+                dir: entry.found.dir.clone(),
+                kind,
+                root: entry.found.root,
+                entry: i,
+            });
         }
         // Present items sorted by name; ids follow that order.
         items.sort_by(|a, b| a.name.cmp(&b.name));
-        let by_name: HashMap<String, usize> = items.iter().enumerate().map(|(i, it)| (it.name.clone(), i)).collect();
-        let duplicates = dup_dirs.into_iter().map(|(name, dirs)| Duplicate { name, dirs }).collect();
+        let by_name: HashMap<String, usize> =
+            items.iter().enumerate().map(|(i, it)| (it.name.clone(), i)).collect();
+        let duplicates =
+            dup_dirs.into_iter().map(|(name, dirs)| Duplicate { name, dirs }).collect();
 
-        let mut catalog = Catalog {
+        Catalog {
             flavor,
             search: search.clone(),
             index,
@@ -198,18 +227,21 @@ impl Catalog {
             items,
             by_name,
             duplicates,
-            graph: Graph::default(),
-            deps: Vec::new(),
-            self_dependent: Vec::new(),
+            links: std::sync::OnceLock::new(),
             problems,
             skipped,
+            notices,
             options,
-        };
-        catalog.build_graph();
-        catalog
+        }
     }
 
-    fn build_graph(&mut self) {
+    /// The dependency graph and resolved dependencies, built on first use (listing and finding
+    /// never need them).
+    fn links(&self) -> &Links {
+        self.links.get_or_init(|| self.build_links())
+    }
+
+    fn build_links(&self) -> Links {
         let mut deps = Vec::with_capacity(self.items.len());
         let mut edges = Vec::with_capacity(self.items.len());
         let mut self_dependent = Vec::with_capacity(self.items.len());
@@ -219,7 +251,11 @@ impl Catalog {
                 .declared(item, summary)
                 .into_iter()
                 .map(|(name, kind)| {
-                    let class = if self.by_name.contains_key(&name) { DepClass::Local } else { DepClass::Unknown };
+                    let class = if self.by_name.contains_key(&name) {
+                        DepClass::Local
+                    } else {
+                        DepClass::Unknown
+                    };
                     ResolvedDep { name, kind, class }
                 })
                 .collect();
@@ -233,9 +269,8 @@ impl Catalog {
             );
             deps.push(resolved);
         }
-        self.graph = Graph::new(self.items.iter().map(|i| i.name.clone()).collect(), edges);
-        self.deps = deps;
-        self.self_dependent = self_dependent;
+        let graph = Graph::new(self.items.iter().map(|i| i.name.clone()).collect(), edges);
+        Links { graph, deps, self_dependent }
     }
 
     /// Declared dependencies that count under the options, deduplicated, in the order rospack
@@ -245,12 +280,16 @@ impl Catalog {
             (Flavor::Stacks, ManifestKind::StackXml) => kind == DependKind::RosbuildStack,
             (Flavor::Packages, ManifestKind::ManifestXml) => kind == DependKind::RosbuildPackage,
             _ => match self.options.semantics {
-                Semantics::Run => matches!(kind, DependKind::Run | DependKind::Exec | DependKind::Depend),
+                Semantics::Run => {
+                    matches!(kind, DependKind::Run | DependKind::Exec | DependKind::Depend)
+                }
                 Semantics::Rospkg => kind.is_rospkg(),
             },
         };
         let holds = |condition: &Option<String>| match (&self.options.conditions, condition) {
-            (Some(env), Some(c)) => Condition::parse(c).is_ok_and(|c| c.evaluate(&|v| env.get(v).map(str::to_owned))),
+            (Some(env), Some(c)) => {
+                Condition::parse(c).is_ok_and(|c| c.evaluate(&|v| env.get(v).map(str::to_owned)))
+            }
             _ => true,
         };
         let mut selected: Vec<(usize, &crate::index::SummaryDep)> = summary
@@ -332,7 +371,7 @@ impl Catalog {
     /// Every problem: crawl diagnostics, manifests left out ([`Catalog::skipped`]) and findings
     /// in the manifests that were kept.
     pub fn problems(&self) -> Vec<Diagnostic> {
-        self.skipped.iter().chain(&self.problems).cloned().collect()
+        self.skipped.iter().chain(&self.notices).chain(&self.problems).cloned().collect()
     }
 
     /// Manifests left out because they could not be parsed at all (rospack aborts on these).
@@ -340,60 +379,80 @@ impl Catalog {
         &self.skipped
     }
 
+    /// Warnings about how names were chosen: both manifest kinds in one directory, a
+    /// package.xml without `<name>`, a directory name that is not UTF-8.
+    pub fn notices(&self) -> &[Diagnostic] {
+        &self.notices
+    }
+
     /// The dependency graph (node id = position in [`Catalog::list`]).
     pub fn graph(&self) -> &Graph {
-        &self.graph
+        &self.links().graph
     }
 
     /// The node of `name`.
     pub fn node(&self, name: &str) -> Result<NodeId, QueryError> {
-        self.by_name.get(name).map(|&i| to_id(i)).ok_or_else(|| QueryError::NotFound { name: name.to_owned() })
+        self.by_name
+            .get(name)
+            .map(|&i| to_id(i))
+            .ok_or_else(|| QueryError::NotFound { name: name.to_owned() })
     }
 
     /// Declared dependencies of `name` with their resolution (local / system / unknown).
     pub fn dependencies(&self, name: &str) -> Result<&[ResolvedDep], QueryError> {
-        self.node(name).map(|n| self.deps[n as usize].as_slice())
+        self.node(name).map(|n| self.links().deps[n as usize].as_slice())
     }
 
     /// True when `name` lists itself as a dependency.
     pub fn depends_on_itself(&self, name: &str) -> bool {
-        self.node(name).is_ok_and(|n| self.self_dependent[n as usize])
+        self.node(name).is_ok_and(|n| self.links().self_dependent[n as usize])
     }
 
     /// Direct local dependencies of `name`, declaration order.
     pub fn depends1(&self, name: &str) -> Result<Vec<String>, QueryError> {
         let n = self.node(name)?;
-        Ok(self.graph.names_of(self.graph.direct(n)).into_iter().map(str::to_owned).collect())
+        Ok(self
+            .links()
+            .graph
+            .names_of(self.links().graph.direct(n))
+            .into_iter()
+            .map(str::to_owned)
+            .collect())
     }
 
     /// Transitive local dependencies of `name` in rospack's post-order, with every non-local
     /// dependency met on the way.
     pub fn depends(&self, name: &str) -> Result<Closure, QueryError> {
         let n = self.node(name)?;
-        let order = self.graph.depends(n).map_err(|c| self.cycle_error(&c))?;
+        let order = self.links().graph.depends(n).map_err(|c| self.cycle_error(&c))?;
         let mut missing = Vec::new();
         for &m in std::iter::once(&n).chain(order.iter()) {
-            for d in self.deps[m as usize].iter().filter(|d| d.class != DepClass::Local) {
-                missing.push((self.graph.name(m).to_owned(), d.clone()));
+            for d in self.links().deps[m as usize].iter().filter(|d| d.class != DepClass::Local) {
+                missing.push((self.links().graph.name(m).to_owned(), d.clone()));
             }
         }
-        let names = order.iter().map(|&m| self.graph.name(m).to_owned()).collect();
+        let names = order.iter().map(|&m| self.links().graph.name(m).to_owned()).collect();
         Ok(Closure { names, missing })
     }
 
     /// Every item depending on `name` (transitively when `implicit`), sorted by name.
     pub fn depends_on(&self, name: &str, implicit: bool) -> Result<Vec<String>, QueryError> {
         let n = self.node(name)?;
-        let nodes = if implicit { self.graph.depends_on(n) } else { self.graph.direct_dependents(n) };
-        Ok(nodes.iter().map(|&m| self.graph.name(m).to_owned()).collect())
+        let nodes = if implicit {
+            self.links().graph.depends_on(n)
+        } else {
+            self.links().graph.direct_dependents(n)
+        };
+        Ok(nodes.iter().map(|&m| self.links().graph.name(m).to_owned()).collect())
     }
 
     /// Every dependency cycle, each once, members sorted.
     pub fn cycles(&self) -> Vec<Vec<String>> {
-        self.graph
+        self.links()
+            .graph
             .cycles()
             .iter()
-            .map(|c| c.iter().map(|&m| self.graph.name(m).to_owned()).collect())
+            .map(|c| c.iter().map(|&m| self.links().graph.name(m).to_owned()).collect())
             .collect()
     }
 
@@ -403,7 +462,9 @@ impl Catalog {
     }
 
     fn cycle_error(&self, cycle: &Cycle) -> QueryError {
-        QueryError::Cycle { members: cycle.members.iter().map(|&m| self.graph.name(m).to_owned()).collect() }
+        QueryError::Cycle {
+            members: cycle.members.iter().map(|&m| self.links().graph.name(m).to_owned()).collect(),
+        }
     }
 }
 
@@ -430,13 +491,14 @@ fn select(
     stack_list_compat: bool,
     problems: &mut Vec<Diagnostic>,
     skipped: &mut Vec<Diagnostic>,
+    notices: &mut Vec<Diagnostic>,
 ) -> Option<(String, ManifestKind)> {
     let found = &entry.found;
     let m = found.markers;
     match flavor {
         Flavor::Packages if m.manifest_xml => {
             if m.package_xml {
-                problems.push(
+                notices.push(
                     Diagnostic::warning(
                         found.dir.join("package.xml"),
                         "directory holds both manifest.xml and package.xml; manifest.xml wins (rospack's rule)",
@@ -444,9 +506,11 @@ fn select(
                     .with_hint("delete the one that is out of date"),
                 );
             }
-            Some((dir_name(found, problems)?, ManifestKind::ManifestXml))
+            Some((dir_name(found, notices)?, ManifestKind::ManifestXml))
         }
-        Flavor::Stacks if m.stack_xml && !found.inside_stack => Some((dir_name(found, problems)?, ManifestKind::StackXml)),
+        Flavor::Stacks if m.stack_xml && !found.inside_stack => {
+            Some((dir_name(found, notices)?, ManifestKind::StackXml))
+        }
         _ if m.package_xml && !(flavor == Flavor::Stacks && m.manifest_xml) => {
             let summary = entry.manifest(ManifestKind::PackageXml)?;
             if let Some(error) = &summary.error {
@@ -463,7 +527,13 @@ fn select(
             problems.extend(summary.diagnostics.iter().cloned());
             match &summary.name {
                 Some(name) if !name.is_empty() => Some((name.clone(), ManifestKind::PackageXml)),
-                _ => Some((dir_name(found, problems)?, ManifestKind::PackageXml)),
+                _ => {
+                    notices.push(
+                        Diagnostic::warning(found.dir.join("package.xml"), "package.xml has no <name>; the directory name is used (rospack's rule)")
+                            .with_hint("add <name> to package.xml"),
+                    );
+                    Some((dir_name(found, notices)?, ManifestKind::PackageXml))
+                }
             }
         }
         _ => None,
@@ -476,8 +546,11 @@ fn dir_name(found: &crate::crawl::Found, problems: &mut Vec<Diagnostic>) -> Opti
         Some(n) => Some(n.to_owned()),
         None => {
             problems.push(
-                Diagnostic::warning(&found.dir, "directory name is not UTF-8; the package is left out")
-                    .with_hint("rename the directory; ROS package names are ASCII"),
+                Diagnostic::warning(
+                    &found.dir,
+                    "directory name is not UTF-8; the package is left out",
+                )
+                .with_hint("rename the directory; ROS package names are ASCII"),
             );
             None
         }
@@ -523,7 +596,11 @@ impl RosPack {
             if item.kind == ManifestKind::PackageXml {
                 let summary = self.summary(p)?;
                 keys.extend(
-                    summary.deps.iter().filter(|d| self.get(&d.name).is_none()).map(|d| d.name.clone()),
+                    summary
+                        .deps
+                        .iter()
+                        .filter(|d| self.get(&d.name).is_none())
+                        .map(|d| d.name.clone()),
                 );
             } else {
                 keys.extend(self.manifest(p)?.rosdeps);
@@ -558,7 +635,11 @@ impl RosStack {
     /// The packages inside `stack` (a fresh crawl of its directory), sorted by name.
     pub fn packages_of(&self, stack: &str) -> Result<Vec<String>, QueryError> {
         let dir = self.get_path(stack)?;
-        let search = SearchPath { entries: vec![dir.to_path_buf()], usr_share: false, ament_prefixes: Vec::new() };
+        let search = SearchPath {
+            entries: vec![dir.to_path_buf()],
+            usr_share: false,
+            ament_prefixes: Vec::new(),
+        };
         let options = Options { cache_dir: None, ..self.0.options.clone() };
         let packages = Catalog::open(Flavor::Packages, &search, options);
         Ok(packages.list().iter().map(|i| i.name.clone()).collect())
@@ -582,7 +663,8 @@ impl std::ops::Deref for RosStack {
 pub fn stack_version_by_dir(dir: &Path) -> Option<String> {
     if let Ok(text) = fs_err::read_to_string(dir.join("stack.xml"))
         && let Ok(doc) = roxmltree::Document::parse(&text)
-        && let Some(v) = doc.root_element().children().find(|n| n.has_tag_name("version")).and_then(|n| n.text())
+        && let Some(v) =
+            doc.root_element().children().find(|n| n.has_tag_name("version")).and_then(|n| n.text())
         && !v.trim().is_empty()
     {
         return Some(v.trim().to_owned());
@@ -668,7 +750,8 @@ impl RosPack {
                 for generated in ["msg_gen", "srv_gen"] {
                     let marker = item.dir.join(generated).join("generated");
                     if marker.is_file() {
-                        let include = format!("-I{}", item.dir.join(generated).join("cpp/include").display());
+                        let include =
+                            format!("-I{}", item.dir.join(generated).join("cpp/include").display());
                         value = Some(match value {
                             Some(v) if !v.is_empty() => format!("{v} {include}"),
                             _ => include,

@@ -103,19 +103,13 @@ fn unescape(s: &str) -> String {
 }
 
 fn escape(s: &str) -> String {
-    s.replace('\\', "\\\\")
-        .replace('\t', "\\t")
-        .replace('\n', "\\n")
-        .replace('\r', "\\r")
+    s.replace('\\', "\\\\").replace('\t', "\\t").replace('\n', "\\n").replace('\r', "\\r")
 }
 
 /// Runs `script` with `input` on stdin; `None` (with a note) when the system Python or its
 /// ROS libraries are missing.
 fn run_python(script: &str, input: &str, module: &str) -> Option<String> {
-    let probe = Command::new(PYTHON)
-        .arg("-c")
-        .arg(format!("import {module}"))
-        .output();
+    let probe = Command::new(PYTHON).arg("-c").arg(format!("import {module}")).output();
     if !probe.is_ok_and(|o| o.status.success()) {
         eprintln!("note: {PYTHON} with {module} is not available; skipping the comparison");
         return None;
@@ -135,11 +129,7 @@ fn run_python(script: &str, input: &str, module: &str) -> Option<String> {
         .write_all(input.as_bytes())
         .expect("write to python");
     let output = child.wait_with_output().expect("run python");
-    assert!(
-        output.status.success(),
-        "python failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    assert!(output.status.success(), "python failed: {}", String::from_utf8_lossy(&output.stderr));
     Some(String::from_utf8(output.stdout).expect("python prints UTF-8"))
 }
 
@@ -201,14 +191,8 @@ fn xml_files(dir: &Path) -> Vec<PathBuf> {
 /// The manifest kind of a test file: by name, and for the oddly named test fixtures by folder
 /// (rospkg's `test/manifest/bad*.xml` are rosbuild manifests, catkin_pkg's are package.xml).
 fn kind_of(path: &Path) -> ManifestKind {
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let parent = path
-        .parent()
-        .and_then(Path::file_name)
-        .map(|n| n.to_string_lossy().into_owned());
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let parent = path.parent().and_then(Path::file_name).map(|n| n.to_string_lossy().into_owned());
     if name == "stack.xml" {
         ManifestKind::StackXml
     } else if name == "manifest.xml" || parent.as_deref() == Some("manifest") {
@@ -222,10 +206,7 @@ fn kind_of(path: &Path) -> ManifestKind {
 fn our_dependencies(manifest: &manifest::Manifest) -> BTreeMap<String, BTreeSet<String>> {
     let mut lists: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     let mut add = |list: &str, name: &str| {
-        lists
-            .entry(list.to_owned())
-            .or_default()
-            .insert(name.to_owned());
+        lists.entry(list.to_owned()).or_default().insert(name.to_owned());
     };
     for d in &manifest.dependencies {
         let targets: &[&str] = match d.kind {
@@ -271,17 +252,10 @@ fn compare(files: &[(PathBuf, ManifestKind)], base: &Path) -> Option<Vec<String>
             ManifestKind::ManifestXml => "manifest",
             ManifestKind::StackXml => "stack",
         };
-        input.push_str(&format!(
-            "{python_kind}\t{}\n",
-            escape(&path.to_string_lossy())
-        ));
+        input.push_str(&format!("{python_kind}\t{}\n", escape(&path.to_string_lossy())));
         ours.insert(path.clone(), parsed);
     }
-    let output = run_python(
-        PACKAGES_SCRIPT,
-        &input,
-        "catkin_pkg.package, rospkg.manifest",
-    )?;
+    let output = run_python(PACKAGES_SCRIPT, &input, "catkin_pkg.package, rospkg.manifest")?;
     let verdicts = parse_verdicts(&output);
     assert_eq!(verdicts.len(), files.len());
 
@@ -300,12 +274,8 @@ fn compare(files: &[(PathBuf, ManifestKind)], base: &Path) -> Option<Vec<String>
             }
             Ok(manifest) => manifest,
         };
-        let errors: Vec<String> = manifest
-            .diagnostics
-            .iter()
-            .filter(|d| d.is_error())
-            .map(ToString::to_string)
-            .collect();
+        let errors: Vec<String> =
+            manifest.diagnostics.iter().filter(|d| d.is_error()).map(ToString::to_string).collect();
         match (&verdict.invalid, errors.is_empty()) {
             (Some(_), false) => {
                 invalid += 1;
@@ -313,41 +283,27 @@ fn compare(files: &[(PathBuf, ManifestKind)], base: &Path) -> Option<Vec<String>
             }
             (None, true) => valid += 1,
             (Some(reason), true) => {
-                failures.push(format!(
-                    "{shown}: Python rejects it ({reason}) but we report no error"
-                ));
+                failures
+                    .push(format!("{shown}: Python rejects it ({reason}) but we report no error"));
                 continue;
             }
             (None, false) => {
-                failures.push(format!(
-                    "{shown}: Python accepts it but we report {errors:#?}"
-                ));
+                failures.push(format!("{shown}: Python accepts it but we report {errors:#?}"));
                 continue;
             }
         }
         let mut compared: Vec<(&str, String, String)> = Vec::new();
         if manifest.kind == ManifestKind::PackageXml {
-            compared.push((
-                "names",
-                format!("{:?}", manifest.name),
-                format!("{:?}", verdict.name),
-            ));
-            let maintainers: Vec<&str> = manifest
-                .maintainers
-                .iter()
-                .map(|m| m.name.as_str())
-                .collect();
+            compared.push(("names", format!("{:?}", manifest.name), format!("{:?}", verdict.name)));
+            let maintainers: Vec<&str> =
+                manifest.maintainers.iter().map(|m| m.name.as_str()).collect();
             compared.push((
                 "maintainers",
                 format!("{maintainers:?}"),
                 format!("{:?}", verdict.maintainers),
             ));
             let licenses: Vec<&str> = manifest.licenses.iter().map(|l| l.name.as_str()).collect();
-            compared.push((
-                "licenses",
-                format!("{licenses:?}"),
-                format!("{:?}", verdict.licenses),
-            ));
+            compared.push(("licenses", format!("{licenses:?}"), format!("{:?}", verdict.licenses)));
             let warnings: Vec<&str> = manifest
                 .diagnostics
                 .iter()
@@ -374,17 +330,9 @@ fn compare(files: &[(PathBuf, ManifestKind)], base: &Path) -> Option<Vec<String>
             }
         } else {
             let licenses: Vec<&str> = manifest.licenses.iter().map(|l| l.name.as_str()).collect();
-            compared.push((
-                "licenses",
-                format!("{licenses:?}"),
-                format!("{:?}", verdict.licenses),
-            ));
+            compared.push(("licenses", format!("{licenses:?}"), format!("{:?}", verdict.licenses)));
         }
-        compared.push((
-            "versions",
-            manifest.version.clone(),
-            verdict.version.clone(),
-        ));
+        compared.push(("versions", manifest.version.clone(), verdict.version.clone()));
         // Deliberate difference: an empty dependency tag is a warning and left out of our list.
         let mut theirs = verdict.dependencies.clone();
         theirs.values_mut().for_each(|names| {
@@ -397,16 +345,10 @@ fn compare(files: &[(PathBuf, ManifestKind)], base: &Path) -> Option<Vec<String>
             format!("{theirs:?}"),
         ));
         let exports: Vec<&str> = manifest.exports.iter().map(|e| e.tag.as_str()).collect();
-        compared.push((
-            "exports",
-            format!("{exports:?}"),
-            format!("{:?}", verdict.exports),
-        ));
+        compared.push(("exports", format!("{exports:?}"), format!("{:?}", verdict.exports)));
         for (what, ours, theirs) in compared {
             if ours != theirs {
-                failures.push(format!(
-                    "{shown}: {what} differ: ours {ours}, Python {theirs}"
-                ));
+                failures.push(format!("{shown}: {what} differ: ours {ours}, Python {theirs}"));
             }
         }
     }
@@ -425,15 +367,9 @@ fn real_manifests_agree_with_catkin_pkg_and_rospkg() {
         eprintln!("note: {} is absent; skipping", dir.display());
         return;
     }
-    let files: Vec<(PathBuf, ManifestKind)> = xml_files(&dir)
-        .into_iter()
-        .map(|p| (p.clone(), kind_of(&p)))
-        .collect();
-    assert!(
-        files.len() > 100,
-        "expected the ~300 real manifests, found {}",
-        files.len()
-    );
+    let files: Vec<(PathBuf, ManifestKind)> =
+        xml_files(&dir).into_iter().map(|p| (p.clone(), kind_of(&p))).collect();
+    assert!(files.len() > 100, "expected the ~300 real manifests, found {}", files.len());
     let Some(failures) = compare(&files, &dir) else {
         return;
     };
@@ -475,49 +411,21 @@ fn edge_cases_agree_with_catkin_pkg_and_rospkg() {
         replace(f2, "<name>foo</name>", "<name>foo<!-- c --></name>"),
         replace(f2, "<name>foo</name>", "<name>f<x/>oo</name>"),
         replace(f2, "<version>1.0.0</version>", "<version>1.2</version>"),
-        replace(
-            f2,
-            "<version>1.0.0</version>",
-            "<version>1.2.3-rc1</version>",
-        ),
+        replace(f2, "<version>1.0.0</version>", "<version>1.2.3-rc1</version>"),
         replace(f2, "<version>1.0.0</version>", "<version>01.2.3</version>"),
         replace(f2, "<version>1.0.0</version>", "<version></version>"),
-        replace(
-            f2,
-            "<version>1.0.0</version>",
-            "<version compatibility=\"1.0\">1.0.0</version>",
-        ),
-        replace(
-            f2,
-            "<version>1.0.0</version>",
-            "<version compatibility=\"\">1.0.0</version>",
-        ),
-        replace(
-            f2,
-            "<version>1.0.0</version>",
-            "<version compatibility=\"0.9.0\">1.0.0</version>",
-        ),
-        replace(
-            f2,
-            "<version>1.0.0</version>",
-            "<version>1.0.0</version><version>1.0.0</version>",
-        ),
+        replace(f2, "<version>1.0.0</version>", "<version compatibility=\"1.0\">1.0.0</version>"),
+        replace(f2, "<version>1.0.0</version>", "<version compatibility=\"\">1.0.0</version>"),
+        replace(f2, "<version>1.0.0</version>", "<version compatibility=\"0.9.0\">1.0.0</version>"),
+        replace(f2, "<version>1.0.0</version>", "<version>1.0.0</version><version>1.0.0</version>"),
         replace(f2, "<description>Foo</description>", "<description/>"),
         replace(
             f2,
             "<description>Foo</description>",
             "<description><!-- only a comment --></description>",
         ),
-        replace(
-            f2,
-            "<description>Foo</description>",
-            "<description>A <b>b</b><br/></description>",
-        ),
-        replace(
-            f2,
-            "<description>Foo</description>",
-            "<description x=\"1\">Foo</description>",
-        ),
+        replace(f2, "<description>Foo</description>", "<description>A <b>b</b><br/></description>"),
+        replace(f2, "<description>Foo</description>", "<description x=\"1\">Foo</description>"),
         replace(f2, "<maintainer email=\"a@example.org\">A</maintainer>", ""),
         replace(
             f2,
@@ -526,67 +434,30 @@ fn edge_cases_agree_with_catkin_pkg_and_rospkg() {
         ),
         replace(f2, "email=\"a@example.org\"", "email=\"\""),
         replace(f2, "email=\"a@example.org\"", "email=\"foo@bar\""),
-        replace(
-            f2,
-            "email=\"a@example.org\"",
-            "email=\"a.b+c@d-e.example.co\"",
-        ),
+        replace(f2, "email=\"a@example.org\"", "email=\"a.b+c@d-e.example.co\""),
         replace(f2, "email=\"a@example.org\"", "email=\"a..b@example.org\""),
-        replace(
-            f2,
-            "email=\"a@example.org\"",
-            "email=\"a@example.org&#10;\"",
-        ),
+        replace(f2, "email=\"a@example.org\"", "email=\"a@example.org&#10;\""),
         replace(f2, "email=\"a@example.org\"", "email=\"a@example.c0m\""),
         package(f2, "<author email=\"x@y.z\">B</author>"),
         package(f2, "<author email=\"\">B</author>"),
-        package(
-            f2,
-            "<author>B</author><maintainer email=\"c@example.org\"/>",
-        ),
+        package(f2, "<author>B</author><maintainer email=\"c@example.org\"/>"),
         replace(f2, "<license>BSD</license>", ""),
         replace(f2, "<license>BSD</license>", "<license> </license>"),
-        replace(
-            f2,
-            "<license>BSD</license>",
-            "<license file=\"LICENSE\">BSD</license>",
-        ),
-        replace(
-            f3,
-            "<license>BSD</license>",
-            "<license file=\"LICENSE\">BSD</license>",
-        ),
-        package(
-            f2,
-            "<url type=\"bugtracker\">u</url><url kind=\"x\">v</url>",
-        ),
+        replace(f2, "<license>BSD</license>", "<license file=\"LICENSE\">BSD</license>"),
+        replace(f3, "<license>BSD</license>", "<license file=\"LICENSE\">BSD</license>"),
+        package(f2, "<url type=\"bugtracker\">u</url><url kind=\"x\">v</url>"),
         package(f2, "<build_depend>foo</build_depend>"),
         package(f2, "<depend>foo</depend>"),
         package(f2, "<conflict>foo</conflict><replace>foo</replace>"),
         package(f1, "<run_depend>foo</run_depend>"),
         package(f2, "<depend>bar</depend><exec_depend>bar</exec_depend>"),
         package(f2, "<depend>bar</depend><depend>bar</depend>"),
-        package(
-            f2,
-            "<depend>bar</depend><build_depend version_gte=\"1.0.0\">bar</build_depend>",
-        ),
-        package(
-            f2,
-            "<depend condition=\"$A == b\">bar</depend><build_depend>bar</build_depend>",
-        ),
-        package(
-            f3,
-            "<depend condition=\"$A == b\">bar</depend><build_depend>bar</build_depend>",
-        ),
-        package(
-            f1,
-            "<build_depend>a</build_depend><test_depend>a</test_depend>",
-        ),
+        package(f2, "<depend>bar</depend><build_depend version_gte=\"1.0.0\">bar</build_depend>"),
+        package(f2, "<depend condition=\"$A == b\">bar</depend><build_depend>bar</build_depend>"),
+        package(f3, "<depend condition=\"$A == b\">bar</depend><build_depend>bar</build_depend>"),
+        package(f1, "<build_depend>a</build_depend><test_depend>a</test_depend>"),
         package(f1, "<run_depend>a</run_depend><test_depend>a</test_depend>"),
-        package(
-            f2,
-            "<build_depend>a</build_depend><test_depend>a</test_depend>",
-        ),
+        package(f2, "<build_depend>a</build_depend><test_depend>a</test_depend>"),
         package(
             f1,
             "<run_depend>a</run_depend><run_depend>b</run_depend><build_depend>c</build_depend>",
@@ -596,27 +467,12 @@ fn edge_cases_agree_with_catkin_pkg_and_rospkg() {
         package(f1, "<doc_depend>a</doc_depend>"),
         package(f2, "<run_depend>a</run_depend>"),
         package(f2, "<group_depend>g</group_depend>"),
-        package(
-            f3,
-            "<group_depend>g</group_depend><member_of_group>h</member_of_group>",
-        ),
-        package(
-            f3,
-            "<group_depend>g</group_depend><member_of_group>g</member_of_group>",
-        ),
+        package(f3, "<group_depend>g</group_depend><member_of_group>h</member_of_group>"),
+        package(f3, "<group_depend>g</group_depend><member_of_group>g</member_of_group>"),
         package(f3, "<group_depend condition=\"$X == 1\">g</group_depend>"),
-        package(
-            f2,
-            "<exec_depend condition=\"$ROS_VERSION == 2\">a</exec_depend>",
-        ),
-        package(
-            f3,
-            "<exec_depend condition=\"$ROS_VERSION == 2\">a</exec_depend>",
-        ),
-        package(
-            f3,
-            "<exec_depend condition=\"$ROS_VERSION = 2\">a</exec_depend>",
-        ),
+        package(f2, "<exec_depend condition=\"$ROS_VERSION == 2\">a</exec_depend>"),
+        package(f3, "<exec_depend condition=\"$ROS_VERSION == 2\">a</exec_depend>"),
+        package(f3, "<exec_depend condition=\"$ROS_VERSION = 2\">a</exec_depend>"),
         package(
             f3,
             "<exec_depend version_lt=\"2\" version_lte=\"2\" version_eq=\"1\" version_gte=\"1\" version_gt=\"0\">a</exec_depend>",
@@ -626,14 +482,8 @@ fn edge_cases_agree_with_catkin_pkg_and_rospkg() {
         package(f2, "<exec_depend></exec_depend>"),
         package(f2, "<export/><export/>"),
         package(f2, "<export foo=\"1\"/>"),
-        package(
-            f2,
-            "<export><rviz plugin=\"${prefix}/p.xml\" any=\"x\"><nested/></rviz></export>",
-        ),
-        package(
-            f2,
-            "<export><metapackage/></export><exec_depend>a</exec_depend>",
-        ),
+        package(f2, "<export><rviz plugin=\"${prefix}/p.xml\" any=\"x\"><nested/></rviz></export>"),
+        package(f2, "<export><metapackage/></export><exec_depend>a</exec_depend>"),
         package(
             f2,
             "<export><metapackage/></export><buildtool_depend>catkin</buildtool_depend><depend>a</depend>",
@@ -676,46 +526,19 @@ fn edge_cases_agree_with_catkin_pkg_and_rospkg() {
             ManifestKind::ManifestXml,
             "<package><depend package=\"a\"/><depend thirdparty=\"b\"/></package>",
         ),
-        (
-            ManifestKind::ManifestXml,
-            "<package><depend name=\"a\"/></package>",
-        ),
-        (
-            ManifestKind::ManifestXml,
-            "<package><depend package=\"\"/></package>",
-        ),
-        (
-            ManifestKind::ManifestXml,
-            "<package><rosdep name=\"a\"/><rosdep/></package>",
-        ),
-        (
-            ManifestKind::ManifestXml,
-            "<package><platform os=\"a\"/></package>",
-        ),
-        (
-            ManifestKind::ManifestXml,
-            "<package><platform os=\"a\" version=\"\"/></package>",
-        ),
-        (
-            ManifestKind::ManifestXml,
-            "<package><platform os=\"a\" version=\"1\"/></package>",
-        ),
+        (ManifestKind::ManifestXml, "<package><depend name=\"a\"/></package>"),
+        (ManifestKind::ManifestXml, "<package><depend package=\"\"/></package>"),
+        (ManifestKind::ManifestXml, "<package><rosdep name=\"a\"/><rosdep/></package>"),
+        (ManifestKind::ManifestXml, "<package><platform os=\"a\"/></package>"),
+        (ManifestKind::ManifestXml, "<package><platform os=\"a\" version=\"\"/></package>"),
+        (ManifestKind::ManifestXml, "<package><platform os=\"a\" version=\"1\"/></package>"),
         (
             ManifestKind::ManifestXml,
             "<package><description>a</description><description>b</description></package>",
         ),
-        (
-            ManifestKind::ManifestXml,
-            "<package><license>a</license><license>b</license></package>",
-        ),
-        (
-            ManifestKind::ManifestXml,
-            "<package><url>a</url><url>b</url></package>",
-        ),
-        (
-            ManifestKind::ManifestXml,
-            "<package><version>a</version><version>b</version></package>",
-        ),
+        (ManifestKind::ManifestXml, "<package><license>a</license><license>b</license></package>"),
+        (ManifestKind::ManifestXml, "<package><url>a</url><url>b</url></package>"),
+        (ManifestKind::ManifestXml, "<package><version>a</version><version>b</version></package>"),
         (
             ManifestKind::ManifestXml,
             "<package><author>a</author><author>b</author><logo/><logo/></package>",
@@ -724,28 +547,13 @@ fn edge_cases_agree_with_catkin_pkg_and_rospkg() {
             ManifestKind::ManifestXml,
             "<package><export><a/></export><export><b/></export></package>",
         ),
-        (
-            ManifestKind::ManifestXml,
-            "<package><x><depend name=\"nested\"/></x></package>",
-        ),
+        (ManifestKind::ManifestXml, "<package><x><depend name=\"nested\"/></x></package>"),
         (ManifestKind::ManifestXml, "<stack/>"),
-        (
-            ManifestKind::StackXml,
-            "<stack><depend stack=\"a\"/></stack>",
-        ),
-        (
-            ManifestKind::StackXml,
-            "<stack><depend package=\"a\"/></stack>",
-        ),
+        (ManifestKind::StackXml, "<stack><depend stack=\"a\"/></stack>"),
+        (ManifestKind::StackXml, "<stack><depend package=\"a\"/></stack>"),
         (ManifestKind::StackXml, "<stack><export/></stack>"),
-        (
-            ManifestKind::StackXml,
-            "<stack><export><a/></export></stack>",
-        ),
-        (
-            ManifestKind::StackXml,
-            "<stack><rosdep name=\"a\"/></stack>",
-        ),
+        (ManifestKind::StackXml, "<stack><export><a/></export></stack>"),
+        (ManifestKind::StackXml, "<stack><rosdep name=\"a\"/></stack>"),
         (ManifestKind::StackXml, "<package/>"),
     ];
     let dir = tempfile::tempdir().expect("temporary directory");
@@ -766,17 +574,12 @@ fn edge_cases_agree_with_catkin_pkg_and_rospkg() {
         .iter()
         .map(|f| {
             let case: Option<usize> = f.get(4..7).and_then(|n| n.parse().ok());
-            let text = case
-                .and_then(|i| files.get(i))
-                .and_then(|(p, _)| fs_err::read_to_string(p).ok());
+            let text =
+                case.and_then(|i| files.get(i)).and_then(|(p, _)| fs_err::read_to_string(p).ok());
             format!("{f}\n--- input ---\n{}", text.unwrap_or_default())
         })
         .collect();
-    assert!(
-        shown.is_empty(),
-        "disagreements with catkin_pkg / rospkg:\n{}",
-        shown.join("\n")
-    );
+    assert!(shown.is_empty(), "disagreements with catkin_pkg / rospkg:\n{}", shown.join("\n"));
 }
 
 /// Evaluates each expression (one per line, escaped) with a fixed context.

@@ -71,7 +71,10 @@ fn same_params_give_byte_identical_trees() {
 fn system_deps_change_only_system_dependencies() {
     let with = Tree::generate(&params(300)).unwrap().meta();
     let without = Tree::generate(&Params { system_deps: false, ..params(300) }).unwrap().meta();
-    assert_eq!((with.edges, &with.deep, with.root_dependents), (without.edges, &without.deep, without.root_dependents));
+    assert_eq!(
+        (with.edges, &with.deep, with.root_dependents),
+        (without.edges, &without.deep, without.root_dependents)
+    );
 }
 
 #[test]
@@ -91,7 +94,10 @@ fn meta_json_matches_the_files() {
     let tree = Tree::generate(&params).unwrap();
     let mut files = BTreeMap::new();
     tree.for_each_file(|path, contents| {
-        assert!(files.insert(path.to_owned(), contents.as_bytes().to_vec()).is_none(), "{path} twice");
+        assert!(
+            files.insert(path.to_owned(), contents.as_bytes().to_vec()).is_none(),
+            "{path} twice"
+        );
         Ok(())
     })
     .unwrap();
@@ -106,7 +112,9 @@ fn meta_json_matches_the_files() {
         let text = std::str::from_utf8(bytes).unwrap();
         let parts: Vec<&str> = path.split('/').collect();
         match parts.as_slice() {
-            ["ws", group, sub, dir_name, "package.xml"] if group.starts_with("grp_") && sub.starts_with("sub_") => {
+            ["ws", group, sub, dir_name, "package.xml"]
+                if group.starts_with("grp_") && sub.starts_with("sub_") =>
+            {
                 let name = between(text, "<name>", "</name>")[0];
                 assert_eq!(name, *dir_name);
                 let run: Vec<String> = between(text, "<depend>", "</depend>")
@@ -116,7 +124,10 @@ fn meta_json_matches_the_files() {
                     .collect();
                 assert!(text.contains("<buildtool_depend>catkin</buildtool_depend>"));
                 for file in ["CMakeLists.txt", "src/x.cpp", &format!("include/{name}/x.h")] {
-                    assert!(files.contains_key(&format!("ws/{group}/{sub}/{name}/{file}")), "{name}: {file}");
+                    assert!(
+                        files.contains_key(&format!("ws/{group}/{sub}/{name}/{file}")),
+                        "{name}: {file}"
+                    );
                 }
                 deps.insert(name.to_owned(), run);
                 wet += 1;
@@ -125,7 +136,10 @@ fn meta_json_matches_the_files() {
                 assert!(files.contains_key(&format!("ws/stacks/{stack}/stack.xml")));
                 assert!(text.contains("<cpp cflags=") && text.contains("<versioncontrol"));
                 stacks.insert(*stack);
-                let run = between(text, "<depend package=\"", "\"").into_iter().map(str::to_owned).collect();
+                let run = between(text, "<depend package=\"", "\"")
+                    .into_iter()
+                    .map(str::to_owned)
+                    .collect();
                 deps.insert((*name).to_owned(), run);
                 dry += 1;
             }
@@ -170,7 +184,8 @@ fn meta_json_matches_the_files() {
     let mut memo = HashMap::new();
     let mut names: Vec<&str> = deps.keys().map(String::as_str).collect();
     names.sort_unstable();
-    let closures: Vec<(&str, BTreeSet<&str>)> = names.iter().map(|n| (*n, closure(n, &deps, &mut memo))).collect();
+    let closures: Vec<(&str, BTreeSet<&str>)> =
+        names.iter().map(|n| (*n, closure(n, &deps, &mut memo))).collect();
     let largest = closures.iter().map(|(_, c)| c.len()).max().unwrap();
     let first_largest = closures.iter().find(|(_, c)| c.len() == largest).unwrap().0;
     assert_eq!((meta.deep.as_str(), meta.deep_closure), (first_largest, largest));
@@ -188,7 +203,14 @@ fn meta_json_matches_the_files() {
 fn output_is_pinned() {
     let tree = Tree::generate(&Params::with_packages(1000)).unwrap();
     let meta = tree.meta();
-    let summary = (meta.wet, meta.dry, meta.edges, meta.deep.as_str(), meta.deep_closure, meta.root_dependents);
+    let summary = (
+        meta.wet,
+        meta.dry,
+        meta.edges,
+        meta.deep.as_str(),
+        meta.deep_closure,
+        meta.root_dependents,
+    );
     assert_eq!(summary, (950, 50, 2407, "pkg_00997", 256, 766));
     // FNV-1a over every path and file, in generation order.
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;

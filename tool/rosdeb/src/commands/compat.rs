@@ -8,14 +8,14 @@
 
 use std::collections::BTreeSet;
 use std::ffi::OsString;
-use std::fmt::Write as _;
 use std::io::Write as _;
-use std::path::Path;
+use std::os::unix::ffi::OsStrExt as _;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use rospkg::crawl::CrawlOptions;
 use rospkg::manifest::ManifestKind;
-use rospkg::rospack::{Catalog, Flavor, QueryError, RosPack, RosStack};
+use rospkg::rospack::{Catalog, Flavor, Item, QueryError, RosPack, RosStack};
 
 use crate::context::Context;
 use crate::exit::Status;
@@ -46,7 +46,8 @@ struct Invocation {
     deps_only: bool,
     zombie_only: bool,
     quiet: bool,
-    help: bool,
+    /// `-h` (rospack prints its usage); `--help` alone counts as no command, as in rospack.
+    short_help: bool,
     lang: Option<String>,
     attrib: Option<String>,
     top: Option<String>,
@@ -64,8 +65,11 @@ impl Invocation {
                 inv.quiet = true;
                 continue;
             }
-            if arg == "-h" || arg == "--help" {
-                inv.help = true;
+            if arg == "-h" {
+                inv.short_help = true;
+                continue;
+            }
+            if arg == "--help" {
                 continue;
             }
             let Some(long) = arg.strip_prefix("--") else {
@@ -84,6 +88,7 @@ impl Invocation {
                 "zombie-only" => inv.zombie_only = true,
                 "lang" | "attrib" | "top" | "target" | "length" => {
                     let value = match inline {
+                        Some(v) if v.is_empty() => return Err(EMPTY_VALUE.to_owned()),
                         Some(v) => v,
                         None => iter.next().ok_or_else(|| {
                             format!("failed to parse command-line options: the required argument for option '--{key}' is missing")
@@ -96,6 +101,9 @@ impl Invocation {
                         "target" => &mut inv.target,
                         _ => &mut inv.length,
                     };
+                    if slot.is_some() {
+                        return Err(REPEATED.to_owned());
+                    }
                     *slot = Some(value);
                 }
                 _ => return Err(UNRECOGNISED.to_owned()),
@@ -134,14 +142,17 @@ impl Invocation {
     }
 }
 
-/// rospack prints boost's placeholder literally.
-const UNRECOGNISED: &str = "failed to parse command-line options: unrecognised option '%canonical_option%'";
+// rospack prints boost::program_options' placeholder literally.
+const UNRECOGNISED: &str =
+    "failed to parse command-line options: unrecognised option '%canonical_option%'";
+const EMPTY_VALUE: &str = "failed to parse command-line options: the argument for option '%canonical_option%' should follow immediately after the equal sign";
+const REPEATED: &str = "failed to parse command-line options: option '%canonical_option%' cannot be specified more than once";
 
 /// Output and error collection for one run.
 struct Run {
     tool: Tool,
     quiet: bool,
-    out: String,
+    out: Vec<u8>,
     failed: bool,
 }
 
@@ -159,10 +170,30 @@ impl Run {
         }
     }
 
-    fn line(&mut self, text: &str) {
-        self.out.push_str(text);
-        self.out.push('\n');
+    /// One output line; bytes, so that paths that are not UTF-8 print as they are.
+    fn line(&mut self, text: impl AsRef<[u8]>) {
+        self.out.extend_from_slice(text.as_ref());
+        self.out.push(b'\n');
     }
+}
+
+/// A path's bytes as the kernel has them.
+fn raw(path: &Path) -> &[u8] {
+    path.as_os_str().as_bytes()
+}
+
+/// A crawled directory as rospack prints it: Debian's `/usr/share` root keeps its trailing slash.
+fn shown_dir(dir: &Path) -> Vec<u8> {
+    if dir == Path::new("/usr/share") { b"/usr/share/".to_vec() } else { raw(dir).to_vec() }
+}
+
+fn concat(parts: &[&[u8]]) -> Vec<u8> {
+    parts.concat()
+}
+
+/// Paths separated by single spaces.
+fn join_paths(paths: &[PathBuf]) -> Vec<u8> {
+    paths.iter().map(|p| raw(p)).collect::<Vec<_>>().join(&b' ')
 }
 
 fn eprintln_lossy(text: &str) {
@@ -171,7 +202,8 @@ fn eprintln_lossy(text: &str) {
 
 /// Runs rospack or rosstack with `args` (without the program name).
 pub fn run(tool: Tool, args: &[OsString]) -> Status {
-    let mut run = Run { tool, quiet: args.iter().any(|a| a == "-q"), out: String::new(), failed: false };
+    let mut run =
+        Run { tool, quiet: args.iter().any(|a| a == "-q"), out: Vec::new(), failed: false };
     match Invocation::parse(args) {
         Ok(inv) => {
             run.quiet = inv.quiet;
@@ -180,7 +212,7 @@ pub fn run(tool: Tool, args: &[OsString]) -> Status {
         Err(message) => run.error(&message),
     }
     let mut stdout = std::io::stdout().lock();
-    if let Err(e) = stdout.write_all(run.out.as_bytes()).and_then(|()| stdout.flush())
+    if let Err(e) = stdout.write_all(&run.out).and_then(|()| stdout.flush())
         && e.kind() != std::io::ErrorKind::BrokenPipe
     {
         eprintln_lossy(&format!("[{}] Error: writing output: {e}", tool.name()));
@@ -195,18 +227,31 @@ fn allowed_options(tool: Tool, command: &str) -> Option<&'static [&'static str]>
     let flags: &[&str] = &["deps-only"];
     Some(match (tool, command) {
         (_, "help") => common,
-        (Tool::Rospack, "cflags-only-I" | "cflags-only-other" | "libs-only-L" | "libs-only-l" | "libs-only-other") => {
-            flags
-        }
+        (
+            Tool::Rospack,
+            "cflags-only-I" | "cflags-only-other" | "libs-only-L" | "libs-only-l"
+            | "libs-only-other",
+        ) => flags,
         (Tool::Rospack, "export") => &["deps-only", "lang", "attrib"],
         (Tool::Rospack, "plugins") => &["attrib", "top"],
         (Tool::Rospack, "profile") => &["length", "zombie-only"],
         (Tool::Rosstack, "profile") => &["length"],
         (_, "depends-why") => &["target"],
-        (Tool::Rospack, "find" | "list" | "list-names" | "list-duplicates" | "langs" | "depends" | "depends1")
-        | (Tool::Rospack, "depends-manifests" | "depends-msgsrv" | "depends-indent" | "depends-on" | "depends-on1")
+        (
+            Tool::Rospack,
+            "find" | "list" | "list-names" | "list-duplicates" | "langs" | "depends" | "depends1",
+        )
+        | (
+            Tool::Rospack,
+            "depends-manifests" | "depends-msgsrv" | "depends-indent" | "depends-on"
+            | "depends-on1",
+        )
         | (Tool::Rospack, "rosdep" | "rosdep0" | "vcs" | "vcs0") => common,
-        (Tool::Rosstack, "find" | "contents" | "list" | "list-names" | "list-duplicates" | "depends" | "depends1")
+        (
+            Tool::Rosstack,
+            "find" | "contents" | "list" | "list-names" | "list-duplicates" | "depends"
+            | "depends1",
+        )
         | (Tool::Rosstack, "depends-manifests" | "depends-indent" | "depends-on" | "depends-on1")
         | (Tool::Rosstack, "contains" | "contains-path") => common,
         _ => return None,
@@ -234,12 +279,13 @@ fn takes_no_package(command: &str) -> bool {
 
 fn dispatch(run: &mut Run, inv: &Invocation) {
     let tool = run.tool;
+    if inv.short_help {
+        run.out.extend_from_slice(usage(tool).as_bytes());
+        return;
+    }
     let Some(command) = inv.command.as_deref().map(canonical) else {
-        if inv.help {
-            run.out.push_str(usage(tool));
-            return;
-        }
-        // rospack exits 0 here; an invocation that does nothing is an error for us.
+        // rospack exits 0 here (also for `--help`); an invocation that does nothing is an error
+        // for us (docs/rospack-differences.md, D2 and D3).
         run.error(&format!("no command given.  Try '{} help'", tool.name()));
         return;
     };
@@ -247,13 +293,38 @@ fn dispatch(run: &mut Run, inv: &Invocation) {
         run.error(&format!("command {command} not implemented"));
         return;
     };
-    if inv.options_given().iter().any(|o| !allowed.contains(o)) || (takes_no_package(command) && inv.package.is_some() && command != "help") {
-        run.error("invalid option(s) given");
+    if command == "help" {
+        run.out.extend_from_slice(help(tool, inv.package.as_deref()).as_bytes());
         return;
     }
-    if command == "help" || inv.help {
-        let topic = if command == "help" { inv.package.as_deref() } else { Some(command) };
-        run.out.push_str(&help(tool, topic));
+    // rospack checks what a command needs (package, --lang, ...) before unexpected options.
+    let package = if takes_no_package(command) {
+        inv.package.clone()
+    } else {
+        inv.package.clone().or_else(|| package_of_cwd(tool))
+    };
+    let missing = match command {
+        "export" => (package.is_none() || inv.lang.is_none() || inv.attrib.is_none())
+            .then_some("no package / lang / attrib given"),
+        "plugins" => {
+            (package.is_none() || inv.attrib.is_none()).then_some("no package / attrib given")
+        }
+        "depends-why" => {
+            (package.is_none() || inv.target.is_none()).then_some("no package or target given")
+        }
+        _ if takes_no_package(command) => None,
+        "contains" | "contains-path" => package.is_none().then_some("no package given"),
+        _ if tool == Tool::Rosstack => package.is_none().then_some("no stack given"),
+        _ => package.is_none().then_some("no package given"),
+    };
+    if let Some(message) = missing {
+        run.error(message);
+        return;
+    }
+    if inv.options_given().iter().any(|o| !allowed.contains(o))
+        || (takes_no_package(command) && inv.package.is_some())
+    {
+        run.error("invalid option(s) given");
         return;
     }
     let context = Context::new(None, None, false);
@@ -267,19 +338,12 @@ fn dispatch(run: &mut Run, inv: &Invocation) {
     for skipped in catalog.skipped() {
         run.warning(&format!("{skipped} (left out; rospack would abort here)"));
     }
-    if takes_no_package(command) {
+    for notice in catalog.notices() {
+        run.warning(&notice.to_string());
+    }
+    let Some(name) = package else {
         whole_tree(run, inv, command, &catalog, &context, started);
         return;
-    }
-    let name = match inv.package.clone().or_else(|| package_of_cwd(tool)) {
-        Some(name) => name,
-        None => {
-            run.error(match tool {
-                Tool::Rospack => "no package given",
-                Tool::Rosstack => "no stack given",
-            });
-            return;
-        }
     };
     match tool {
         Tool::Rospack => package_command(run, inv, command, &RosPack::from_catalog(catalog), &name),
@@ -300,11 +364,18 @@ fn package_of_cwd(tool: Tool) -> Option<String> {
     }
 }
 
-fn whole_tree(run: &mut Run, inv: &Invocation, command: &str, catalog: &Catalog, context: &Context, started: Instant) {
+fn whole_tree(
+    run: &mut Run,
+    inv: &Invocation,
+    command: &str,
+    catalog: &Catalog,
+    context: &Context,
+    started: Instant,
+) {
     match command {
         "list" => {
             for item in catalog.list() {
-                run.line(&format!("{} {}", item.name, item.dir.display()));
+                run.line(concat(&[item.name.as_bytes(), b" ", raw(&item.dir)]));
             }
         }
         "list-names" => {
@@ -316,19 +387,26 @@ fn whole_tree(run: &mut Run, inv: &Invocation, command: &str, catalog: &Catalog,
             for dup in catalog.duplicates() {
                 run.line(&dup.name);
                 for dir in &dup.dirs {
-                    run.line(&format!("- {}", dir.display()));
+                    run.line(concat(&[b"- ", raw(dir)]));
                 }
             }
         }
         "langs" => {
-            let disabled: BTreeSet<String> =
-                std::env::var("ROS_LANG_DISABLE").unwrap_or_default().split(':').map(str::to_owned).collect();
+            let disabled: BTreeSet<String> = std::env::var("ROS_LANG_DISABLE")
+                .unwrap_or_default()
+                .split(':')
+                .map(str::to_owned)
+                .collect();
             match catalog.depends_on("roslang", false) {
                 Ok(langs) => {
-                    let langs: Vec<String> = langs.into_iter().filter(|l| !disabled.contains(l)).collect();
+                    let langs: Vec<String> =
+                        langs.into_iter().filter(|l| !disabled.contains(l)).collect();
                     run.line(&langs.join(" "));
                 }
-                Err(_) => run.error("no such package roslang"),
+                Err(_) => {
+                    run.error("no such package roslang");
+                    run.line("");
+                }
             }
         }
         "profile" => profile(run, inv, context, started),
@@ -348,7 +426,7 @@ fn profile(run: &mut Run, inv: &Invocation, context: &Context, started: Instant)
     let total = started.elapsed().as_secs_f64();
     if inv.zombie_only {
         for dir in timed.iter().filter(|d| d.zombie) {
-            run.line(&dir.dir.display().to_string());
+            run.line(shown_dir(&dir.dir));
         }
         return;
     }
@@ -360,7 +438,7 @@ fn profile(run: &mut Run, inv: &Invocation, context: &Context, started: Instant)
     run.line("-------------------------------------------------------------");
     for dir in timed.iter().take(length) {
         let mark = if dir.zombie { '*' } else { ' ' };
-        run.line(&format!("{:.6} {mark} {}", dir.seconds, dir.dir.display()));
+        run.line(concat(&[format!("{:.6} {mark} ", dir.seconds).as_bytes(), &shown_dir(&dir.dir)]));
     }
 }
 
@@ -368,13 +446,20 @@ fn profile(run: &mut Run, inv: &Invocation, context: &Context, started: Instant)
 fn query_error(run: &mut Run, command: &str, error: &QueryError) {
     let message = match error {
         QueryError::NotFound { name } => match command {
-            "depends" | "depends1" | "depends-on" | "depends-on1" => format!("no such package {name}"),
+            "depends" | "depends1" | "depends-on" | "depends-on1" => {
+                format!("no such package {name}")
+            }
             _ if run.tool == Tool::Rosstack => format!("stack '{name}' not found"),
             _ => format!("package '{name}' not found"),
         },
-        QueryError::Cycle { members } if members.len() == 1 => format!("package '{}' depends on itself", members[0]),
+        QueryError::Cycle { members } if members.len() == 1 => {
+            format!("package '{}' depends on itself", members[0])
+        }
         QueryError::Cycle { members } => {
-            format!("maximum dependency depth exceeded (likely circular dependency: {})", members.join(", "))
+            format!(
+                "maximum dependency depth exceeded (likely circular dependency: {})",
+                members.join(", ")
+            )
         }
         QueryError::Manifest(d) => d.to_string(),
     };
@@ -430,8 +515,9 @@ fn closure(run: &mut Run, command: &str, catalog: &Catalog, name: &str) -> Optio
     }
     match catalog.depends(name) {
         Ok(c) => {
-            let mut all = vec![name.to_owned()];
-            all.extend(c.names.iter().cloned());
+            // rospack reports problems as its post-order walk meets them: dependencies first.
+            let mut all = c.names.clone();
+            all.push(name.to_owned());
             check_closure(run, catalog, &all);
             Some(c.names)
         }
@@ -442,15 +528,25 @@ fn closure(run: &mut Run, command: &str, catalog: &Catalog, name: &str) -> Optio
     }
 }
 
+/// Commands whose answer is one space-separated line; rospack prints that line (empty) even
+/// when the package is unknown.
+fn one_line_answer(command: &str) -> bool {
+    matches!(command, "depends-manifests" | "depends-msgsrv" | "export")
+}
+
 fn package_command(run: &mut Run, inv: &Invocation, command: &str, rp: &RosPack, name: &str) {
     if let Err(e) = rp.require(name) {
-        query_error(run, command, &e);
+        let shown = if command == "plugins" { "depends" } else { command };
+        query_error(run, shown, &e);
+        if one_line_answer(command) {
+            run.line("");
+        }
         return;
     }
     match command {
         "find" => {
             if let Ok(dir) = rp.get_path(name) {
-                run.line(&dir.display().to_string());
+                run.line(raw(dir));
             }
         }
         "depends" | "depends-manifests" | "depends-msgsrv" => {
@@ -458,32 +554,37 @@ fn package_command(run: &mut Run, inv: &Invocation, command: &str, rp: &RosPack,
             match command {
                 "depends" => names.iter().for_each(|n| run.line(n)),
                 "depends-manifests" => {
-                    let paths: Vec<String> = names
-                        .iter()
-                        .filter_map(|n| rp.get(n))
-                        .map(|i| i.manifest_path().display().to_string())
-                        .collect();
-                    run.line(&paths.join(" "));
+                    let paths: Vec<PathBuf> =
+                        names.iter().filter_map(|n| rp.get(n)).map(Item::manifest_path).collect();
+                    run.line(join_paths(&paths));
                 }
                 _ => {
-                    let mut markers = Vec::new();
+                    let mut markers: Vec<PathBuf> = Vec::new();
                     for item in names.iter().filter_map(|n| rp.get(n)) {
                         for sub in ["msg_gen", "srv_gen"] {
                             let marker = item.dir.join(sub).join("generated");
                             if marker.is_file() {
-                                markers.push(marker.display().to_string());
+                                markers.push(marker);
                             }
                         }
                     }
-                    run.line(&markers.join(" "));
+                    run.line(join_paths(&markers));
                 }
             }
         }
         "depends1" => {
-            if check_closure(run, rp, &[name.to_owned()]) || rp.summary(name).is_ok_and(|s| s.error.is_none()) {
-                if let Ok(deps) = rp.depends1(name) {
-                    deps.iter().for_each(|d| run.line(d));
-                }
+            // rospack walks the whole closure here too, reporting its problems (not cycles).
+            if let Ok(c) = rp.depends(name) {
+                let mut all = c.names;
+                all.push(name.to_owned());
+                check_closure(run, rp, &all);
+            } else {
+                check_closure(run, rp, &[name.to_owned()]);
+            }
+            if rp.summary(name).is_ok_and(|s| s.error.is_none())
+                && let Ok(deps) = rp.depends1(name)
+            {
+                deps.iter().for_each(|d| run.line(d));
             }
         }
         "depends-indent" => {
@@ -500,7 +601,16 @@ fn package_command(run: &mut Run, inv: &Invocation, command: &str, rp: &RosPack,
         }
         "depends-why" => depends_why(run, inv, command, rp, name),
         "depends-on" | "depends-on1" => {
-            if let Ok(names) = rp.depends_on(name, command == "depends-on") {
+            let implicit = command == "depends-on";
+            if implicit && let Some(cycle) = cycle_among_dependents(rp, name) {
+                // rospack fails when computing the dependents meets a cycle (docs D6).
+                run.error(&format!(
+                    "maximum dependency depth exceeded (likely circular dependency: {})",
+                    cycle.join(", ")
+                ));
+                return;
+            }
+            if let Ok(names) = rp.depends_on(name, implicit) {
                 names.iter().for_each(|n| run.line(n));
             }
         }
@@ -518,6 +628,10 @@ fn package_command(run: &mut Run, inv: &Invocation, command: &str, rp: &RosPack,
                         Ok(m) => keys.extend(m.rosdeps),
                         Err(e) => query_error(run, command, &e),
                     }
+                } else if let Ok(summary) = rp.summary(p) {
+                    // Debian's rospack without a rosdep cache takes every dependency tag of a
+                    // package.xml for a rosdep key.
+                    keys.extend(summary.deps.iter().map(|d| d.name.clone()));
                 }
             }
             keys.iter().for_each(|k| run.line(&format!("name: {k}")));
@@ -533,12 +647,22 @@ fn package_command(run: &mut Run, inv: &Invocation, command: &str, rp: &RosPack,
                 match rp.manifest(p) {
                     Ok(m) => {
                         for vc in &m.version_control {
-                            run.line(&format!("type: {}\turl: {}", vc.kind, vc.url));
+                            let mut line = String::new();
+                            if let Some(kind) = &vc.kind {
+                                line.push_str(&format!("type: {kind}"));
+                            }
+                            if let Some(url) = &vc.url {
+                                line.push_str(&format!("\turl: {url}"));
+                            }
+                            run.line(&line);
                         }
                     }
                     Err(_) => {
                         let path = rp.get(p).map(|i| i.manifest_path()).unwrap_or_default();
-                        run.error(&format!("error parsing manifest of package {p} at {}", path.display()));
+                        run.error(&format!(
+                            "error parsing manifest of package {p} at {}",
+                            path.display()
+                        ));
                     }
                 }
             }
@@ -548,16 +672,26 @@ fn package_command(run: &mut Run, inv: &Invocation, command: &str, rp: &RosPack,
                 run.error("must specify both --lang and --attrib");
                 return;
             };
-            if let Some(values) = evaluated_exports(run, rp, name, lang, attrib, inv.deps_only) {
+            if let Some(values) =
+                evaluated_exports(run, rp, name, lang, attrib, inv.deps_only, true)
+            {
                 run.line(&values.join(" "));
             }
         }
         "plugins" => plugins(run, inv, rp, name),
-        "cflags-only-I" | "cflags-only-other" | "libs-only-L" | "libs-only-l" | "libs-only-other" => {
+        "cflags-only-I" | "cflags-only-other" | "libs-only-L" | "libs-only-l"
+        | "libs-only-other" => {
             flags(run, inv, command, rp, name);
         }
         _ => run.error(&format!("command {command} not implemented")),
     }
+}
+
+/// A cycle that `name` or one of its dependents is part of.
+fn cycle_among_dependents(catalog: &Catalog, name: &str) -> Option<Vec<String>> {
+    let mut involved = catalog.depends_on(name, true).ok()?;
+    involved.push(name.to_owned());
+    catalog.cycles().into_iter().find(|cycle| cycle.iter().any(|m| involved.contains(m)))
 }
 
 fn depends_why(run: &mut Run, inv: &Invocation, command: &str, catalog: &Catalog, name: &str) {
@@ -587,6 +721,7 @@ fn evaluated_exports(
     lang: &str,
     attrib: &str,
     deps_only: bool,
+    empty_line_on_failure: bool,
 ) -> Option<Vec<String>> {
     // rospack prints nothing for export and flag commands once the closure has a problem.
     if closure(run, "export", rp, name).is_none() || run.failed {
@@ -604,7 +739,16 @@ fn evaluated_exports(
         if value.contains('`') || value.contains('$') {
             match shell_eval(&value, rp.get_path(&package).ok()) {
                 Ok(v) => values.push(v),
-                Err(message) => {
+                Err(ShellFailed::Status) => {
+                    // rospack shows the shell's own complaint and fails; `export` still prints
+                    // its (empty) line, the flag commands do not.
+                    run.failed = true;
+                    if empty_line_on_failure {
+                        run.line("");
+                    }
+                    return None;
+                }
+                Err(ShellFailed::Spawn(message)) => {
                     run.error(&message);
                     return None;
                 }
@@ -616,17 +760,27 @@ fn evaluated_exports(
     Some(values)
 }
 
-/// rospack's evaluation: `ret="VALUE" && echo $ret`, newlines turned into spaces.
-fn shell_eval(value: &str, dir: Option<&Path>) -> Result<String, String> {
+enum ShellFailed {
+    /// The shell ran and failed (its stderr was shown).
+    Status,
+    /// The shell could not be started.
+    Spawn(String),
+}
+
+/// rospack's evaluation: `ret="VALUE" && echo $ret`, newlines turned into spaces; the shell's
+/// stderr goes to ours.
+fn shell_eval(value: &str, dir: Option<&Path>) -> Result<String, ShellFailed> {
     let script = format!("ret=\"{value}\" && echo $ret");
     let mut command = std::process::Command::new("/bin/sh");
-    command.arg("-c").arg(&script);
+    command.arg("-c").arg(&script).stderr(std::process::Stdio::inherit());
     if let Some(dir) = dir {
         command.current_dir(dir);
     }
-    let output = command.output().map_err(|e| format!("could not run /bin/sh for {value}: {e}"))?;
+    let output = command
+        .output()
+        .map_err(|e| ShellFailed::Spawn(format!("could not run /bin/sh for {value}: {e}")))?;
     if !output.status.success() {
-        return Err(format!("could not execute backquote in export: {value}"));
+        return Err(ShellFailed::Status);
     }
     Ok(String::from_utf8_lossy(&output.stdout).trim().replace('\n', " "))
 }
@@ -668,7 +822,9 @@ fn flags(run: &mut Run, inv: &Invocation, command: &str, rp: &RosPack, name: &st
             }
             Ok(o) => {
                 let _ = std::io::stderr().write_all(&o.stderr);
-                run.failed = true;
+                run.error(&format!(
+                    "python function 'rosdep2.rospack.call_pkg_config' could not call 'pkg-config --{command} {name}' without errors"
+                ));
                 return;
             }
             Err(e) => {
@@ -678,7 +834,10 @@ fn flags(run: &mut Run, inv: &Invocation, command: &str, rp: &RosPack, name: &st
         }
     } else {
         let attrib = if cflags { "cflags" } else { "lflags" };
-        let Some(values) = evaluated_exports(run, rp, name, "cpp", attrib, inv.deps_only) else { return };
+        let Some(values) = evaluated_exports(run, rp, name, "cpp", attrib, inv.deps_only, false)
+        else {
+            return;
+        };
         values.iter().flat_map(|v| v.split_whitespace().map(str::to_owned)).collect()
     };
     let mut picked: Vec<String> = Vec::new();
@@ -687,12 +846,13 @@ fn flags(run: &mut Run, inv: &Invocation, command: &str, rp: &RosPack, name: &st
             "cflags-only-I" => token.strip_prefix("-I").map(str::to_owned),
             "cflags-only-other" => (!token.starts_with("-I")).then(|| token.clone()),
             "libs-only-L" => token.strip_prefix("-L").map(str::to_owned),
-            "libs-only-l" => token
-                .strip_prefix("-l")
-                .map(str::to_owned)
-                .or_else(|| (token.starts_with('/') && token.ends_with(".a")).then(|| token.clone())),
-            _ => (!token.starts_with("-l") && !token.starts_with("-L") && !(token.starts_with('/') && token.ends_with(".a")))
-                .then(|| token.clone()),
+            "libs-only-l" => token.strip_prefix("-l").map(str::to_owned).or_else(|| {
+                (token.starts_with('/') && token.ends_with(".a")).then(|| token.clone())
+            }),
+            _ => (!token.starts_with("-l")
+                && !token.starts_with("-L")
+                && !(token.starts_with('/') && token.ends_with(".a")))
+            .then(|| token.clone()),
         };
         if let Some(item) = item {
             picked.push(item);
@@ -701,7 +861,8 @@ fn flags(run: &mut Run, inv: &Invocation, command: &str, rp: &RosPack, name: &st
     // Deduplicate: first occurrence wins, except -l where the last one does (link order).
     let deduped = if command == "libs-only-l" {
         let mut seen = BTreeSet::new();
-        let mut rev: Vec<String> = picked.into_iter().rev().filter(|t| seen.insert(t.clone())).collect();
+        let mut rev: Vec<String> =
+            picked.into_iter().rev().filter(|t| seen.insert(t.clone())).collect();
         rev.reverse();
         rev
     } else {
@@ -717,12 +878,18 @@ fn stack_command(run: &mut Run, inv: &Invocation, command: &str, rs: &RosStack, 
             // `name` is a package here: find the stack holding it.
             for stack in rs.list() {
                 if rs.packages_of(&stack.name).is_ok_and(|p| p.iter().any(|p| p == name)) {
-                    let shown = if command == "contains" { stack.name.clone() } else { stack.dir.display().to_string() };
-                    run.line(&shown);
+                    let shown =
+                        if command == "contains" { stack.name.as_bytes() } else { raw(&stack.dir) };
+                    run.line(shown);
                     return;
                 }
             }
             run.error(&format!("stack containing package {name} not found"));
+            return;
+        }
+        "contents" if rs.get(name).is_none() => {
+            // rospack's wording; rospack exits 0 here (docs/rospack-differences.md, D4).
+            run.error(&format!("stack {name} not found"));
             return;
         }
         _ => {}
@@ -734,7 +901,7 @@ fn stack_command(run: &mut Run, inv: &Invocation, command: &str, rs: &RosStack, 
     match command {
         "find" => {
             if let Ok(dir) = rs.get_path(name) {
-                run.line(&dir.display().to_string());
+                run.line(raw(dir));
             }
         }
         "contents" => match rs.packages_of(name) {
@@ -746,9 +913,9 @@ fn stack_command(run: &mut Run, inv: &Invocation, command: &str, rs: &RosStack, 
             if command == "depends" {
                 names.iter().for_each(|n| run.line(n));
             } else {
-                let paths: Vec<String> =
-                    names.iter().filter_map(|n| rs.get(n)).map(|i| i.manifest_path().display().to_string()).collect();
-                run.line(&paths.join(" "));
+                let paths: Vec<PathBuf> =
+                    names.iter().filter_map(|n| rs.get(n)).map(Item::manifest_path).collect();
+                run.line(join_paths(&paths));
             }
         }
         "depends1" => {
@@ -785,23 +952,21 @@ fn usage(tool: Tool) -> &'static str {
     }
 }
 
+/// `help [command]`: rospack's texts (rosstack prints rospack's too, program name included).
 fn help(tool: Tool, topic: Option<&str>) -> String {
     let Some(topic) = topic else { return usage(tool).to_owned() };
-    let text = match canonical(topic) {
-        "find" => "Print absolute path to the package",
-        "list" => "Print newline-separated list <package-name> <package-dir> for all packages.",
-        "list-names" => "Print newline-separated list of packages names for all packages.",
-        "depends" => "Print newline-separated, ordered list of all dependencies of the package.",
-        "depends1" => "Print newline-separated, ordered list of immediate dependencies of the package.",
-        "depends-on" => "Print newline-separated list of all packages that depend on the package. ",
-        "depends-on1" => "Print newline-separated list of all packages that directly depend on the package.",
-        _ => "",
-    };
-    let mut out = String::new();
-    let _ = writeln!(out, "Usage: {} {topic}[package]", tool.name());
-    if !text.is_empty() {
-        let _ = writeln!(out, "\n{text}");
+    let wanted = canonical(topic);
+    let text = include_str!("compat/help.txt")
+        .split("=== ")
+        .filter_map(|section| section.split_once('\n'))
+        .find(|(command, _)| *command == wanted)
+        .map(|(_, body)| body);
+    match text {
+        Some(body) => body.replacen(
+            &format!("Usage: rospack {wanted}"),
+            &format!("Usage: rospack {topic}"),
+            1,
+        ),
+        None => format!("Usage: rospack {topic}\n"),
     }
-    out
 }
-

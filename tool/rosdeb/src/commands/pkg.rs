@@ -144,9 +144,15 @@ pub fn run(args: Args) -> anyhow::Result<Status> {
         PkgCommand::Find { name } => find(&catalog, name, args.json, &mut out)?,
         PkgCommand::Deps { name, direct } => deps(&catalog, name, *direct, args.json, &mut out)?,
         PkgCommand::Rdeps { name, direct } => {
-            let dependents = catalog.depends_on(name, !direct).map_err(|e| not_found(e, &catalog))?;
+            let dependents =
+                catalog.depends_on(name, !direct).map_err(|e| not_found(e, &catalog))?;
             if args.json {
-                let doc = json::Rdeps { schema: json::SCHEMA, package: name.clone(), direct: *direct, dependents };
+                let doc = json::Rdeps {
+                    schema: json::SCHEMA,
+                    package: name.clone(),
+                    direct: *direct,
+                    dependents,
+                };
                 push_json(&mut out, &doc)?;
             } else {
                 dependents.iter().for_each(|d| push_line(&mut out, d));
@@ -179,10 +185,13 @@ fn push_json(out: &mut String, doc: &impl serde::Serialize) -> anyhow::Result<()
 fn not_found(error: QueryError, catalog: &Catalog) -> anyhow::Error {
     match error {
         QueryError::NotFound { name } => {
-            let roots: Vec<String> = catalog.search_path().roots().iter().map(|r| r.display().to_string()).collect();
+            let roots: Vec<String> =
+                catalog.search_path().roots().iter().map(|r| r.display().to_string()).collect();
             Hinted::new(
                 format!("package `{name}` not found on the search path ({})", roots.join(":")),
-                format!("run `rosdeb pkg diagnose {name}` to see whether it is ignored, shadowed or broken"),
+                format!(
+                    "run `rosdeb pkg diagnose {name}` to see whether it is ignored, shadowed or broken"
+                ),
             )
         }
         QueryError::Cycle { members } => Hinted::new(
@@ -210,7 +219,10 @@ fn warn_problems(catalog: &Catalog) {
     }
     let other = catalog.problems().len() - catalog.skipped().len();
     if other > 0 {
-        let _ = writeln!(err, "note: {other} other problem(s) on the search path; see `rosdeb pkg diagnose`");
+        let _ = writeln!(
+            err,
+            "note: {other} other problem(s) on the search path; see `rosdeb pkg diagnose`"
+        );
     }
 }
 
@@ -241,7 +253,13 @@ fn find(catalog: &Catalog, name: &str, as_json: bool, out: &mut String) -> anyho
     Ok(Status::Success)
 }
 
-fn deps(catalog: &Catalog, name: &str, direct: bool, as_json: bool, out: &mut String) -> anyhow::Result<Status> {
+fn deps(
+    catalog: &Catalog,
+    name: &str,
+    direct: bool,
+    as_json: bool,
+    out: &mut String,
+) -> anyhow::Result<Status> {
     let (packages, other) = if direct {
         let packages = catalog.depends1(name).map_err(|e| not_found(e, catalog))?;
         let other = catalog
@@ -285,7 +303,13 @@ fn deps(catalog: &Catalog, name: &str, direct: bool, as_json: bool, out: &mut St
     Ok(Status::Success)
 }
 
-fn why(catalog: &Catalog, name: &str, target: &str, as_json: bool, out: &mut String) -> anyhow::Result<Status> {
+fn why(
+    catalog: &Catalog,
+    name: &str,
+    target: &str,
+    as_json: bool,
+    out: &mut String,
+) -> anyhow::Result<Status> {
     let from = catalog.node(name).map_err(|e| not_found(e, catalog))?;
     let to = catalog.node(target).map_err(|e| not_found(e, catalog))?;
     let graph = catalog.graph();
@@ -296,7 +320,12 @@ fn why(catalog: &Catalog, name: &str, target: &str, as_json: bool, out: &mut Str
         .collect();
     chains.sort_by_key(Vec::len); // shortest chain first
     if as_json {
-        let doc = json::Why { schema: json::SCHEMA, package: name.to_owned(), target: target.to_owned(), chains };
+        let doc = json::Why {
+            schema: json::SCHEMA,
+            package: name.to_owned(),
+            target: target.to_owned(),
+            chains,
+        };
         push_json(out, &doc)?;
         return Ok(Status::Success);
     }
@@ -312,7 +341,12 @@ fn why(catalog: &Catalog, name: &str, target: &str, as_json: bool, out: &mut Str
     Ok(Status::Success)
 }
 
-fn graph(catalog: &Catalog, name: Option<&str>, format: GraphFormat, out: &mut String) -> anyhow::Result<Status> {
+fn graph(
+    catalog: &Catalog,
+    name: Option<&str>,
+    format: GraphFormat,
+    out: &mut String,
+) -> anyhow::Result<Status> {
     let g = catalog.graph();
     let nodes: Vec<u32> = match name {
         Some(name) => {
@@ -359,7 +393,12 @@ fn graph(catalog: &Catalog, name: Option<&str>, format: GraphFormat, out: &mut S
     Ok(Status::Success)
 }
 
-fn licenses(catalog: &Catalog, name: &str, as_json: bool, out: &mut String) -> anyhow::Result<Status> {
+fn licenses(
+    catalog: &Catalog,
+    name: &str,
+    as_json: bool,
+    out: &mut String,
+) -> anyhow::Result<Status> {
     let mut packages = catalog.depends(name).map_err(|e| not_found(e, catalog))?.names;
     packages.push(name.to_owned());
     let mut rows = Vec::new();
@@ -398,7 +437,8 @@ fn duplicates(catalog: &Catalog, as_json: bool, out: &mut String) -> anyhow::Res
         push_json(out, &json::Duplicates { schema: json::SCHEMA, duplicates: rows })?;
     } else {
         for row in rows {
-            let _ = writeln!(out, "{}\n  * {} (wins: first on the search path)", row.name, row.winner);
+            let _ =
+                writeln!(out, "{}\n  * {} (wins: first on the search path)", row.name, row.winner);
             for s in row.shadowed {
                 let _ = writeln!(out, "  - {s}");
             }
@@ -407,7 +447,12 @@ fn duplicates(catalog: &Catalog, as_json: bool, out: &mut String) -> anyhow::Res
     Ok(Status::Success)
 }
 
-fn diagnose(catalog: &Catalog, name: Option<&str>, as_json: bool, out: &mut String) -> anyhow::Result<Status> {
+fn diagnose(
+    catalog: &Catalog,
+    name: Option<&str>,
+    as_json: bool,
+    out: &mut String,
+) -> anyhow::Result<Status> {
     let problems = catalog.problems();
     let findings: Vec<json::Finding> = name
         .map(|n| rospkg::locate::locate(catalog, n))
@@ -416,13 +461,25 @@ fn diagnose(catalog: &Catalog, name: Option<&str>, as_json: bool, out: &mut Stri
         .map(|l| {
             let (status, detail) = match l.verdict {
                 Verdict::Found => ("found", "this is the package".to_owned()),
-                Verdict::Shadowed { by } => ("shadowed", format!("{} comes first on the search path", by.display())),
-                Verdict::Ignored { marker } => ("ignored", format!("hidden by {}", marker.display())),
+                Verdict::Shadowed { by } => {
+                    ("shadowed", format!("{} comes first on the search path", by.display()))
+                }
+                Verdict::Ignored { marker } => {
+                    ("ignored", format!("hidden by {}", marker.display()))
+                }
                 Verdict::Hidden { dir } => ("hidden", format!("{} starts with '.'", dir.display())),
-                Verdict::NoSubdirs { marker } => ("nosubdirs", format!("the crawl stops at {}", marker.display())),
-                Verdict::Nested { inside } => ("nested", format!("inside the package at {}", inside.display())),
+                Verdict::NoSubdirs { marker } => {
+                    ("nosubdirs", format!("the crawl stops at {}", marker.display()))
+                }
+                Verdict::Nested { inside } => {
+                    ("nested", format!("inside the package at {}", inside.display()))
+                }
                 Verdict::ParseError(d) => ("parse-error", d.to_string()),
-                Verdict::Metapackage => ("metapackage", "a metapackage is a stack, not a package: try `rosdeb rosstack find`".to_owned()),
+                Verdict::Metapackage => (
+                    "metapackage",
+                    "a metapackage is a stack, not a package: try `rosdeb rosstack find`"
+                        .to_owned(),
+                ),
                 Verdict::Other(why) => ("other", why),
             };
             json::Finding { path: l.dir.display().to_string(), status, detail }
@@ -439,13 +496,22 @@ fn diagnose(catalog: &Catalog, name: Option<&str>, as_json: bool, out: &mut Stri
         push_json(out, &doc)?;
     } else if let Some(name) = name {
         if findings.is_empty() {
-            let roots: Vec<String> = catalog.search_path().roots().iter().map(|r| r.display().to_string()).collect();
-            let _ = writeln!(out, "{name}: no manifest anywhere below the search path ({})", roots.join(":"));
+            let roots: Vec<String> =
+                catalog.search_path().roots().iter().map(|r| r.display().to_string()).collect();
+            let _ = writeln!(
+                out,
+                "{name}: no manifest anywhere below the search path ({})",
+                roots.join(":")
+            );
         }
         for f in &findings {
             let _ = writeln!(out, "{}: {}: {}", f.path, f.status, f.detail);
         }
-        return Ok(if findings.iter().any(|f| f.status == "found") { Status::Success } else { Status::Failure });
+        return Ok(if findings.iter().any(|f| f.status == "found") {
+            Status::Success
+        } else {
+            Status::Failure
+        });
     } else {
         for d in &problems {
             push_line(out, &d.to_string());

@@ -17,8 +17,8 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
 use crate::harness::{
-    Cmp, Invocation, Outcome, PyClass, PyQuery, PyResult, RunDir, Sandbox, TempDir, Tool,
-    base_env, boost_hash_1_74, describe, diff, excerpt, normalize, par_map, py_batch, render,
+    Cmp, Invocation, Outcome, PyClass, PyQuery, PyResult, RunDir, Sandbox, TempDir, Tool, base_env,
+    boost_hash_1_74, describe, diff, escape_bytes, excerpt, normalize, par_map, py_batch, render,
     render_rpp, repo_root, report, require_oracles, rosdeb, run, set_env,
 };
 
@@ -69,6 +69,26 @@ pub(crate) const DIFFERENCES: &[Difference] = &[
         id: "D7-symlink-loops",
         rospack: "follows directory symlink loops until ELOOP, warns per level and records the looped copies as duplicates",
         ours: "detects loops by device and inode, visits every directory once, no looped duplicates",
+    },
+    Difference {
+        id: "D8-huge-manifest",
+        rospack: "parses a manifest of any size",
+        ours: "refuses a manifest larger than 4 MiB before parsing: the package is skipped with a warning naming the file",
+    },
+    Difference {
+        id: "D9-cwd-package-name",
+        rospack: "names the package of the current directory after the directory (`no such package <dir>` when package.xml's <name> differs)",
+        ours: "names it by the <name> of its package.xml",
+    },
+    Difference {
+        id: "D10-manifest-dtd",
+        rospack: "tinyxml2 skips a DOCTYPE with internal entities and lists the package",
+        ours: "refuses manifests with a DTD (entity bombs): the package is skipped with a warning naming the file",
+    },
+    Difference {
+        id: "D11-non-utf8-package-name",
+        rospack: "lists a rosbuild package whose directory name is not UTF-8, under that byte string",
+        ours: "leaves such a package out with a warning naming the directory (ROS package names are ASCII); paths that are not UTF-8 are still printed byte for byte",
     },
 ];
 
@@ -244,13 +264,7 @@ impl Case {
         self
     }
     fn py(mut self, class: PyClass, paths: &'static str, expr: &'static str) -> Self {
-        self.py = Some(PySpec {
-            class,
-            paths,
-            expr,
-            strip: "",
-            usage: PyUse::Compare,
-        });
+        self.py = Some(PySpec { class, paths, expr, strip: "", usage: PyUse::Compare });
         self
     }
     fn py_strip(mut self, prefix: &'static str) -> Self {
@@ -260,13 +274,7 @@ impl Case {
         self
     }
     fn py_filter(mut self, class: PyClass, paths: &'static str, expr: &'static str) -> Self {
-        self.py = Some(PySpec {
-            class,
-            paths,
-            expr,
-            strip: "",
-            usage: PyUse::Filter,
-        });
+        self.py = Some(PySpec { class, paths, expr, strip: "", usage: PyUse::Filter });
         self
     }
     fn differs(mut self, id: &'static str) -> Self {
@@ -281,12 +289,6 @@ impl Case {
 
 // =============================================================================================
 // Running and judging one case
-
-/// Whether to skip rosdeb and only validate the reference side (used while the binary is
-/// being written; see the module docs).
-fn oracle_only() -> bool {
-    std::env::var_os("ROSDEB_ORACLE_ONLY").is_some_and(|v| !v.is_empty() && v != "0")
-}
 
 struct Side {
     inv: Invocation,
@@ -310,7 +312,7 @@ fn exec(c: &Case, ours: bool, runtime: Option<&Path>) -> Side {
         }
         Prep::RosHomeIsFile => {
             ros_home = sandbox.dir.path().join("ros_home_file");
-            std::fs::write(&ros_home, b"not a directory\n").expect("create ROS_HOME file");
+            fs_err::write(&ros_home, b"not a directory\n").expect("create ROS_HOME file");
             set_env(&mut env, "ROS_HOME", Some(ros_home.clone().into_os_string()));
         }
         Prep::RosHomeLocked => {
@@ -331,13 +333,7 @@ fn exec(c: &Case, ours: bool, runtime: Option<&Path>) -> Side {
         (c.tool.oracle().into(), Vec::new())
     };
     args.extend(c.args.iter().map(|a| render(a, runtime)));
-    let inv = Invocation {
-        program,
-        args,
-        env,
-        dir,
-        stdin: None,
-    };
+    let inv = Invocation { program, args, env, dir, stdin: None };
     let mut notes = Vec::new();
     let mut out = run(&inv);
     if c.prep == Prep::CorruptCache {
@@ -361,11 +357,7 @@ fn exec(c: &Case, ours: bool, runtime: Option<&Path>) -> Side {
                 let want = format!(
                     "{}_cache_{}",
                     c.tool.name(),
-                    if raw.is_empty() {
-                        "0".repeat(20)
-                    } else {
-                        boost_hash_1_74(raw)
-                    }
+                    if raw.is_empty() { "0".repeat(20) } else { boost_hash_1_74(raw) }
                 );
                 if !ros_home.join(&want).is_file() {
                     let found: Vec<String> = std::fs::read_dir(&ros_home)
@@ -385,10 +377,8 @@ fn exec(c: &Case, ours: bool, runtime: Option<&Path>) -> Side {
     }
     // Nothing may be written to HOME while ROS_HOME is set.
     if let Ok(entries) = std::fs::read_dir(sandbox.home()) {
-        let written: Vec<String> = entries
-            .flatten()
-            .map(|e| e.file_name().to_string_lossy().into_owned())
-            .collect();
+        let written: Vec<String> =
+            entries.flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect();
         if !written.is_empty() {
             notes.push(format!("wrote into HOME although ROS_HOME was set: {written:?}"));
         }
@@ -405,7 +395,7 @@ fn corrupt_files(dir: &Path, count: &mut usize) {
         if p.is_dir() {
             corrupt_files(&p, count);
         } else if p.is_file() {
-            std::fs::write(&p, b"#SOMETHING\n").expect("overwrite a cache file");
+            fs_err::write(&p, b"#SOMETHING\n").expect("overwrite a cache file");
             *count += 1;
         }
     }
@@ -452,20 +442,19 @@ fn judge(c: &Case, py: Option<&PyResult>, runtime: Option<&Path>) -> Option<Stri
     }
     let want_exit = c.spec_exit.or(c.spec.as_ref().map(|_| 0));
     if let Some(code) = want_exit.filter(|c| *c != oracle.out.code) {
-        oracle_notes.push(format!(
-            "exit status {} instead of the documented {code}",
-            oracle.out.code
-        ));
+        oracle_notes
+            .push(format!("exit status {} instead of the documented {code}", oracle.out.code));
     }
     if c.quiet && !oracle.out.stderr.is_empty() {
         oracle_notes.push("stderr not empty with -q".into());
     }
-    if let (Some(p), Some(res)) = (&c.py, py) {
-        if p.usage == PyUse::Compare && c.differs.is_none() {
-            if let Some(msg) = py_mismatch(res, &oracle.out, p.strip) {
-                oracle_notes.push(format!("disagrees with Python rospkg `{}`: {msg}", p.expr));
-            }
-        }
+    let oracle_py =
+        c.py.as_ref()
+            .zip(py)
+            .filter(|(p, _)| p.usage == PyUse::Compare && c.differs.is_none())
+            .and_then(|(p, res)| py_mismatch(res, &oracle.out, p.strip).map(|m| (p, m)));
+    if let Some((p, msg)) = oracle_py {
+        oracle_notes.push(format!("disagrees with Python rospkg `{}`: {msg}", p.expr));
     }
     if !oracle_notes.is_empty() {
         problems.push(format!(
@@ -477,18 +466,14 @@ fn judge(c: &Case, py: Option<&PyResult>, runtime: Option<&Path>) -> Option<Stri
     }
 
     // --- rosdeb
-    if !oracle_only() {
+    {
         let ours = exec(c, true, runtime);
         let mut notes = ours.notes.clone();
         if let Some(crash) = ours.out.crash() {
             notes.push(format!("rosdeb crashed: {crash}"));
         }
         let default = [Check::SameAsOracle];
-        let checks: &[Check] = if c.checks.is_empty() {
-            &default
-        } else {
-            &c.checks
-        };
+        let checks: &[Check] = if c.checks.is_empty() { &default } else { &c.checks };
         for check in checks {
             if let Some(msg) = run_check(c, check, &oracle.out, &ours.out, py, runtime) {
                 notes.push(msg);
@@ -497,19 +482,18 @@ fn judge(c: &Case, py: Option<&PyResult>, runtime: Option<&Path>) -> Option<Stri
         if c.quiet && !ours.out.stderr.is_empty() {
             notes.push("stderr must stay empty with -q".into());
         }
-        if let (Some(p), Some(res)) = (&c.py, py) {
-            if p.usage == PyUse::Compare {
-                if let Some(msg) = py_mismatch(res, &ours.out, p.strip) {
-                    notes.push(format!("disagrees with Python rospkg `{}`: {msg}", p.expr));
-                }
-            }
+        let ours_py =
+            c.py.as_ref()
+                .zip(py)
+                .filter(|(p, _)| p.usage == PyUse::Compare)
+                .and_then(|(p, res)| py_mismatch(res, &ours.out, p.strip).map(|m| (p, m)));
+        if let Some((p, msg)) = ours_py {
+            notes.push(format!("disagrees with Python rospkg `{}`: {msg}", p.expr));
         }
         if !notes.is_empty() {
             problems.push(format!(
                 "  rosdeb{}:\n    {}\n{}  reference run:\n{}",
-                c.differs
-                    .map(|d| format!(" (documented difference {d})"))
-                    .unwrap_or_default(),
+                c.differs.map(|d| format!(" (documented difference {d})")).unwrap_or_default(),
                 notes.join("\n    "),
                 side_dump(&ours),
                 side_dump(&oracle)
@@ -581,10 +565,7 @@ fn run_check(
                     oracle.code
                 ));
             }
-            let (want, got) = (
-                oracle.first_error_line(c.tool),
-                ours.first_error_line(c.tool),
-            );
+            let (want, got) = (oracle.first_error_line(c.tool), ours.first_error_line(c.tool));
             if want.is_some() && want != got {
                 msgs.push(format!(
                     "first error line differs:\n      expected {:?}\n      rosdeb   {:?}",
@@ -594,18 +575,17 @@ fn run_check(
             }
             (!msgs.is_empty()).then(|| msgs.join("\n    "))
         }
-        Check::Exit(code) => (ours.code != *code)
-            .then(|| format!("exit status {} instead of {code}", ours.code)),
+        Check::Exit(code) => {
+            (ours.code != *code).then(|| format!("exit status {} instead of {code}", ours.code))
+        }
         Check::Stdout(t) => stdout_vs(&render_bytes(t, runtime), "the documented output"),
         Check::StdoutOneOf(ts) => {
             let got = normalize(c.cmp, &ours.stdout);
-            let ok = ts
-                .iter()
-                .any(|t| normalize(c.cmp, &render_bytes(t, runtime)) == got);
+            let ok = ts.iter().any(|t| normalize(c.cmp, &render_bytes(t, runtime)) == got);
             (!ok).then(|| {
                 format!(
                     "stdout {:?} is none of {:?}",
-                    String::from_utf8_lossy(&got),
+                    escape_bytes(&got),
                     ts.iter()
                         .map(|t| render(t, runtime).to_string_lossy().into_owned())
                         .collect::<Vec<_>>()
@@ -614,20 +594,14 @@ fn run_check(
         }
         Check::Lists(names) => {
             let words = first_words(&ours.stdout);
-            let missing: Vec<&str> = names
-                .iter()
-                .copied()
-                .filter(|n| !words.contains(n.as_bytes()))
-                .collect();
+            let missing: Vec<&str> =
+                names.iter().copied().filter(|n| !words.contains(n.as_bytes())).collect();
             (!missing.is_empty()).then(|| format!("does not list {missing:?}"))
         }
         Check::NotLists(names) => {
             let words = first_words(&ours.stdout);
-            let present: Vec<&str> = names
-                .iter()
-                .copied()
-                .filter(|n| words.contains(n.as_bytes()))
-                .collect();
+            let present: Vec<&str> =
+                names.iter().copied().filter(|n| words.contains(n.as_bytes())).collect();
             (!present.is_empty()).then(|| format!("must not list {present:?}"))
         }
         Check::StderrHas(t) => {
@@ -648,10 +622,7 @@ fn run_check(
             };
             let mut want = Vec::new();
             for line in oracle.stdout.split_inclusive(|b| *b == b'\n') {
-                let word = line
-                    .split(|b| *b == b' ' || *b == b'\n')
-                    .next()
-                    .unwrap_or(line);
+                let word = line.split(|b| *b == b' ' || *b == b'\n').next().unwrap_or(line);
                 if keep.contains(String::from_utf8_lossy(word).as_ref()) {
                     want.extend_from_slice(line);
                 }
@@ -700,10 +671,8 @@ fn run_table(suite: &str, cases: &[Case], runtime: Option<&Path>) {
         .iter()
         .map(|c| (c, c.py.as_ref().map(|_| answers.next().expect("one answer per query"))))
         .collect();
-    let failures: Vec<String> = par_map(&with_py, |(c, py)| judge(c, py.as_ref(), runtime))
-        .into_iter()
-        .flatten()
-        .collect();
+    let failures: Vec<String> =
+        par_map(&with_py, |(c, py)| judge(c, py.as_ref(), runtime)).into_iter().flatten().collect();
     report(suite, cases.len(), failures);
 }
 
@@ -738,9 +707,7 @@ fn rospack_test_tree_cases() -> Vec<Case> {
             .spec("plugins\ndeps_dup\ndeps\ndeps_higher\n"),
         rp(T, &["depends-on", "deps"]).cmp(Cmp::LineSet).spec("deps_higher\ndeps_dup\n"),
         rp(T, &["depends-on", "depth-0"]).cmp(Cmp::LineSet).spec(""),
-        rp(T, &["depends-on", "depth-100"])
-            .cmp(Cmp::LineSet)
-            .spec(depth_chain_down(99, 0)),
+        rp(T, &["depends-on", "depth-100"]).cmp(Cmp::LineSet).spec(depth_chain_down(99, 0)),
         rp(T, &["depends-on1", "base"]).cmp(Cmp::LineSet).spec("deps\ndeps_dup\nplugins\n"),
         rp(T, &["depends-on1", "base_two"]).cmp(Cmp::LineSet).spec("deps\ndeps_dup\n"),
         rp(T, &["depends-on1", "deps"]).cmp(Cmp::LineSet).spec("deps_higher\n"),
@@ -905,16 +872,17 @@ fn rospack_test_tree_cases() -> Vec<Case> {
         rp(T, &["help", "find"]).exit(0),
         rp(T, &["help", "export"]).exit(0),
         rp(T, &["-h"]).exit(0),
-        rp(T, &["--help"]),
+        rp(T, &["--help"]).exit(0).differs("D2-rospack-no-command").ours(&[
+            Check::Exit(1),
+            Check::Stdout(""),
+            Check::StderrHas("[rospack] Error: no command given.  Try 'rospack help'"),
+        ]),
         // --- no command: documented difference
-        rp(T, &[])
-            .exit(0)
-            .differs("D2-rospack-no-command")
-            .ours(&[
-                Check::Exit(1),
-                Check::Stdout(""),
-                Check::StderrHas("[rospack] Error: no command given.  Try 'rospack help'"),
-            ]),
+        rp(T, &[]).exit(0).differs("D2-rospack-no-command").ours(&[
+            Check::Exit(1),
+            Check::Stdout(""),
+            Check::StderrHas("[rospack] Error: no command given.  Try 'rospack help'"),
+        ]),
     ]
 }
 
@@ -952,14 +920,9 @@ fn rospack_paths_cases() -> Vec<Case> {
         rp("rospack/test2:rospack/nonexistent", &["libs-only-l", "precedence2"]).spec("test2\n"),
         rp("", &["list"]).named("empty ROS_PACKAGE_PATH"),
         rp(T, &["list"]).unset_rpp().named("ROS_PACKAGE_PATH unset"),
-        rp(T, &["find", "base"])
-            .unset_rpp()
-            .named("ROS_PACKAGE_PATH unset")
-            .exit(1),
+        rp(T, &["find", "base"]).unset_rpp().named("ROS_PACKAGE_PATH unset").exit(1),
         // relative entries are printed relative (rospkg.md §3.1)
-        rp("./test", &["find", "base"])
-            .cwd(Cwd::At("{ws}/rospack"))
-            .spec("test/base\n"),
+        rp("./test", &["find", "base"]).cwd(Cwd::At("{ws}/rospack")).spec("test/base\n"),
         rp("./test", &["deps-manifests", "deps"]).cwd(Cwd::At("{ws}/rospack")),
         // --- find roslang through test_empty and direct package entries
         rp("rospack/test_empty:rospack/test:rospack/test2", &["find", "roslang"])
@@ -968,11 +931,8 @@ fn rospack_paths_cases() -> Vec<Case> {
             .spec("{ws}/rospack/test/roslang\n"),
         rp("rospack/test_empty:rospack/test/roslang:rospack/test2", &["find", "roslang"])
             .spec("{ws}/rospack/test/roslang\n"),
-        rp(
-            "rospack/test_empty:rospack/test/roslang:rospack/test2/roslang",
-            &["find", "roslang"],
-        )
-        .spec("{ws}/rospack/test/roslang\n"),
+        rp("rospack/test_empty:rospack/test/roslang:rospack/test2/roslang", &["find", "roslang"])
+            .spec("{ws}/rospack/test/roslang\n"),
         // --- list-duplicates
         rp("rospack/test:rospack/test2:rospack/test3", &["list-duplicates"])
             .cmp(Cmp::Duplicates)
@@ -1041,10 +1001,7 @@ fn rospack_paths_cases() -> Vec<Case> {
             .exit(1)
             .spec("")
             .differs("D6-depends-on-unrelated-cycle")
-            .ours(&[
-                Check::Exit(0),
-                Check::Stdout("plugins\ndeps_dup\ndeps\ndeps_higher\n"),
-            ])
+            .ours(&[Check::Exit(0), Check::Stdout("plugins\ndeps_dup\ndeps\ndeps_higher\n")])
             .cmp(Cmp::LineSet),
         // --- test_errors (gtest multiple_errors: best-effort output)
         rp("rospack/test_errors", &["deps", "invalid_package_two"])
@@ -1132,51 +1089,67 @@ fn rospkg_cases() -> Vec<Case> {
             ]),
         ]),
         rp("rospkg/package_tests", &["list-duplicates"]).cmp(Cmp::Duplicates),
-        rp(P12, &["find", "foo"])
-            .spec("{ws}/rospkg/package_tests/p1/foo\n")
-            .py(RosPack, P12, "r.get_path('foo')"),
-        rp(P12, &["find", "bar"])
-            .spec("{ws}/rospkg/package_tests/p1/bar\n")
-            .py(RosPack, P12, "r.get_path('bar')"),
-        rp(P12, &["find", "baz"])
-            .spec("{ws}/rospkg/package_tests/p2/baz\n")
-            .py(RosPack, P12, "r.get_path('baz')"),
+        rp(P12, &["find", "foo"]).spec("{ws}/rospkg/package_tests/p1/foo\n").py(
+            RosPack,
+            P12,
+            "r.get_path('foo')",
+        ),
+        rp(P12, &["find", "bar"]).spec("{ws}/rospkg/package_tests/p1/bar\n").py(
+            RosPack,
+            P12,
+            "r.get_path('bar')",
+        ),
+        rp(P12, &["find", "baz"]).spec("{ws}/rospkg/package_tests/p2/baz\n").py(
+            RosPack,
+            P12,
+            "r.get_path('baz')",
+        ),
         rp(P12, &["find", "fake"]).exit(1).py(RosPack, P12, "r.get_path('fake')"),
         rp("rospkg/package_tests/p2:rospkg/package_tests/p1", &["find", "foo"])
             .spec("{ws}/rospkg/package_tests/p2/foo\n")
             .py(RosPack, "rospkg/package_tests/p2:rospkg/package_tests/p1", "r.get_path('foo')"),
-        rp(P12, &["depends", "baz"])
-            .cmp(Cmp::LineSet)
-            .spec("foo\nbar\n")
-            .py(RosPack, P12, "r.get_depends('baz')"),
+        rp(P12, &["depends", "baz"]).cmp(Cmp::LineSet).spec("foo\nbar\n").py(
+            RosPack,
+            P12,
+            "r.get_depends('baz')",
+        ),
         rp(P12, &["depends", "bar"]).spec("foo\n").py(RosPack, P12, "r.get_depends('bar')"),
         rp(P12, &["depends", "foo"]).spec("").py(RosPack, P12, "r.get_depends('foo')"),
-        rp(P12, &["depends1", "baz"])
-            .cmp(Cmp::LineSet)
-            .spec("bar\nfoo\n")
-            .py(RosPack, P12, "r.get_depends('baz', implicit=False)"),
-        rp(P12, &["depends1", "bar"])
-            .spec("foo\n")
-            .py(RosPack, P12, "r.get_depends('bar', implicit=False)"),
-        rp(P12, &["depends-on1", "foo"])
-            .cmp(Cmp::LineSet)
-            .spec("bar\nbaz\n")
-            .py(RosPack, P12, "r.get_depends_on('foo', implicit=False)"),
-        rp(P12, &["depends-on1", "bar"])
-            .cmp(Cmp::LineSet)
-            .spec("baz\n")
-            .py(RosPack, P12, "r.get_depends_on('bar', implicit=False)"),
-        rp(P12, &["depends-on1", "baz"])
-            .cmp(Cmp::LineSet)
-            .spec("")
-            .py(RosPack, P12, "r.get_depends_on('baz', implicit=False)"),
-        rp(P12, &["depends-on", "foo"])
-            .cmp(Cmp::LineSet)
-            .spec("bar\nbaz\n")
-            .py(RosPack, P12, "r.get_depends_on('foo')"),
-        rp(P12, &["depends-on", "bar"])
-            .cmp(Cmp::LineSet)
-            .py(RosPack, P12, "r.get_depends_on('bar')"),
+        rp(P12, &["depends1", "baz"]).cmp(Cmp::LineSet).spec("bar\nfoo\n").py(
+            RosPack,
+            P12,
+            "r.get_depends('baz', implicit=False)",
+        ),
+        rp(P12, &["depends1", "bar"]).spec("foo\n").py(
+            RosPack,
+            P12,
+            "r.get_depends('bar', implicit=False)",
+        ),
+        rp(P12, &["depends-on1", "foo"]).cmp(Cmp::LineSet).spec("bar\nbaz\n").py(
+            RosPack,
+            P12,
+            "r.get_depends_on('foo', implicit=False)",
+        ),
+        rp(P12, &["depends-on1", "bar"]).cmp(Cmp::LineSet).spec("baz\n").py(
+            RosPack,
+            P12,
+            "r.get_depends_on('bar', implicit=False)",
+        ),
+        rp(P12, &["depends-on1", "baz"]).cmp(Cmp::LineSet).spec("").py(
+            RosPack,
+            P12,
+            "r.get_depends_on('baz', implicit=False)",
+        ),
+        rp(P12, &["depends-on", "foo"]).cmp(Cmp::LineSet).spec("bar\nbaz\n").py(
+            RosPack,
+            P12,
+            "r.get_depends_on('foo')",
+        ),
+        rp(P12, &["depends-on", "bar"]).cmp(Cmp::LineSet).py(
+            RosPack,
+            P12,
+            "r.get_depends_on('bar')",
+        ),
         rp(P12, &["rosdep0", "foo"])
             .spec("name: foo_rosdep1\nname: foo_rosdep2\nname: foo_rosdep3\n")
             .py(RosPack, P12, "r.get_rosdeps('foo', implicit=False)")
@@ -1189,9 +1162,7 @@ fn rospkg_cases() -> Vec<Case> {
             .spec("name: baz_rosdep1\n")
             .py(RosPack, P12, "r.get_rosdeps('baz', implicit=False)")
             .py_strip("name: "),
-        rp(P12, &["rosdep", "bar"])
-            .py(RosPack, P12, "r.get_rosdeps('bar')")
-            .py_strip("name: "),
+        rp(P12, &["rosdep", "bar"]).py(RosPack, P12, "r.get_rosdeps('bar')").py_strip("name: "),
         rp(P12, &["rosdep", "baz"])
             .spec(
                 "name: bar_rosdep1\nname: bar_rosdep2\nname: baz_rosdep1\nname: foo_rosdep1\n\
@@ -1199,17 +1170,19 @@ fn rospkg_cases() -> Vec<Case> {
             )
             .py(RosPack, P12, "r.get_rosdeps('baz')")
             .py_strip("name: "),
-        rp(P12, &["depends", "invalid"])
-            .exit(1)
-            .py(RosPack, P12, "r.get_depends('invalid')"),
+        rp(P12, &["depends", "invalid"]).exit(1).py(RosPack, P12, "r.get_depends('invalid')"),
         rp(P12, &["list-names"]),
         // --- stack_tests
-        rs("rospkg/stack_tests", &["find", "bar"])
-            .spec("{ws}/rospkg/stack_tests/s1/bar\n")
-            .py(RosStack, "rospkg/stack_tests", "r.get_path('bar')"),
-        rs("rospkg/stack_tests", &["find", "fake"])
-            .exit(1)
-            .py(RosStack, "rospkg/stack_tests", "r.get_path('fake')"),
+        rs("rospkg/stack_tests", &["find", "bar"]).spec("{ws}/rospkg/stack_tests/s1/bar\n").py(
+            RosStack,
+            "rospkg/stack_tests",
+            "r.get_path('bar')",
+        ),
+        rs("rospkg/stack_tests", &["find", "fake"]).exit(1).py(
+            RosStack,
+            "rospkg/stack_tests",
+            "r.get_path('fake')",
+        ),
         rs("rospkg/stack_tests/s1:rospkg/stack_tests/s2", &["find", "foo"])
             .spec("{ws}/rospkg/stack_tests/s1/foo\n")
             .py(RosStack, "rospkg/stack_tests/s1:rospkg/stack_tests/s2", "r.get_path('foo')"),
@@ -1229,27 +1202,33 @@ fn rospkg_cases() -> Vec<Case> {
             "rospkg/stack_tests/notapath:rospkg/stack_tests/s2:rospkg/stack_tests/s1",
             "r.get_path('foo')",
         ),
-        rs(S13, &["depends", "baz"])
-            .cmp(Cmp::LineSet)
-            .spec("foo\nbar\n")
-            .py(RosStack, S13, "r.get_depends('baz')"),
+        rs(S13, &["depends", "baz"]).cmp(Cmp::LineSet).spec("foo\nbar\n").py(
+            RosStack,
+            S13,
+            "r.get_depends('baz')",
+        ),
         rs(S13, &["depends", "bar"]).spec("foo\n").py(RosStack, S13, "r.get_depends('bar')"),
         rs(S13, &["depends", "foo"]).spec("").py(RosStack, S13, "r.get_depends('foo')"),
-        rs(S13, &["depends1", "baz"])
-            .cmp(Cmp::LineSet)
-            .spec("bar\nfoo\n")
-            .py(RosStack, S13, "r.get_depends('baz', implicit=False)"),
-        rs(S13, &["depends1", "bar"])
-            .spec("foo\n")
-            .py(RosStack, S13, "r.get_depends('bar', implicit=False)"),
-        rs(S13, &["depends-on", "foo"])
-            .cmp(Cmp::LineSet)
-            .spec("bar\nbaz\n")
-            .py(RosStack, S13, "r.get_depends_on('foo')"),
-        rs(S13, &["depends-on1", "bar"])
-            .cmp(Cmp::LineSet)
-            .spec("baz\n")
-            .py(RosStack, S13, "r.get_depends_on('bar', implicit=False)"),
+        rs(S13, &["depends1", "baz"]).cmp(Cmp::LineSet).spec("bar\nfoo\n").py(
+            RosStack,
+            S13,
+            "r.get_depends('baz', implicit=False)",
+        ),
+        rs(S13, &["depends1", "bar"]).spec("foo\n").py(
+            RosStack,
+            S13,
+            "r.get_depends('bar', implicit=False)",
+        ),
+        rs(S13, &["depends-on", "foo"]).cmp(Cmp::LineSet).spec("bar\nbaz\n").py(
+            RosStack,
+            S13,
+            "r.get_depends_on('foo')",
+        ),
+        rs(S13, &["depends-on1", "bar"]).cmp(Cmp::LineSet).spec("baz\n").py(
+            RosStack,
+            S13,
+            "r.get_depends_on('bar', implicit=False)",
+        ),
         rs(S13, &["depends-indent", "baz"]).spec("foo\nbar\n  foo\n"),
         rs(S13, &["depends-manifests", "baz"]).spec(
             "{ws}/rospkg/stack_tests/s1/foo/stack.xml {ws}/rospkg/stack_tests/s1/bar/stack.xml\n",
@@ -1258,48 +1237,70 @@ fn rospkg_cases() -> Vec<Case> {
             .spec("Dependency chains from baz to foo:\n* baz -> foo \n* baz -> bar -> foo \n"),
         rs(S13, &["list"]),
         rs(S13, &["list-names"]).py(RosStack, S13, "r.list()"),
-        rs("rospkg/stack_tests/s1", &["contents", "foo"])
-            .spec("foo_pkg\nfoo_pkg_2\n")
-            .py(RosStack, "rospkg/stack_tests/s1", "r.packages_of('foo')"),
-        rs("rospkg/stack_tests/s1", &["contents", "bar"])
-            .spec("bar_pkg\n")
-            .py(RosStack, "rospkg/stack_tests/s1", "r.packages_of('bar')"),
-        rs("rospkg/stack_tests/s1", &["contains", "foo_pkg"])
-            .spec("foo\n")
-            .py(RosPack, "rospkg/stack_tests/s1", "r.stack_of('foo_pkg')"),
-        rs("rospkg/stack_tests/s1", &["contains", "foo_pkg_2"])
-            .spec("foo\n")
-            .py(RosPack, "rospkg/stack_tests/s1", "r.stack_of('foo_pkg_2')"),
-        rs("rospkg/stack_tests/s1", &["contains", "bar_pkg"])
-            .spec("bar\n")
-            .py(RosPack, "rospkg/stack_tests/s1", "r.stack_of('bar_pkg')"),
+        rs("rospkg/stack_tests/s1", &["contents", "foo"]).spec("foo_pkg\nfoo_pkg_2\n").py(
+            RosStack,
+            "rospkg/stack_tests/s1",
+            "r.packages_of('foo')",
+        ),
+        rs("rospkg/stack_tests/s1", &["contents", "bar"]).spec("bar_pkg\n").py(
+            RosStack,
+            "rospkg/stack_tests/s1",
+            "r.packages_of('bar')",
+        ),
+        rs("rospkg/stack_tests/s1", &["contains", "foo_pkg"]).spec("foo\n").py(
+            RosPack,
+            "rospkg/stack_tests/s1",
+            "r.stack_of('foo_pkg')",
+        ),
+        rs("rospkg/stack_tests/s1", &["contains", "foo_pkg_2"]).spec("foo\n").py(
+            RosPack,
+            "rospkg/stack_tests/s1",
+            "r.stack_of('foo_pkg_2')",
+        ),
+        rs("rospkg/stack_tests/s1", &["contains", "bar_pkg"]).spec("bar\n").py(
+            RosPack,
+            "rospkg/stack_tests/s1",
+            "r.stack_of('bar_pkg')",
+        ),
         rs("rospkg/stack_tests/s1", &["contains-path", "bar_pkg"])
             .spec("{ws}/rospkg/stack_tests/s1/bar\n"),
         rs("rospkg/stack_tests/s1", &["contains", "nope"]).exit(1),
         rs("rospkg/stack_tests/s1", &["contains-path", "nope"]).exit(1),
-        rp("rospkg/stack_tests/s1", &["list-names"])
-            .spec("bar_pkg\nfoo_pkg\nfoo_pkg_2\n")
-            .py(RosPack, "rospkg/stack_tests/s1", "r.list()"),
+        rp("rospkg/stack_tests/s1", &["list-names"]).spec("bar_pkg\nfoo_pkg\nfoo_pkg_2\n").py(
+            RosPack,
+            "rospkg/stack_tests/s1",
+            "r.list()",
+        ),
         rs("rospkg/stack_tests/s1:rospkg/stack_tests/s2", &["list-duplicates"])
             .cmp(Cmp::Duplicates)
             .spec("foo\n- {ws}/rospkg/stack_tests/s1/foo\n- {ws}/rospkg/stack_tests/s2/foo\n"),
         // --- unary_tests: one directory with manifest.xml and stack.xml
-        rp("rospkg/unary_tests", &["find", "unary"])
-            .spec("{ws}/rospkg/unary_tests/unary\n")
-            .py(RosPack, "rospkg/unary_tests", "r.get_path('unary')"),
-        rs("rospkg/unary_tests", &["find", "unary"])
-            .spec("{ws}/rospkg/unary_tests/unary\n")
-            .py(RosStack, "rospkg/unary_tests", "r.get_path('unary')"),
-        rs("rospkg/unary_tests", &["contents", "unary"])
-            .spec("unary\n")
-            .py(RosStack, "rospkg/unary_tests", "r.packages_of('unary')"),
-        rs("rospkg/unary_tests", &["contains", "unary"])
-            .spec("unary\n")
-            .py(RosPack, "rospkg/unary_tests", "r.stack_of('unary')"),
+        rp("rospkg/unary_tests", &["find", "unary"]).spec("{ws}/rospkg/unary_tests/unary\n").py(
+            RosPack,
+            "rospkg/unary_tests",
+            "r.get_path('unary')",
+        ),
+        rs("rospkg/unary_tests", &["find", "unary"]).spec("{ws}/rospkg/unary_tests/unary\n").py(
+            RosStack,
+            "rospkg/unary_tests",
+            "r.get_path('unary')",
+        ),
+        rs("rospkg/unary_tests", &["contents", "unary"]).spec("unary\n").py(
+            RosStack,
+            "rospkg/unary_tests",
+            "r.packages_of('unary')",
+        ),
+        rs("rospkg/unary_tests", &["contains", "unary"]).spec("unary\n").py(
+            RosPack,
+            "rospkg/unary_tests",
+            "r.stack_of('unary')",
+        ),
         // --- catkin_package_tests: a package.xml package is a package, not a stack
-        rp("rospkg/catkin_package_tests", &["list-names"])
-            .spec("foo\n")
-            .py(RosPack, "rospkg/catkin_package_tests", "r.list()"),
+        rp("rospkg/catkin_package_tests", &["list-names"]).spec("foo\n").py(
+            RosPack,
+            "rospkg/catkin_package_tests",
+            "r.list()",
+        ),
         rp("rospkg/catkin_package_tests", &["find", "foo"])
             .spec("{ws}/rospkg/catkin_package_tests/p1/foo\n")
             .py(RosPack, "rospkg/catkin_package_tests", "r.get_path('foo')"),
@@ -1339,10 +1340,8 @@ fn rosstack_cases() -> Vec<Case> {
             .spec(
                 "stack\n- {ws}/rospack/stack_install/stack\n- {ws}/rospack/stack_overlay/stack\n",
             ),
-        rs("rospack/stack_install:rospack/stack_overlay", &["contents", "stack"])
-            .spec("package\n"),
-        rs("rospack/stack_install:rospack/stack_overlay", &["contains", "package"])
-            .spec("stack\n"),
+        rs("rospack/stack_install:rospack/stack_overlay", &["contents", "stack"]).spec("package\n"),
+        rs("rospack/stack_install:rospack/stack_overlay", &["contains", "package"]).spec("stack\n"),
         rs("rospack/stack_install:rospack/stack_overlay", &["contains-path", "package"])
             .spec(stack),
         rp("rospack/stack_install:rospack/stack_overlay", &["find", "package"])
@@ -1379,14 +1378,11 @@ fn rosstack_cases() -> Vec<Case> {
         rs(T, &["bogus"]).exit(1),
         rs(T, &["contains"]).exit(1).named("no package given"),
         rs(T, &["find"]).exit(1).named("no stack given"),
-        rs(T, &[])
-            .exit(0)
-            .differs("D3-rosstack-no-command")
-            .ours(&[
-                Check::Exit(1),
-                Check::Stdout(""),
-                Check::StderrHas("[rosstack] Error: no command given.  Try 'rosstack help'"),
-            ]),
+        rs(T, &[]).exit(0).differs("D3-rosstack-no-command").ours(&[
+            Check::Exit(1),
+            Check::Stdout(""),
+            Check::StderrHas("[rosstack] Error: no command given.  Try 'rosstack help'"),
+        ]),
         rs("rospack/test2", &["contents", "nope"])
             .exit(0)
             .spec("")
@@ -1525,8 +1521,7 @@ fn rospack_real_cases() -> Vec<Case> {
         rp(MIXED, &["list-duplicates"]).cmp(Cmp::Duplicates),
         rp(MIXED, &["list"]),
         rp(MIXED, &["langs"]).cmp(Cmp::WordSet).spec("roslisp\n"),
-        rp(MIXED, &["find", "geometry_msgs"])
-            .spec("{ws}/real/noetic/common_msgs/geometry_msgs\n"),
+        rp(MIXED, &["find", "geometry_msgs"]).spec("{ws}/real/noetic/common_msgs/geometry_msgs\n"),
         rp("real/fuerte:real/noetic", &["find", "geometry_msgs"])
             .spec("{ws}/real/fuerte/common_msgs/geometry_msgs\n"),
         rp(MIXED, &["depends", "roslisp"]),
@@ -1616,8 +1611,30 @@ fn bad_input_cases() -> Vec<Case> {
             .spec("")
             .differs("D6-depends-on-unrelated-cycle")
             .ours(&[Check::Exit(0), Check::Stdout("good_user\n")]),
+        // package.xml <name> differs from its directory (package of the current directory)
+        rp("bad/dirname_differs", &["list-names"]).spec("good_a\nother_name\n"),
+        rp("bad/dirname_differs", &["find", "other_name"])
+            .spec("{ws}/bad/dirname_differs/pkg_dir\n"),
+        rp("bad/dirname_differs", &["find"])
+            .cwd(Cwd::At("{ws}/bad/dirname_differs/pkg_dir"))
+            .named("cwd pkg_dir")
+            .exit(1)
+            .differs("D9-cwd-package-name")
+            .ours(&[
+                Check::Exit(0),
+                Check::Stdout("{ws}/bad/dirname_differs/pkg_dir\n"),
+            ]),
+        rp("bad/dirname_differs", &["depends1"])
+            .cwd(Cwd::At("{ws}/bad/dirname_differs/pkg_dir"))
+            .named("cwd pkg_dir")
+            .exit(1)
+            .differs("D9-cwd-package-name")
+            .ours(&[Check::Exit(0), Check::Stdout("good_a\n")]),
         // an XML entity bomb
-        rp("bad/entity_bomb", &["list"]).ours(&[
+        rp("bad/entity_bomb", &["list"])
+            .spec("bomb {ws}/bad/entity_bomb/bomb\ngood_a {ws}/bad/entity_bomb/good_a\n")
+            .differs("D10-manifest-dtd")
+            .ours(&[
             Check::Exit(0),
             Check::Lists(&["good_a"]),
             Check::ListedOrDiagnosed {
@@ -1657,41 +1674,54 @@ fn runtime_cases() -> Vec<Case> {
         rp("{rt}/loop", &["find", "good_a"])
             .differs("D7-symlink-loops")
             .ours(&[Check::Exit(0), Check::Stdout("{rt}/loop/good_a\n")]),
-        rp("{rt}/symlinked", &["list-names"]).ours(&[
-            Check::Exit(0),
-            Check::Stdout("good_a\n"),
-        ]),
+        rp("{rt}/symlinked", &["list-names"]).ours(&[Check::Exit(0), Check::Stdout("good_a\n")]),
         rp("{rt}/symlinked", &["find", "good_a"]).ours(&[
             Check::Exit(0),
             Check::StdoutOneOf(&["{rt}/symlinked/good_a\n", "{rt}/symlinked/link_to_good_a\n"]),
         ]),
         rp("{rt}/locked", &["list"]).ours(&[Check::SameAsOracle, Check::Lists(&["good_a"])]),
-        rp("{rt}/nonutf8", &["list"]).ours(&[
-            Check::SameAsOracle,
-            Check::Lists(&["good_a", "good_b"]),
-        ]),
+        rp("{rt}/nonutf8", &["list"])
+            .differs("D11-non-utf8-package-name")
+            .ours(&[Check::Exit(0), Check::Lists(&["good_a", "good_b"])]),
         rp("{rt}/nonutf8", &["find", "good_b"]),
-        rp("{rt}/huge", &["list"]),
-        rp("{rt}/huge", &["depends", "huge"]),
-        rp("{rt}/huge", &["depends-on", "good_a"]).cmp(Cmp::LineSet),
+        rp("{rt}/large", &["list"]),
+        rp("{rt}/large", &["depends", "large"]).spec("good_a\n"),
+        rp("{rt}/large", &["depends-on", "good_a"]).cmp(Cmp::LineSet).spec("large\n"),
+        rp("{rt}/huge", &["list"])
+            .spec("good_a {rt}/huge/good_a\nhuge {rt}/huge/huge\n")
+            .differs("D8-huge-manifest")
+            .ours(&[
+                Check::Exit(0),
+                Check::Stdout("good_a {rt}/huge/good_a\n"),
+                Check::StderrHas("{rt}/huge/huge/package.xml"),
+            ]),
+        rp("{rt}/huge", &["depends-on", "good_a"])
+            .cmp(Cmp::LineSet)
+            .spec("huge\n")
+            .differs("D8-huge-manifest")
+            .ours(&[Check::Exit(0), Check::Stdout("")]),
+        rp("{rt}/huge", &["find", "huge"])
+            .spec("{rt}/huge/huge\n")
+            .differs("D8-huge-manifest")
+            .ours(&[Check::Exit(1), Check::Stdout("")]),
     ]
 }
 
 /// Builds the trees of [`runtime_cases`] under `root`.
 fn build_runtime_trees(root: &Path) {
     let pkg = |dir: &Path, name: &str, extra: &str| {
-        std::fs::create_dir_all(dir).expect("create a runtime package directory");
+        fs_err::create_dir_all(dir).expect("create a runtime package directory");
         let xml = format!(
             "<?xml version=\"1.0\"?>\n<package format=\"2\">\n  <name>{name}</name>\n  \
              <version>0.1.0</version>\n  <description>Runtime fixture {name}.</description>\n  \
              <maintainer email=\"fixtures@example.com\">Fixtures</maintainer>\n  \
              <license>BSD</license>\n{extra}</package>\n"
         );
-        std::fs::write(dir.join("package.xml"), xml).expect("write a runtime package.xml");
+        fs_err::write(dir.join("package.xml"), xml).expect("write a runtime package.xml");
     };
     // symlink loop: loop/sub/loop -> ..
     pkg(&root.join("loop/good_a"), "good_a", "");
-    std::fs::create_dir_all(root.join("loop/sub")).expect("create loop/sub");
+    fs_err::create_dir_all(root.join("loop/sub")).expect("create loop/sub");
     std::os::unix::fs::symlink("..", root.join("loop/sub/loop")).expect("create symlink loop");
     // a symlinked copy of a package next to it
     pkg(&root.join("symlinked/good_a"), "good_a", "");
@@ -1700,37 +1730,52 @@ fn build_runtime_trees(root: &Path) {
     // an unreadable directory (still readable when running as root)
     pkg(&root.join("locked/good_a"), "good_a", "");
     pkg(&root.join("locked/closed/hidden_pkg"), "hidden_pkg", "");
-    std::fs::set_permissions(
-        root.join("locked/closed"),
-        std::fs::Permissions::from_mode(0o000),
-    )
-    .expect("chmod 000");
+    std::fs::set_permissions(root.join("locked/closed"), std::fs::Permissions::from_mode(0o000))
+        .expect("chmod 000");
     // non-UTF-8 directory names
     let nonutf = root.join("nonutf8");
     pkg(&nonutf.join("good_a"), "good_a", "");
     let weird_dir = nonutf.join(std::ffi::OsStr::from_bytes(b"\xff_dir"));
     pkg(&weird_dir.join("good_b"), "good_b", "  <exec_depend>good_a</exec_depend>\n");
     let latin1 = nonutf.join(std::ffi::OsStr::from_bytes(b"caf\xe9"));
-    std::fs::create_dir_all(&latin1).expect("create a latin-1 named package");
-    std::fs::write(latin1.join("manifest.xml"), "<package>\n</package>\n")
+    fs_err::create_dir_all(&latin1).expect("create a latin-1 named package");
+    fs_err::write(latin1.join("manifest.xml"), "<package>\n</package>\n")
         .expect("write manifest.xml");
-    // a huge (≈6 MB) but valid manifest
-    let mut extra = String::from("  <description>");
-    extra.push_str(&"lorem ipsum dolor sit amet ".repeat(100_000));
-    extra.push_str("</description>\n");
-    for i in 0..60_000 {
-        extra.push_str(&format!("  <build_depend>not_a_package_{i}</build_depend>\n"));
+    // a large (≈2 MB, under the 4 MiB limit) and a huge (≈6 MB) valid manifest
+    big_manifest(root, "large", 30_000, 20_000);
+    big_manifest(root, "huge", 100_000, 60_000);
+}
+
+/// `<root>/<name>/good_a` plus `<root>/<name>/<name>/package.xml` with a long description
+/// (`words` × 27 bytes) and `deps` build dependencies (ignored by rospack), depending on
+/// `good_a`.
+fn big_manifest(root: &Path, name: &str, words: usize, deps: usize) {
+    let mut body = String::from("  <description>");
+    body.push_str(&"lorem ipsum dolor sit amet ".repeat(words));
+    body.push_str("</description>\n");
+    for i in 0..deps {
+        body.push_str(&format!("  <build_depend>not_a_package_{i}</build_depend>\n"));
     }
-    extra.push_str("  <exec_depend>good_a</exec_depend>\n");
-    pkg(&root.join("huge/good_a"), "good_a", "");
-    std::fs::create_dir_all(root.join("huge/huge")).expect("create huge/huge");
+    body.push_str("  <exec_depend>good_a</exec_depend>\n");
+    let good = root.join(name).join("good_a");
+    fs_err::create_dir_all(&good).expect("create good_a");
+    fs_err::write(
+        good.join("package.xml"),
+        "<?xml version=\"1.0\"?>\n<package format=\"2\">\n  <name>good_a</name>\n  \
+         <version>0.1.0</version>\n  <description>Runtime fixture good_a.</description>\n  \
+         <maintainer email=\"fixtures@example.com\">Fixtures</maintainer>\n  \
+         <license>BSD</license>\n</package>\n",
+    )
+    .expect("write good_a/package.xml");
+    let dir = root.join(name).join(name);
+    fs_err::create_dir_all(&dir).expect("create the big package directory");
     let xml = format!(
-        "<?xml version=\"1.0\"?>\n<package format=\"2\">\n  <name>huge</name>\n  \
+        "<?xml version=\"1.0\"?>\n<package format=\"2\">\n  <name>{name}</name>\n  \
          <version>0.1.0</version>\n  \
          <maintainer email=\"fixtures@example.com\">Fixtures</maintainer>\n  \
-         <license>BSD</license>\n{extra}</package>\n"
+         <license>BSD</license>\n{body}</package>\n"
     );
-    std::fs::write(root.join("huge/huge/package.xml"), xml).expect("write the huge manifest");
+    fs_err::write(dir.join("package.xml"), xml).expect("write a big manifest");
 }
 
 // =============================================================================================
@@ -1783,7 +1828,7 @@ fn runtime_trees() {
 #[test]
 fn differences_are_documented() {
     let doc_path = repo_root().join("docs/rospack-differences.md");
-    let doc = std::fs::read_to_string(&doc_path)
+    let doc = fs_err::read_to_string(&doc_path)
         .unwrap_or_else(|e| panic!("cannot read {}: {e}", doc_path.display()));
     let all: Vec<Case> = [
         rospack_test_tree_cases(),
@@ -1807,17 +1852,15 @@ fn differences_are_documented() {
         assert!(!d.rospack.is_empty() && !d.ours.is_empty());
     }
     for line in doc.lines() {
-        if let Some(id) = line
-            .split('|')
-            .map(str::trim)
-            .find(|cell| cell.starts_with('D') && cell.contains('-') && cell.len() > 3)
-        {
-            let id = id.trim_matches('`');
-            if id.chars().nth(1).is_some_and(|c| c.is_ascii_digit())
-                && !DIFFERENCES.iter().any(|d| d.id == id)
-            {
-                problems.push(format!("{id} is documented but not in DIFFERENCES"));
-            }
+        let Some(cell) = line.split('|').nth(1) else {
+            continue;
+        };
+        let id = cell.trim().trim_matches('`');
+        let looks_like_id = id.starts_with('D')
+            && id[1..].starts_with(|c: char| c.is_ascii_digit())
+            && id.contains('-');
+        if looks_like_id && !DIFFERENCES.iter().any(|d| d.id == id) {
+            problems.push(format!("{id} is documented but not in DIFFERENCES"));
         }
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));

@@ -108,7 +108,7 @@ impl TempDir {
         if path.exists() {
             remove_tree(&path);
         }
-        std::fs::create_dir_all(&path)
+        fs_err::create_dir_all(&path)
             .unwrap_or_else(|e| panic!("cannot create {}: {e}", path.display()));
         TempDir { path }
     }
@@ -152,7 +152,7 @@ impl Sandbox {
     pub(crate) fn new(label: &str) -> Sandbox {
         let dir = TempDir::new(label);
         for sub in ["home", "ros_home", "cwd"] {
-            std::fs::create_dir_all(dir.path().join(sub)).expect("create sandbox subdirectory");
+            fs_err::create_dir_all(dir.path().join(sub)).expect("create sandbox subdirectory");
         }
         Sandbox { dir }
     }
@@ -210,10 +210,7 @@ impl Outcome {
     /// First stderr line that starts with `[tool] Error: `, normalised (see [`normalize_error_line`]).
     pub(crate) fn first_error_line(&self, tool: Tool) -> Option<String> {
         let prefix = tool.error_prefix();
-        self.stderr_str()
-            .lines()
-            .find(|l| l.starts_with(&prefix))
-            .map(normalize_error_line)
+        self.stderr_str().lines().find(|l| l.starts_with(&prefix)).map(normalize_error_line)
     }
     /// Crash signs: Rust panic (101 or a panic message), a signal, or the time limit.
     pub(crate) fn crash(&self) -> Option<String> {
@@ -235,19 +232,12 @@ impl Outcome {
 pub(crate) fn normalize_error_line(line: &str) -> String {
     const MARK: &str = "(likely circular dependency: ";
     let line = line.trim_end();
-    let found = line
-        .find(MARK)
-        .and_then(|start| line[start..].find(')').map(|len| (start, len)));
+    let found = line.find(MARK).and_then(|start| line[start..].find(')').map(|len| (start, len)));
     if let Some((start, len)) = found {
         let inner = &line[start + MARK.len()..start + len];
         let mut members: Vec<&str> = inner.split(", ").collect();
         members.sort_unstable();
-        return format!(
-            "{}{MARK}{}{}",
-            &line[..start],
-            members.join(", "),
-            &line[start + len..]
-        );
+        return format!("{}{MARK}{}{}", &line[..start], members.join(", "), &line[start + len..]);
     }
     line.to_string()
 }
@@ -261,7 +251,7 @@ pub(crate) fn run(inv: &Invocation) -> Outcome {
             cmd.args(&inv.args).current_dir(dir);
         }
         RunDir::Deleted(dir) => {
-            std::fs::create_dir_all(dir).expect("create the directory to delete");
+            fs_err::create_dir_all(dir).expect("create the directory to delete");
             cmd = Command::new("/bin/sh");
             cmd.arg("-c")
                 .arg(r#"cd "$1" && rmdir "$1" && shift && exec "$@""#)
@@ -274,16 +264,11 @@ pub(crate) fn run(inv: &Invocation) -> Outcome {
     }
     cmd.env_clear()
         .envs(inv.env.iter().map(|(k, v)| (k, v)))
-        .stdin(if inv.stdin.is_some() {
-            Stdio::piped()
-        } else {
-            Stdio::null()
-        })
+        .stdin(if inv.stdin.is_some() { Stdio::piped() } else { Stdio::null() })
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
-    let mut child = cmd
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot start {}: {e}", inv.program.display()));
+    let mut child =
+        cmd.spawn().unwrap_or_else(|e| panic!("cannot start {}: {e}", inv.program.display()));
     let stdin_thread = inv.stdin.clone().map(|data| {
         let mut pipe = child.stdin.take().expect("stdin was piped");
         std::thread::spawn(move || {
@@ -321,16 +306,8 @@ pub(crate) fn run(inv: &Invocation) -> Outcome {
     let stdout = out_thread.join().expect("stdout reader thread");
     let stderr = err_thread.join().expect("stderr reader thread");
     let signal = status.signal();
-    let code = status
-        .code()
-        .unwrap_or_else(|| 128 + signal.unwrap_or(0));
-    Outcome {
-        code,
-        signal: if timed_out { None } else { signal },
-        timed_out,
-        stdout,
-        stderr,
-    }
+    let code = status.code().unwrap_or_else(|| 128 + signal.unwrap_or(0));
+    Outcome { code, signal: if timed_out { None } else { signal }, timed_out, stdout, stderr }
 }
 
 /// Shell-like rendering of an invocation for failure messages.
@@ -358,10 +335,7 @@ pub(crate) fn describe(inv: &Invocation) -> String {
 
 fn quote(s: &OsStr) -> String {
     let t = s.to_string_lossy();
-    if !t.is_empty()
-        && t.chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-_=./:{}@,+".contains(c))
-    {
+    if !t.is_empty() && t.chars().all(|c| c.is_ascii_alphanumeric() || "-_=./:{}@,+".contains(c)) {
         t.into_owned()
     } else {
         format!("'{}'", t.replace('\'', r"'\''"))
@@ -401,7 +375,7 @@ pub(crate) fn render(template: &str, runtime: Option<&Path>) -> OsString {
     let mut out: Vec<u8> = Vec::new();
     let mut rest = template;
     while let Some(pos) = rest.find('{') {
-        out.extend_from_slice(rest[..pos].as_bytes());
+        out.extend_from_slice(&rest.as_bytes()[..pos]);
         let tail = &rest[pos..];
         if let Some(t) = tail.strip_prefix("{ws}") {
             out.extend_from_slice(workspaces().as_os_str().as_bytes());
@@ -458,11 +432,7 @@ pub(crate) enum Cmp {
 
 /// Normalises stdout for comparison according to `cmp`.
 pub(crate) fn normalize(cmp: Cmp, out: &[u8]) -> Vec<u8> {
-    let lines = || {
-        out.split(|b| *b == b'\n')
-            .filter(|l| !l.is_empty())
-            .map(<[u8]>::to_vec)
-    };
+    let lines = || out.split(|b| *b == b'\n').filter(|l| !l.is_empty()).map(<[u8]>::to_vec);
     match cmp {
         Cmp::Exact => out.to_vec(),
         Cmp::LineSet => {
@@ -525,8 +495,8 @@ fn join(items: impl IntoIterator<Item = Vec<u8>>, sep: &[u8]) -> Vec<u8> {
 
 /// A readable line diff (`-` expected, `+` actual), with long outputs abbreviated.
 pub(crate) fn diff(expected: &[u8], actual: &[u8]) -> String {
-    let e = String::from_utf8_lossy(expected);
-    let a = String::from_utf8_lossy(actual);
+    let e = escape_bytes(expected);
+    let a = escape_bytes(actual);
     let el: Vec<&str> = e.split_inclusive('\n').collect();
     let al: Vec<&str> = a.split_inclusive('\n').collect();
     let show = |l: &str| l.replace('\t', "\\t").replace('\n', "\\n");
@@ -584,9 +554,21 @@ pub(crate) fn diff(expected: &[u8], actual: &[u8]) -> String {
     out
 }
 
+/// Text with every byte that is not valid UTF-8 shown as `\xNN` (non-UTF-8 paths stay visible).
+pub(crate) fn escape_bytes(bytes: &[u8]) -> String {
+    let mut out = String::new();
+    for chunk in bytes.utf8_chunks() {
+        out.push_str(chunk.valid());
+        for b in chunk.invalid() {
+            out.push_str(&format!("\\x{b:02x}"));
+        }
+    }
+    out
+}
+
 /// Abbreviated stderr for failure messages.
 pub(crate) fn excerpt(bytes: &[u8]) -> String {
-    let s = String::from_utf8_lossy(bytes);
+    let s = escape_bytes(bytes);
     let mut lines: Vec<&str> = s.lines().take(8).collect();
     if s.lines().count() > 8 {
         lines.push("...");
@@ -711,11 +693,7 @@ pub(crate) fn py_batch(queries: &[PyQuery]) -> Vec<PyResult> {
         // Anything else (warnings printed by rospkg/rosdep) is ignored.
     }
     (0..queries.len())
-        .map(|i| {
-            results
-                .remove(&i)
-                .unwrap_or_else(|| PyResult::Err("NoResult".into()))
-        })
+        .map(|i| results.remove(&i).unwrap_or_else(|| PyResult::Err("NoResult".into())))
         .collect()
 }
 
@@ -724,10 +702,7 @@ pub(crate) fn py_batch(queries: &[PyQuery]) -> Vec<PyResult> {
 
 /// Runs `f` on every item using a few worker threads; returns the results in input order.
 pub(crate) fn par_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
-    let workers = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(2)
-        .clamp(2, 4);
+    let workers = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2).clamp(2, 4);
     let next = AtomicUsize::new(0);
     let results: Mutex<HashMap<usize, R>> = Mutex::new(HashMap::new());
     std::thread::scope(|s| {
@@ -745,9 +720,7 @@ pub(crate) fn par_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync)
         }
     });
     let mut map = results.into_inner().expect("results lock");
-    (0..items.len())
-        .map(|i| map.remove(&i).expect("every item produced a result"))
-        .collect()
+    (0..items.len()).map(|i| map.remove(&i).expect("every item produced a result")).collect()
 }
 
 /// Panics with every collected failure, or returns if there are none.
@@ -756,10 +729,7 @@ pub(crate) fn report(suite: &str, total: usize, failures: Vec<String>) {
         eprintln!("{suite}: all {total} cases passed");
         return;
     }
-    let mut msg = format!(
-        "{suite}: {} of {total} cases failed\n\n",
-        failures.len()
-    );
+    let mut msg = format!("{suite}: {} of {total} cases failed\n\n", failures.len());
     for f in &failures {
         msg.push_str(f);
         msg.push('\n');

@@ -38,7 +38,10 @@ fn rospack_rules() {
     touch(&r.join("stack/stack.xml"), "");
     touch(&r.join("stack/g/manifest.xml"), "");
     assert_eq!(found_dirs(r, CrawlOptions::default()), ["a", "b/sub", "stack", "stack/g"]);
-    assert_eq!(found_dirs(r, CrawlOptions { ros2_markers: false }), ["a", "b/sub", "colcon/d", "stack", "stack/g"]);
+    assert_eq!(
+        found_dirs(r, CrawlOptions { ros2_markers: false }),
+        ["a", "b/sub", "colcon/d", "stack", "stack/g"]
+    );
     let c = crawl(&closed(r), CrawlOptions::default());
     let g = c.found.iter().find(|f| f.dir.ends_with("stack/g")).expect("g");
     assert!(g.inside_stack);
@@ -52,7 +55,8 @@ fn symlink_loops_are_reported_and_not_followed() {
     std::os::unix::fs::symlink("..", r.join("x/loop")).expect("symlink");
     std::os::unix::fs::symlink(r.join("x/p"), r.join("copy")).expect("symlink");
     let c = crawl(&closed(r), CrawlOptions::default());
-    let dirs: Vec<_> = c.found.iter().map(|f| f.dir.strip_prefix(r).expect("under").to_owned()).collect();
+    let dirs: Vec<_> =
+        c.found.iter().map(|f| f.dir.strip_prefix(r).expect("under").to_owned()).collect();
     assert_eq!(dirs, [Path::new("copy"), Path::new("x/p")]);
     assert_eq!(c.diagnostics.len(), 1, "{:?}", c.diagnostics);
     assert!(c.diagnostics[0].message.contains("symlink loop"));
@@ -80,7 +84,8 @@ fn ament_resource_index() {
     touch(&prefix.join("share/ament_index/resource_index/packages/demo"), "");
     touch(&prefix.join("share/demo/package.xml"), "");
     touch(&prefix.join("share/ament_index/resource_index/packages/nodir"), "");
-    let search = SearchPath { entries: Vec::new(), usr_share: false, ament_prefixes: vec![prefix.clone()] };
+    let search =
+        SearchPath { entries: Vec::new(), usr_share: false, ament_prefixes: vec![prefix.clone()] };
     let c = crawl(&search, CrawlOptions::default());
     assert_eq!(c.found.len(), 1);
     assert_eq!(c.found[0].dir, prefix.join("share/demo"));

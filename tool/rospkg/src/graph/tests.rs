@@ -13,7 +13,8 @@ fn graph(spec: &str) -> Graph {
         })
         .collect();
     let names: Vec<String> = lines.iter().map(|(n, _)| (*n).to_owned()).collect();
-    let index = |n: &str| names.iter().position(|x| x == n).map(|i| i as NodeId).expect("known node");
+    let index =
+        |n: &str| names.iter().position(|x| x == n).map(|i| i as NodeId).expect("known node");
     let edges = lines.iter().map(|(_, deps)| deps.iter().map(|d| index(d)).collect()).collect();
     Graph::new(names.clone(), edges)
 }
@@ -60,7 +61,8 @@ fn chains_lists_every_path() {
 fn tree_repeats_subtrees() {
     let g = graph("a: b c\nb: d\nc: d\nd:");
     let tree = g.tree(g.id("a").expect("node")).expect("no cycle");
-    let shown: Vec<String> = tree.iter().map(|(depth, n)| format!("{}{}", "  ".repeat(*depth), g.name(*n))).collect();
+    let shown: Vec<String> =
+        tree.iter().map(|(depth, n)| format!("{}{}", "  ".repeat(*depth), g.name(*n))).collect();
     assert_eq!(shown, ["b", "  d", "c", "  d"]);
 }
 

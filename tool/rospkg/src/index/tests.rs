@@ -11,7 +11,8 @@ DEPS</package>"#;
 fn write_pkg(dir: &Path, name: &str, deps: &[&str]) {
     fs_err::create_dir_all(dir).expect("mkdir");
     let deps: String = deps.iter().map(|d| format!("<depend>{d}</depend>")).collect();
-    fs_err::write(dir.join("package.xml"), PKG.replace("NAME", name).replace("DEPS", &deps)).expect("write");
+    fs_err::write(dir.join("package.xml"), PKG.replace("NAME", name).replace("DEPS", &deps))
+        .expect("write");
 }
 
 fn names(index: &Index) -> Vec<String> {
@@ -24,7 +25,8 @@ fn cache_sees_additions_edits_and_removals() {
     let ws = t.path().join("ws");
     let cache = t.path().join("cache");
     write_pkg(&ws.join("a"), "a", &[]);
-    let search = SearchPath { entries: vec![ws.clone()], usr_share: false, ament_prefixes: Vec::new() };
+    let search =
+        SearchPath { entries: vec![ws.clone()], usr_share: false, ament_prefixes: Vec::new() };
     let opts = CrawlOptions::default();
 
     let (i, outcome) = Index::load(&search, opts, Some(&cache));
@@ -59,7 +61,8 @@ fn valid_cache_is_a_hit_and_equal_to_a_fresh_crawl() {
     for i in 0..20 {
         write_pkg(&ws.join(format!("g{}/p{i}", i % 3)), &format!("p{i}"), &["p0"]);
     }
-    let search = SearchPath { entries: vec![ws.clone()], usr_share: false, ament_prefixes: Vec::new() };
+    let search =
+        SearchPath { entries: vec![ws.clone()], usr_share: false, ament_prefixes: Vec::new() };
     let opts = CrawlOptions::default();
     let (first, _) = Index::load(&search, opts, Some(&cache));
     // Simulate time passing: shift the built time forward so no stamp counts as racy.
@@ -78,7 +81,8 @@ fn corrupt_or_foreign_cache_is_ignored_and_rewritten() {
     let ws = t.path().join("ws");
     let cache = t.path().join("cache");
     write_pkg(&ws.join("a"), "a", &[]);
-    let search = SearchPath { entries: vec![ws.clone()], usr_share: false, ament_prefixes: Vec::new() };
+    let search =
+        SearchPath { entries: vec![ws.clone()], usr_share: false, ament_prefixes: Vec::new() };
     let opts = CrawlOptions::default();
     Index::load(&search, opts, Some(&cache));
     let file = fs_err::read_dir(&cache).expect("dir").next().expect("file").expect("entry").path();

@@ -39,10 +39,7 @@ pub struct ConditionError {
 impl Condition {
     /// Parses `expr` with catkin_pkg's grammar.
     pub fn parse(expr: &str) -> Result<Condition, ConditionError> {
-        let mut parser = Parser {
-            input: expr,
-            pos: 0,
-        };
+        let mut parser = Parser { input: expr, pos: 0 };
         let root = parser.or_expr();
         let root = match root {
             Ok(root) => {
@@ -55,17 +52,9 @@ impl Condition {
             }
             Err(e) => Err(e),
         };
-        root.map(|root| Condition {
-            expr: expr.to_owned(),
-            root,
-        })
-        .map_err(|(pos, expected)| {
+        root.map(|root| Condition { expr: expr.to_owned(), root }).map_err(|(pos, expected)| {
             let column = expr.get(..pos).map_or(pos, |s| s.chars().count()) + 1;
-            ConditionError {
-                expr: expr.to_owned(),
-                column,
-                expected,
-            }
+            ConditionError { expr: expr.to_owned(), column, expected }
         })
     }
 
@@ -214,11 +203,7 @@ impl<'a> Parser<'a> {
                 }
             }
         }
-        Ok(if operands.len() == 1 {
-            operands.remove(0)
-        } else {
-            Expr::Or(operands)
-        })
+        Ok(if operands.len() == 1 { operands.remove(0) } else { Expr::Or(operands) })
     }
 
     fn and_expr(&mut self) -> Result<Expr, ParseError> {
@@ -237,11 +222,7 @@ impl<'a> Parser<'a> {
                 }
             }
         }
-        Ok(if operands.len() == 1 {
-            operands.remove(0)
-        } else {
-            Expr::And(operands)
-        })
+        Ok(if operands.len() == 1 { operands.remove(0) } else { Expr::And(operands) })
     }
 
     fn operand(&mut self) -> Result<Expr, ParseError> {
@@ -286,10 +267,8 @@ impl<'a> Parser<'a> {
         let mut chars = rest.chars();
         match chars.next() {
             Some('$') => {
-                let name_len: usize = chars
-                    .take_while(|&c| is_identifier_char(c))
-                    .map(char::len_utf8)
-                    .sum();
+                let name_len: usize =
+                    chars.take_while(|&c| is_identifier_char(c)).map(char::len_utf8).sum();
                 if name_len == 0 {
                     return Err(self.pos_error(EXPECTED));
                 }
@@ -308,11 +287,8 @@ impl<'a> Parser<'a> {
                 }
             }
             Some(c) if is_value_char(c) => {
-                let len: usize = rest
-                    .chars()
-                    .take_while(|&c| is_value_char(c))
-                    .map(char::len_utf8)
-                    .sum();
+                let len: usize =
+                    rest.chars().take_while(|&c| is_value_char(c)).map(char::len_utf8).sum();
                 let value = rest.get(..len).unwrap_or("").to_owned();
                 self.pos += len;
                 Ok(Term::Literal(value))

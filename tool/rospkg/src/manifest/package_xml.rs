@@ -44,11 +44,7 @@ pub(super) fn parse(text: &str, path: &Path) -> Result<Manifest, Diagnostic> {
         .at(xml.position(root))
         .with_hint("a package.xml has the root element <package format=\"3\">"));
     }
-    let mut parser = Parser {
-        xml,
-        path,
-        diagnostics: Vec::new(),
-    };
+    let mut parser = Parser { xml, path, diagnostics: Vec::new() };
     let mut manifest = parser.read(root);
     parser.validate(root, &manifest);
     // Stable sort: document order, problems about the whole file (at the root) first.
@@ -69,13 +65,7 @@ pub(super) fn parse_document<'input>(
             (roxmltree::Error::DtdDetected, Some(offset)) => {
                 let before = text.get(..offset).unwrap_or_default();
                 let line = before.matches('\n').count() + 1;
-                let column = before
-                    .rsplit('\n')
-                    .next()
-                    .unwrap_or_default()
-                    .chars()
-                    .count()
-                    + 1;
+                let column = before.rsplit('\n').next().unwrap_or_default().chars().count() + 1;
                 diagnostic.at(Position::new(
                     u32::try_from(line).unwrap_or(u32::MAX),
                     u32::try_from(column).unwrap_or(u32::MAX),
@@ -96,10 +86,7 @@ pub(super) struct Xml<'a, 'input> {
 impl<'a, 'input> Xml<'a, 'input> {
     /// Wraps a parsed document.
     pub(super) fn new(doc: &'a Document<'input>) -> Self {
-        Xml {
-            doc,
-            text: doc.input_text(),
-        }
+        Xml { doc, text: doc.input_text() }
     }
 
     /// Line and column where `node` starts.
@@ -125,9 +112,7 @@ impl<'a, 'input> Xml<'a, 'input> {
 
     /// The attribute name as written, with its namespace prefix.
     pub(super) fn attribute_qname(self, attribute: &Attribute<'a, 'input>) -> &'input str {
-        self.text
-            .get(attribute.range_qname())
-            .unwrap_or(attribute.name())
+        self.text.get(attribute.range_qname()).unwrap_or(attribute.name())
     }
 
     /// The element children of `node`, in document order.
@@ -138,11 +123,7 @@ impl<'a, 'input> Xml<'a, 'input> {
     /// The direct text children of `node`, concatenated and stripped of space, tab, CR and LF
     /// (catkin_pkg's `_get_node_value`).
     pub(super) fn text(node: Node<'_, '_>) -> String {
-        let text: String = node
-            .children()
-            .filter(Node::is_text)
-            .filter_map(|n| n.text())
-            .collect();
+        let text: String = node.children().filter(Node::is_text).filter_map(|n| n.text()).collect();
         strip(&text).to_owned()
     }
 
@@ -186,31 +167,16 @@ pub(super) fn strip(text: &str) -> &str {
 }
 
 /// Version attributes every dependency tag accepts.
-const VERSION_ATTRIBUTES: &[&str] = &[
-    "version_lt",
-    "version_lte",
-    "version_eq",
-    "version_gte",
-    "version_gt",
-];
+const VERSION_ATTRIBUTES: &[&str] =
+    &["version_lt", "version_lte", "version_eq", "version_gte", "version_gt"];
 /// Version attributes plus `condition` (format 3).
-const VERSION_AND_CONDITION_ATTRIBUTES: &[&str] = &[
-    "version_lt",
-    "version_lte",
-    "version_eq",
-    "version_gte",
-    "version_gt",
-    "condition",
-];
+const VERSION_AND_CONDITION_ATTRIBUTES: &[&str] =
+    &["version_lt", "version_lte", "version_eq", "version_gte", "version_gt", "condition"];
 
 /// The attributes catkin_pkg accepts on a direct child `tag` of `<package>` in `format`, or
 /// `None` when the tag itself is not allowed in that format.
 fn known_attributes(tag: &str, format: u8) -> Option<&'static [&'static str]> {
-    let depend = if format > 2 {
-        VERSION_AND_CONDITION_ATTRIBUTES
-    } else {
-        VERSION_ATTRIBUTES
-    };
+    let depend = if format > 2 { VERSION_AND_CONDITION_ATTRIBUTES } else { VERSION_ATTRIBUTES };
     Some(match tag {
         "name" | "description" | "export" => &[],
         "version" => &["compatibility"],
@@ -304,9 +270,7 @@ impl<'a, 'input> Parser<'a, 'input, '_> {
 
     fn push(&mut self, diagnostic: Diagnostic) -> &mut Diagnostic {
         self.diagnostics.push(diagnostic);
-        self.diagnostics
-            .last_mut()
-            .expect("a diagnostic was just pushed")
+        self.diagnostics.last_mut().expect("a diagnostic was just pushed")
     }
 
     /// Reads every field; reports tag-level problems (counts, unknown tags and attributes,
@@ -355,10 +319,7 @@ impl<'a, 'input> Parser<'a, 'input, '_> {
                                 .into(),
                         );
                     }
-                    manifest.maintainers.push(Person {
-                        name: Xml::text(child),
-                        email,
-                    });
+                    manifest.maintainers.push(Person { name: Xml::text(child), email });
                 }
                 "author" => manifest.authors.push(Person {
                     name: Xml::text(child),
@@ -384,10 +345,7 @@ impl<'a, 'input> Parser<'a, 'input, '_> {
                 }
                 "group_depend" | "member_of_group" => {
                     let condition = self.condition(child);
-                    let group = Group {
-                        name: Xml::text(child),
-                        condition,
-                    };
+                    let group = Group { name: Xml::text(child), condition };
                     if tag == "group_depend" {
                         manifest.group_depends.push(group);
                     } else {
@@ -413,11 +371,8 @@ impl<'a, 'input> Parser<'a, 'input, '_> {
             manifest.description = self.xml.inner_xml(description).to_owned();
         }
         if let Some(second) = singles.exports.get(1) {
-            self.error(
-                *second,
-                "The manifest must not contain more than one \"export\" tags",
-            )
-            .hint = Some("merge the <export> blocks into one".into());
+            self.error(*second, "The manifest must not contain more than one \"export\" tags")
+                .hint = Some("merge the <export> blocks into one".into());
         }
 
         self.check_redundant_depends(&manifest);
@@ -487,10 +442,8 @@ impl<'a, 'input> Parser<'a, 'input, '_> {
         let condition = self.condition(node);
         let name = Xml::text(node);
         if name.is_empty() {
-            self.warning(node, format!("The \"{tag}\" tag is empty and is ignored"))
-                .hint = Some(format!(
-                "write the dependency's name inside <{tag}>, or remove the tag"
-            ));
+            self.warning(node, format!("The \"{tag}\" tag is empty and is ignored")).hint =
+                Some(format!("write the dependency's name inside <{tag}>, or remove the tag"));
             return None;
         }
         let attribute = |name: &str| node.attribute(name).map(str::to_owned);
@@ -526,12 +479,7 @@ impl<'a, 'input> Parser<'a, 'input, '_> {
     fn export(&mut self, node: Node<'a, 'input>) -> Export {
         let attributes: BTreeMap<String, String> = node
             .attributes()
-            .map(|a| {
-                (
-                    self.xml.attribute_qname(&a).to_owned(),
-                    a.value().to_owned(),
-                )
-            })
+            .map(|a| (self.xml.attribute_qname(&a).to_owned(), a.value().to_owned()))
             .collect();
         if node.attribute("condition").is_some() {
             self.condition(node);
@@ -611,11 +559,7 @@ impl<'a, 'input> Parser<'a, 'input, '_> {
             } else {
                 "a build or run dependency is available to tests already; remove the <test_depend>"
             };
-            self.push(
-                Diagnostic::error(self.path, message)
-                    .at(position)
-                    .with_hint(hint),
-            );
+            self.push(Diagnostic::error(self.path, message).at(position).with_hint(hint));
         }
     }
 
@@ -629,11 +573,8 @@ impl<'a, 'input> Parser<'a, 'input, '_> {
             let Some(known) = known_attributes(tag, format) else {
                 if !unknown.contains(&tag) {
                     unknown.push(tag);
-                    let package = manifest
-                        .name
-                        .as_deref()
-                        .map(|n| format!(" \"{n}\""))
-                        .unwrap_or_default();
+                    let package =
+                        manifest.name.as_deref().map(|n| format!(" \"{n}\"")).unwrap_or_default();
                     let message = format!(
                         "The manifest of package{package} (with format version {format}) must not \
                          contain the following tags: {tag}"
@@ -756,11 +697,8 @@ impl<'a, 'input> Parser<'a, 'input, '_> {
         }
         self.validate_people(root, manifest);
         if manifest.licenses.is_empty() {
-            self.error(
-                root,
-                "The package node must contain at least one \"license\" tag",
-            )
-            .hint = Some("add e.g. <license>BSD-3-Clause</license>".into());
+            self.error(root, "The package node must contain at least one \"license\" tag").hint =
+                Some("add e.g. <license>BSD-3-Clause</license>".into());
         }
         for (node, license) in singles.licenses.iter().zip(&manifest.licenses) {
             if license.name.trim().is_empty() {
@@ -775,16 +713,10 @@ impl<'a, 'input> Parser<'a, 'input, '_> {
     /// Maintainers (at least one, with a valid email) and author emails.
     fn validate_people(&mut self, root: Node<'a, 'input>, manifest: &Manifest) {
         if manifest.maintainers.is_empty() {
-            let package = manifest
-                .name
-                .as_deref()
-                .map(|n| format!(" '{n}'"))
-                .unwrap_or_default();
-            self.error(
-                root,
-                format!("Package{package} must declare at least one maintainer"),
-            )
-            .hint = Some("add <maintainer email=\"you@example.com\">Your Name</maintainer>".into());
+            let package = manifest.name.as_deref().map(|n| format!(" '{n}'")).unwrap_or_default();
+            self.error(root, format!("Package{package} must declare at least one maintainer"))
+                .hint =
+                Some("add <maintainer email=\"you@example.com\">Your Name</maintainer>".into());
         }
         let people: Vec<(Node<'a, 'input>, &str)> = Xml::elements(root)
             .filter_map(|n| match self.xml.qname(n) {
@@ -801,10 +733,7 @@ impl<'a, 'input> Parser<'a, 'input, '_> {
             } else if !is_email(email) {
                 self.error(
                     node,
-                    format!(
-                        "Invalid email \"{email}\" for person \"{}\"",
-                        Xml::text(node)
-                    ),
+                    format!("Invalid email \"{email}\" for person \"{}\"", Xml::text(node)),
                 )
                 .hint = Some("an email looks like name@example.com".into());
             }
@@ -834,11 +763,7 @@ impl<'a, 'input> Parser<'a, 'input, '_> {
         let xml = self.xml;
         for group in Xml::elements(root).filter(|n| xml.qname(*n) == "group_depend") {
             let group_name = Xml::text(group);
-            if manifest
-                .member_of_groups
-                .iter()
-                .any(|g| g.name == group_name)
-            {
+            if manifest.member_of_groups.iter().any(|g| g.name == group_name) {
                 let message = "The package must not 'group_depend' on a package which it also \
                                declares to be a member of";
                 self.error(group, message).hint = Some(format!(
@@ -878,11 +803,7 @@ impl<'a, 'input> Parser<'a, 'input, '_> {
                 || of_kind(DependKind::Buildtool).any(|d| d.name != "catkin")
                 || of_kind(DependKind::Test).next().is_some();
             if invalid {
-                let allowed = if manifest.format == 1 {
-                    "run_depends"
-                } else {
-                    "exec_depends"
-                };
+                let allowed = if manifest.format == 1 { "run_depends" } else { "exec_depends" };
                 let message = format!(
                     "Metapackage \"{name}\" should not have other dependencies besides a \
                      buildtool_depend on catkin and {allowed}."
@@ -912,9 +833,7 @@ fn python_int(value: &str) -> Option<i64> {
     let magnitude = digits
         .chars()
         .filter_map(|c| c.to_digit(10))
-        .fold(0i64, |acc, d| {
-            acc.saturating_mul(10).saturating_add(i64::from(d))
-        });
+        .fold(0i64, |acc, d| acc.saturating_mul(10).saturating_add(i64::from(d)));
     Some(if negative { -magnitude } else { magnitude })
 }
 
@@ -935,10 +854,7 @@ fn is_conventional_name(name: &str) -> bool {
 /// `^[0-9]+\.[0-9]+\.[0-9]+$`
 fn is_version(version: &str) -> bool {
     let parts: Vec<&str> = version.split('.').collect();
-    parts.len() == 3
-        && parts
-            .iter()
-            .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()))
+    parts.len() == 3 && parts.iter().all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()))
 }
 
 /// `^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)$`
@@ -955,10 +871,7 @@ fn is_email(email: &str) -> bool {
         return false;
     };
     let local_ok = local.split('.').all(|part| {
-        !part.is_empty()
-            && part
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || "-_%+".contains(c))
+        !part.is_empty() && part.chars().all(|c| c.is_ascii_alphanumeric() || "-_%+".contains(c))
     });
     let labels: Vec<&str> = domain.split('.').collect();
     let Some((tld, rest)) = labels.split_last() else {
@@ -967,9 +880,7 @@ fn is_email(email: &str) -> bool {
     local_ok
         && !rest.is_empty()
         && rest.iter().all(|l| {
-            !l.is_empty()
-                && l.chars()
-                    .all(|c| c.is_ascii_alphanumeric() || "-%".contains(c))
+            !l.is_empty() && l.chars().all(|c| c.is_ascii_alphanumeric() || "-%".contains(c))
         })
         && tld.len() >= 2
         && tld.chars().all(|c| c.is_ascii_alphabetic())

@@ -69,12 +69,7 @@ pub(super) fn parse(kind: ManifestKind, text: &str, path: &Path) -> Result<Manif
         review_notes: String::new(),
         diagnostics: Vec::new(),
     };
-    let mut reader = Reader {
-        xml,
-        path,
-        diagnostics: Vec::new(),
-        seen: BTreeMap::new(),
-    };
+    let mut reader = Reader { xml, path, diagnostics: Vec::new(), seen: BTreeMap::new() };
     let mut reviewed = false;
     let mut stack_export_reported = false;
     for child in Xml::elements(root) {
@@ -89,14 +84,12 @@ pub(super) fn parse(kind: ManifestKind, text: &str, path: &Path) -> Result<Manif
                 manifest.description = xml.inner_xml(child).to_owned();
                 manifest.brief = child.attribute("brief").unwrap_or_default().to_owned();
             }
-            "license" if first => manifest.licenses.push(License {
-                name: element_text(child),
-                file: None,
-            }),
-            "url" if first => manifest.urls.push(Url {
-                url: element_text(child),
-                kind: "website".to_owned(),
-            }),
+            "license" if first => {
+                manifest.licenses.push(License { name: element_text(child), file: None })
+            }
+            "url" if first => {
+                manifest.urls.push(Url { url: element_text(child), kind: "website".to_owned() })
+            }
             "version" if first => manifest.version = element_text(child),
             "author" => {
                 let name = element_text(child);
@@ -113,21 +106,18 @@ pub(super) fn parse(kind: ManifestKind, text: &str, path: &Path) -> Result<Manif
             }
             "rosdep" => reader.rosdep(child, kind, &mut manifest),
             "export" => {
-                let exports: Vec<Export> = Xml::elements(child)
-                    .map(|node| reader.export(node))
-                    .collect();
+                let exports: Vec<Export> =
+                    Xml::elements(child).map(|node| reader.export(node)).collect();
                 if kind == ManifestKind::StackXml && !exports.is_empty() && !stack_export_reported {
                     stack_export_reported = true;
-                    reader
-                        .error(child, "stack manifests are not allowed to have exports")
-                        .hint =
+                    reader.error(child, "stack manifests are not allowed to have exports").hint =
                         Some("move the <export> block into the manifest.xml of a package".into());
                 }
                 manifest.exports.extend(exports);
             }
             "versioncontrol" => manifest.version_control.push(VersionControl {
-                kind: child.attribute("type").unwrap_or_default().to_owned(),
-                url: child.attribute("url").unwrap_or_default().to_owned(),
+                kind: child.attribute("type").map(str::to_owned),
+                url: child.attribute("url").map(str::to_owned),
             }),
             "platform" => {
                 if let Some(platform) = reader.platform(child) {
@@ -149,11 +139,7 @@ pub(super) fn parse(kind: ManifestKind, text: &str, path: &Path) -> Result<Manif
 /// Text of an element: its direct text children, stripped of whitespace (rospkg's
 /// `_get_text(...).strip()`).
 fn element_text(node: Node<'_, '_>) -> String {
-    let text: String = node
-        .children()
-        .filter(Node::is_text)
-        .filter_map(|n| n.text())
-        .collect();
+    let text: String = node.children().filter(Node::is_text).filter_map(|n| n.text()).collect();
     text.trim().to_owned()
 }
 
@@ -169,11 +155,8 @@ impl<'a, 'input> Reader<'a, 'input, '_> {
     /// Reports an error at `node`; the caller may set a hint on the returned diagnostic.
     fn error(&mut self, node: Node<'_, '_>, message: impl Into<String>) -> &mut Diagnostic {
         let position = self.xml.position(node);
-        self.diagnostics
-            .push(Diagnostic::error(self.path, message).at(position));
-        self.diagnostics
-            .last_mut()
-            .expect("a diagnostic was just pushed")
+        self.diagnostics.push(Diagnostic::error(self.path, message).at(position));
+        self.diagnostics.last_mut().expect("a diagnostic was just pushed")
     }
 
     /// True the first time `tag` is seen; an error the next times.
@@ -183,10 +166,8 @@ impl<'a, 'input> Reader<'a, 'input, '_> {
         if *count == 1 {
             return true;
         }
-        self.error(node, format!("must have a single '{tag}' element"))
-            .hint = Some(format!(
-            "remove the extra <{tag}> element; the first one is used"
-        ));
+        self.error(node, format!("must have a single '{tag}' element")).hint =
+            Some(format!("remove the extra <{tag}> element; the first one is used"));
         false
     }
 
@@ -241,8 +222,8 @@ impl<'a, 'input> Reader<'a, 'input, '_> {
         match node.attribute("name") {
             Some(name) if !name.is_empty() => {
                 if kind == ManifestKind::StackXml {
-                    self.error(node, "stack manifests are not allowed to have rosdeps")
-                        .hint = Some("move the <rosdep> into the manifest.xml of a package".into());
+                    self.error(node, "stack manifests are not allowed to have rosdeps").hint =
+                        Some("move the <rosdep> into the manifest.xml of a package".into());
                 }
                 manifest.rosdeps.push(name.to_owned());
             }
@@ -280,12 +261,7 @@ impl<'a, 'input> Reader<'a, 'input, '_> {
             tag: self.xml.qname(node).to_owned(),
             attributes: node
                 .attributes()
-                .map(|a| {
-                    (
-                        self.xml.attribute_qname(&a).to_owned(),
-                        a.value().to_owned(),
-                    )
-                })
+                .map(|a| (self.xml.attribute_qname(&a).to_owned(), a.value().to_owned()))
                 .collect(),
             text: element_text(node),
             position: self.xml.position(node),

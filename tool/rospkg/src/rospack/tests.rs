@@ -25,7 +25,11 @@ fn dry(dir: &Path, deps: &[&str]) {
 }
 
 fn search(entries: &[&Path]) -> SearchPath {
-    SearchPath { entries: entries.iter().map(|p| p.to_path_buf()).collect(), usr_share: false, ament_prefixes: vec![] }
+    SearchPath {
+        entries: entries.iter().map(|p| p.to_path_buf()).collect(),
+        usr_share: false,
+        ament_prefixes: vec![],
+    }
 }
 
 fn names(items: &[Item]) -> Vec<&str> {
@@ -65,7 +69,10 @@ fn rospack_dependency_order_and_semantics() {
     let closure = rp.depends("top").expect("deps");
     assert_eq!(closure.missing.len(), 1);
     assert_eq!(closure.missing[0].1.name, "boost");
-    let rospkg = RosPack::open(&search(&[ws]), Options { semantics: Semantics::Rospkg, ..Options::default() });
+    let rospkg = RosPack::open(
+        &search(&[ws]),
+        Options { semantics: Semantics::Rospkg, ..Options::default() },
+    );
     assert_eq!(rospkg.depends1("top").expect("deps"), ["c", "b", "d", "t"]);
     assert_eq!(rp.depends_on("b", false).expect("rdeps"), ["top"]);
 }
@@ -83,12 +90,15 @@ fn conditions_are_evaluated_only_when_asked() {
            <exec_depend condition="$ROS_PYTHON_VERSION == 3">py3</exec_depend>"#,
     );
     // format 2 has no condition attribute, so use format 3.
-    let text = fs_err::read_to_string(ws.join("top/package.xml")).expect("read").replace("format=\"2\"", "format=\"3\"");
+    let text = fs_err::read_to_string(ws.join("top/package.xml"))
+        .expect("read")
+        .replace("format=\"2\"", "format=\"3\"");
     fs_err::write(ws.join("top/package.xml"), text).expect("write");
     let all = RosPack::open(&search(&[ws]), Options::default());
     assert_eq!(all.depends1("top").expect("deps"), ["py2", "py3"]);
     let env = Environment::from_pairs([("ROS_PYTHON_VERSION", "3")]);
-    let evaluated = RosPack::open(&search(&[ws]), Options { conditions: Some(env), ..Options::default() });
+    let evaluated =
+        RosPack::open(&search(&[ws]), Options { conditions: Some(env), ..Options::default() });
     assert_eq!(evaluated.depends1("top").expect("deps"), ["py3"]);
 }
 
@@ -100,7 +110,9 @@ fn broken_manifest_is_a_diagnostic_and_the_rest_still_works() {
     touch(&ws.join("bad/package.xml"), "<package format=\"2\"><name>bad</name");
     let rp = RosPack::open(&search(&[ws]), Options::default());
     assert_eq!(names(rp.list()), ["good"]);
-    let problem = rp.problems().iter().find(|d| d.path.ends_with("bad/package.xml")).expect("diagnostic");
+    let problems = rp.problems();
+    let problem =
+        problems.iter().find(|d| d.path.ends_with("bad/package.xml")).expect("diagnostic");
     assert!(problem.is_error());
     assert!(problem.position.is_some(), "{problem}");
 }
@@ -120,7 +132,8 @@ fn metapackages_are_stacks_not_packages() {
     let rs = RosStack::open(&search(&[ws]), Options::default());
     assert_eq!(names(rs.list()), ["meta", "st"]);
     assert_eq!(rs.packages_of("st").expect("found"), ["inner"]);
-    let compat = RosStack::open(&search(&[ws]), Options { stack_list_compat: true, ..Options::default() });
+    let compat =
+        RosStack::open(&search(&[ws]), Options { stack_list_compat: true, ..Options::default() });
     assert_eq!(names(compat.list()), ["meta", "p", "st"]);
 }
 

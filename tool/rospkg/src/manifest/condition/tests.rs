@@ -20,10 +20,7 @@ fn check_error(expr: &str, column: usize) {
         Err(e) => {
             assert_eq!(e.expr, expr);
             assert_eq!(e.column, column, "{expr:?}: {e}");
-            assert!(
-                e.to_string()
-                    .starts_with(&format!("condition '{expr}' failed to parse"))
-            );
+            assert!(e.to_string().starts_with(&format!("condition '{expr}' failed to parse")));
         }
     }
 }

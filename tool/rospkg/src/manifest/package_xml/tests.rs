@@ -49,12 +49,7 @@ fn package(format: u8, body: &str) -> String {
 }
 
 fn names(manifest: &Manifest, kind: DependKind) -> Vec<&str> {
-    manifest
-        .dependencies
-        .iter()
-        .filter(|d| d.kind == kind)
-        .map(|d| d.name.as_str())
-        .collect()
+    manifest.dependencies.iter().filter(|d| d.kind == kind).map(|d| d.name.as_str()).collect()
 }
 
 #[test]
@@ -118,10 +113,7 @@ fn all_fields() {
     assert_eq!(m.authors.len(), 2);
     assert_eq!(m.authors[1].email, None);
     assert_eq!(m.licenses[0].file.as_deref(), Some("LICENSE"));
-    assert_eq!(
-        (m.urls[0].kind.as_str(), m.urls[1].kind.as_str()),
-        ("repository", "website")
-    );
+    assert_eq!((m.urls[0].kind.as_str(), m.urls[1].kind.as_str()), ("repository", "website"));
     let kinds: Vec<DependKind> = m.dependencies.iter().map(|d| d.kind).collect();
     assert_eq!(
         kinds,
@@ -142,32 +134,17 @@ fn all_fields() {
     assert_eq!(rclcpp.version.gte.as_deref(), Some("1.0"));
     assert_eq!(rclcpp.version.lt.as_deref(), Some("2.0"));
     assert_eq!((rclcpp.position.line, rclcpp.position.column), (17, 3));
-    assert_eq!(
-        m.dependencies[4].condition.as_deref(),
-        Some("$ROS_PYTHON_VERSION == 3")
-    );
+    assert_eq!(m.dependencies[4].condition.as_deref(), Some("$ROS_PYTHON_VERSION == 3"));
     assert_eq!(m.dependencies[9].version.eq.as_deref(), Some("0.1.0"));
     assert_eq!(m.group_depends[0].name, "rosidl_interface_packages");
-    assert_eq!(
-        m.group_depends[0].condition.as_deref(),
-        Some("$ROS_VERSION == 2")
-    );
+    assert_eq!(m.group_depends[0].condition.as_deref(), Some("$ROS_VERSION == 2"));
     assert_eq!(m.member_of_groups[0].name, "my_group");
     let tags: Vec<&str> = m.exports.iter().map(|e| e.tag.as_str()).collect();
     assert_eq!(
         tags,
-        [
-            "build_type",
-            "build_type",
-            "rviz",
-            "deprecated",
-            "architecture_independent"
-        ]
+        ["build_type", "build_type", "rviz", "deprecated", "architecture_independent"]
     );
-    assert_eq!(
-        m.exports[2].attribute("plugin"),
-        Some("${prefix}/plugins.xml")
-    );
+    assert_eq!(m.exports[2].attribute("plugin"), Some("${prefix}/plugins.xml"));
     assert_eq!(m.exports[2].attribute("xsi:type"), Some("x"));
     assert_eq!(m.deprecated(), Some("use bar"));
     assert!(m.is_architecture_independent());
@@ -207,19 +184,13 @@ fn dtd_and_entity_bomb_are_refused() {
     let e = parse_err(bomb);
     assert!(e.message.contains("invalid XML"), "{e}");
     assert_eq!(e.position.map(|p| p.line), Some(2), "{e}");
-    assert!(
-        e.hint.as_deref().is_some_and(|h| h.contains("DOCTYPE")),
-        "{e}"
-    );
+    assert!(e.hint.as_deref().is_some_and(|h| h.contains("DOCTYPE")), "{e}");
 }
 
 #[test]
 fn wrong_root_element() {
     let e = parse_err("<?xml version=\"1.0\"?>\n<stack><name>foo</name></stack>");
-    assert_eq!(
-        e.message,
-        "The manifest must contain a single \"package\" root tag, not \"stack\""
-    );
+    assert_eq!(e.message, "The manifest must contain a single \"package\" root tag, not \"stack\"");
     assert_eq!(e.position.map(|p| (p.line, p.column)), Some((2, 1)));
 }
 
@@ -227,10 +198,7 @@ fn wrong_root_element() {
 fn missing_name() {
     let xml = "<package format=\"2\">\n  <version>1.0.0</version>\n  <description>Foo</description>\n  \
                <maintainer email=\"a@example.org\">A</maintainer>\n  <license>BSD</license>\n</package>\n";
-    let m = check(
-        xml,
-        &["1:1: error: The manifest must contain exactly one \"name\" tag"],
-    );
+    let m = check(xml, &["1:1: error: The manifest must contain exactly one \"name\" tag"]);
     assert_eq!(m.name, None);
     assert_eq!(m.version, "1.0.0");
     assert!(m.has_errors());
@@ -276,10 +244,7 @@ fn name_rules() {
         &with_name("my.pkg"),
         &["2:3: error: Package name \"my.pkg\" does not follow naming conventions"],
     );
-    check(
-        &with_name(""),
-        &["2:3: error: Package name must not be empty"],
-    );
+    check(&with_name(""), &["2:3: error: Package name must not be empty"]);
     check(
         &with_name("MyPkg"),
         &[
@@ -289,10 +254,8 @@ fn name_rules() {
     );
     check(
         &with_name("1pkg"),
-        &[
-            "2:3: warning: Package name \"1pkg\" does not follow the naming conventions. It \
-           should start with a lower case letter and only contain lower case letters, digits, underscores, and dashes.",
-        ],
+        &["2:3: warning: Package name \"1pkg\" does not follow the naming conventions. It \
+           should start with a lower case letter and only contain lower case letters, digits, underscores, and dashes."],
     );
     check(&with_name("my-pkg_2"), &[]);
 }
@@ -479,10 +442,7 @@ fn format1_run_depend_and_test_duplicates() {
 #[test]
 fn unknown_tags_per_format() {
     let m = check(
-        &package(
-            2,
-            "  <run_depend>a</run_depend>\n  <run_depend>b</run_depend>\n  <bad_tag/>",
-        ),
+        &package(2, "  <run_depend>a</run_depend>\n  <run_depend>b</run_depend>\n  <bad_tag/>"),
         &[
             "7:3: error: The manifest of package \"foo\" (with format version 2) must not contain the following tags: run_depend",
             "9:3: error: The manifest of package \"foo\" (with format version 2) must not contain the following tags: bad_tag",
@@ -563,16 +523,11 @@ fn format_attribute() {
     check(&with_format("0"), &[positive]);
     check(&with_format("-1"), &[positive]);
     check(&with_format(""), &[positive]);
-    let m = check(
-        &with_format("4"),
-        &["1:1: error: Unable to handle package.xml format version '4'"],
-    );
+    let m =
+        check(&with_format("4"), &["1:1: error: Unable to handle package.xml format version '4'"]);
     assert_eq!(m.format, 3);
     assert_eq!(check(&with_format(" 3 "), &[]).format, 3);
-    assert_eq!(
-        check(&package(2, "").replace(" format=\"2\"", ""), &[]).format,
-        1
-    );
+    assert_eq!(check(&package(2, "").replace(" format=\"2\"", ""), &[]).format, 1);
 }
 
 #[test]
@@ -587,11 +542,8 @@ fn format3_groups() {
             "7:3: error: The package must not 'group_depend' on a package which it also declares to be a member of",
         ],
     );
-    let groups: Vec<(&str, Option<&str>)> = m
-        .group_depends
-        .iter()
-        .map(|g| (g.name.as_str(), g.condition.as_deref()))
-        .collect();
+    let groups: Vec<(&str, Option<&str>)> =
+        m.group_depends.iter().map(|g| (g.name.as_str(), g.condition.as_deref())).collect();
     assert_eq!(groups, [("g1", None), ("g2", Some("$ROS_VERSION == 2"))]);
     let members: Vec<&str> = m.member_of_groups.iter().map(|g| g.name.as_str()).collect();
     assert_eq!(members, ["g1", "g3"]);
@@ -600,19 +552,13 @@ fn format3_groups() {
 #[test]
 fn unparsable_condition_is_a_warning() {
     let m = check(
-        &package(
-            3,
-            "  <exec_depend condition=\"$ROS_VERSION = 2\">a</exec_depend>",
-        ),
+        &package(3, "  <exec_depend condition=\"$ROS_VERSION = 2\">a</exec_depend>"),
         &[
             "7:3: warning: condition '$ROS_VERSION = 2' failed to parse: expected a comparison operator (==, !=, <, \
            <=, >, >=) at column 14",
         ],
     );
-    assert_eq!(
-        m.dependencies[0].condition.as_deref(),
-        Some("$ROS_VERSION = 2")
-    );
+    assert_eq!(m.dependencies[0].condition.as_deref(), Some("$ROS_VERSION = 2"));
     assert!(!m.has_errors());
 }
 
@@ -626,10 +572,7 @@ fn metapackage_warnings() {
         &[],
     );
     check(
-        &package(
-            2,
-            "  <exec_depend>a</exec_depend>\n  <export>\n    <metapackage/>\n  </export>",
-        ),
+        &package(2, "  <exec_depend>a</exec_depend>\n  <export>\n    <metapackage/>\n  </export>"),
         &["9:5: warning: Metapackage \"foo\" must buildtool_depend on catkin."],
     );
     check(
@@ -663,10 +606,7 @@ fn build_types() {
         ),
         &["9:5: warning: Only one <build_type> element is permitted."],
     );
-    let m = parse_ok(&package(
-        2,
-        "  <export><build_type>ament_python</build_type></export>",
-    ));
+    let m = parse_ok(&package(2, "  <export><build_type>ament_python</build_type></export>"));
     assert_eq!(m.build_type(&|_| None), "ament_python");
     assert_eq!(parse_ok(&package(2, "")).build_type(&|_| None), "catkin");
 }
@@ -720,11 +660,7 @@ fn several_problems_at_once() {
 #[test]
 fn deep_nesting_does_not_overflow() {
     let depth = 50_000;
-    let xml = format!(
-        "<package>{}{}</package>",
-        "<a>".repeat(depth),
-        "</a>".repeat(depth)
-    );
+    let xml = format!("<package>{}{}</package>", "<a>".repeat(depth), "</a>".repeat(depth));
     // Either refused by roxmltree or parsed; never a stack overflow.
     if let Ok(m) = parse(&xml, Path::new("package.xml")) {
         assert!(m.has_errors());

@@ -85,65 +85,34 @@ fn manifest_xml_fields() {
     assert_eq!(m.licenses[0].name, "BSD");
     assert_eq!(m.urls[0].url, "http://pr.willowgarage.com/package/");
     assert_eq!(m.version, "1.2.3");
-    assert_eq!(
-        (m.review_status.as_str(), m.review_notes.as_str()),
-        ("Doc reviewed", "ok")
-    );
-    let depends: Vec<(&str, DependKind)> = m
-        .dependencies
-        .iter()
-        .map(|d| (d.name.as_str(), d.kind))
-        .collect();
+    assert_eq!((m.review_status.as_str(), m.review_notes.as_str()), ("Doc reviewed", "ok"));
+    let depends: Vec<(&str, DependKind)> =
+        m.dependencies.iter().map(|d| (d.name.as_str(), d.kind)).collect();
     assert_eq!(
         depends,
-        [
-            ("pkgname", DependKind::RosbuildPackage),
-            ("common", DependKind::RosbuildPackage)
-        ]
+        [("pkgname", DependKind::RosbuildPackage), ("common", DependKind::RosbuildPackage)]
     );
-    assert_eq!(
-        (
-            m.dependencies[0].position.line,
-            m.dependencies[0].position.column
-        ),
-        (12, 3)
-    );
+    assert_eq!((m.dependencies[0].position.line, m.dependencies[0].position.column), (12, 3));
     assert_eq!(m.rosdeps, ["python", "bar"]);
-    let exports: Vec<(&str, Option<&str>)> = m
-        .exports
-        .iter()
-        .map(|e| (e.tag.as_str(), e.attribute("os")))
-        .collect();
-    assert_eq!(
-        exports,
-        [("cpp", None), ("cpp", Some("osx")), ("python", None)]
-    );
-    assert_eq!(
-        m.exports[0].attribute("lflags"),
-        Some("-L${prefix}/lib -lros")
-    );
+    let exports: Vec<(&str, Option<&str>)> =
+        m.exports.iter().map(|e| (e.tag.as_str(), e.attribute("os"))).collect();
+    assert_eq!(exports, [("cpp", None), ("cpp", Some("osx")), ("python", None)]);
+    assert_eq!(m.exports[0].attribute("lflags"), Some("-L${prefix}/lib -lros"));
     assert_eq!(m.exports[2].text, "text");
     assert_eq!(
         m.version_control,
         [
             VersionControl {
-                kind: "svn".into(),
-                url: "https://example.org/svn".into()
+                kind: Some("svn".into()),
+                url: Some("https://example.org/svn".into())
             },
-            VersionControl {
-                kind: String::new(),
-                url: String::new()
-            },
+            VersionControl { kind: None, url: None },
         ]
     );
     assert_eq!(
         m.platforms,
         [
-            Platform {
-                os: "ubuntu".into(),
-                version: "9.04".into(),
-                notes: None
-            },
+            Platform { os: "ubuntu".into(), version: "9.04".into(), notes: None },
             Platform {
                 os: "macports".into(),
                 version: "macports".into(),
@@ -157,20 +126,10 @@ fn manifest_xml_fields() {
 fn defaults() {
     let m = check(ManifestKind::ManifestXml, "<package/>", &[]);
     assert_eq!(m.review_status, "unreviewed");
-    assert_eq!(
-        (m.description.as_str(), m.brief.as_str(), m.version.as_str()),
-        ("", "", "")
-    );
+    assert_eq!((m.description.as_str(), m.brief.as_str(), m.version.as_str()), ("", "", ""));
     assert!(m.licenses.is_empty() && m.dependencies.is_empty() && m.exports.is_empty());
-    let m = check(
-        ManifestKind::ManifestXml,
-        "<package><review notes=\"n\"/></package>",
-        &[],
-    );
-    assert_eq!(
-        (m.review_status.as_str(), m.review_notes.as_str()),
-        ("", "n")
-    );
+    let m = check(ManifestKind::ManifestXml, "<package><review notes=\"n\"/></package>", &[]);
+    assert_eq!((m.review_status.as_str(), m.review_notes.as_str()), ("", "n"));
 }
 
 #[test]
@@ -185,10 +144,7 @@ fn depend_without_package_attribute() {
     );
     let names: Vec<&str> = m.dependencies.iter().map(|d| d.name.as_str()).collect();
     assert_eq!(names, ["ok"]);
-    assert_eq!(
-        m.diagnostics[0].hint.as_deref(),
-        Some("write <depend package=\"NAME\"/>")
-    );
+    assert_eq!(m.diagnostics[0].hint.as_deref(), Some("write <depend package=\"NAME\"/>"));
 }
 
 #[test]
@@ -243,16 +199,10 @@ fn stack_xml() {
         ],
     );
     assert_eq!(m.kind, ManifestKind::StackXml);
-    let depends: Vec<(&str, DependKind)> = m
-        .dependencies
-        .iter()
-        .map(|d| (d.name.as_str(), d.kind))
-        .collect();
+    let depends: Vec<(&str, DependKind)> =
+        m.dependencies.iter().map(|d| (d.name.as_str(), d.kind)).collect();
     assert_eq!(depends, [("ros", DependKind::RosbuildStack)]);
-    assert_eq!(
-        m.diagnostics[0].hint.as_deref(),
-        Some("write <depend stack=\"NAME\"/>")
-    );
+    assert_eq!(m.diagnostics[0].hint.as_deref(), Some("write <depend stack=\"NAME\"/>"));
 
     check(
         ManifestKind::StackXml,
@@ -266,29 +216,17 @@ fn stack_xml() {
 
 #[test]
 fn wrong_root_and_bad_xml() {
-    let e = parse_err(
-        ManifestKind::ManifestXml,
-        "<notpackage><license>x</license></notpackage>",
-    );
+    let e = parse_err(ManifestKind::ManifestXml, "<notpackage><license>x</license></notpackage>");
     assert_eq!(e.message, "manifest must have a single 'package' element");
     assert_eq!(e.position.map(|p| (p.line, p.column)), Some((1, 1)));
-    let e = parse_err(
-        ManifestKind::StackXml,
-        "<?xml version=\"1.0\"?>\n<package/>",
-    );
+    let e = parse_err(ManifestKind::StackXml, "<?xml version=\"1.0\"?>\n<package/>");
     assert_eq!(e.message, "manifest must have a single 'stack' element");
     assert_eq!(e.position.map(|p| p.line), Some(2));
     let e = parse_err(ManifestKind::ManifestXml, "not xml");
     assert!(e.message.starts_with("invalid XML"), "{e}");
-    let e = parse_err(
-        ManifestKind::ManifestXml,
-        "<package>\n<depend package='a'>\n</package>",
-    );
+    let e = parse_err(ManifestKind::ManifestXml, "<package>\n<depend package='a'>\n</package>");
     assert!(e.message.starts_with("invalid XML"), "{e}");
     assert!(e.position.is_some());
-    let e = parse_err(
-        ManifestKind::ManifestXml,
-        "<!DOCTYPE p [<!ENTITY a \"b\">]><package/>",
-    );
+    let e = parse_err(ManifestKind::ManifestXml, "<!DOCTYPE p [<!ENTITY a \"b\">]><package/>");
     assert!(e.hint.is_some(), "{e}");
 }
