@@ -17,7 +17,11 @@ use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 
 #[derive(Debug, Parser)]
-#[command(name = "cargo xtask", about = "Project automation for the rosdeb workspace")]
+#[command(
+    name = "cargo xtask",
+    bin_name = "cargo xtask",
+    about = "Project automation for the rosdeb workspace"
+)]
 struct Cli {
     #[command(subcommand)]
     task: Task,

@@ -173,6 +173,18 @@ impl Stamp {
         }
     }
 
+    /// The stamp of a raw `stat` result (same values as [`Stamp::of`] for the same file).
+    pub fn of_stat(st: &rustix::fs::Stat) -> Self {
+        Stamp {
+            dev: st.st_dev,
+            ino: st.st_ino,
+            mtime_ns: i64::from(st.st_mtime)
+                .saturating_mul(1_000_000_000)
+                .saturating_add(i64::try_from(st.st_mtime_nsec).unwrap_or(0)),
+            size: u64::try_from(st.st_size).unwrap_or(0),
+        }
+    }
+
     /// The stamp of `path` (following symlinks), if it can be stat'ed.
     pub fn read(path: &Path) -> Option<Self> {
         std::fs::metadata(path).ok().map(|m| Stamp::of(&m))

@@ -206,10 +206,8 @@ impl Index {
             return (index, CacheOutcome::Miss);
         };
         let trusted_before = cached.built_ns - RACY_NS;
-        let dir_changed = cached.visited.par_iter().any(|(dir, stamp)| {
-            stamp.mtime_ns >= trusted_before || Stamp::read(dir).as_ref() != Some(stamp)
-        });
-        if dir_changed {
+        let changed = changed_stamps(&cached, trusted_before);
+        if changed.iter().any(|c| matches!(c, Check::Dir)) {
             let previous = cached
                 .entries
                 .into_iter()
@@ -222,16 +220,11 @@ impl Index {
             index.store(&file);
             return (index, CacheOutcome::Refreshed);
         }
-        let stale: Vec<(usize, usize)> = cached
-            .entries
-            .par_iter()
-            .enumerate()
-            .flat_map_iter(|(i, e)| {
-                e.manifests.iter().enumerate().filter_map(move |(j, s)| {
-                    let fresh = s.stamp.is_some_and(|st| st.mtime_ns < trusted_before)
-                        && s.stamp == Stamp::read(&e.found.dir.join(s.kind.file_name()));
-                    (!fresh).then_some((i, j))
-                })
+        let stale: Vec<(usize, usize)> = changed
+            .into_iter()
+            .filter_map(|c| match c {
+                Check::Manifest { entry, slot } => Some((entry, slot)),
+                Check::Dir => None,
             })
             .collect();
         tracing::debug!("index cache validated in {:?}", started.elapsed());
@@ -257,6 +250,71 @@ impl Index {
     }
 }
 
+/// What one stamp in the cache stands for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Check {
+    /// A listed directory: a change means entries were added or removed there.
+    Dir,
+    /// A manifest file: a change means it must be parsed again.
+    Manifest { entry: usize, slot: usize },
+}
+
+/// Every recorded stamp that no longer matches the disk (or is too young to trust).
+///
+/// Stamps are checked relative to an open handle on the parent of each package directory, so the
+/// kernel resolves one or two path components per check instead of the whole path: the checks
+/// are most of a warm run's cost.
+fn changed_stamps(index: &Index, trusted_before: i64) -> Vec<Check> {
+    type Group<'a> = (&'a Path, Vec<(PathBuf, Option<Stamp>, Check)>);
+    fn push<'a>(
+        groups: &mut Vec<Group<'a>>,
+        path: &'a Path,
+        rel: PathBuf,
+        stamp: Option<Stamp>,
+        check: Check,
+    ) {
+        let base = path.parent().unwrap_or(Path::new("/"));
+        match groups.last_mut() {
+            Some((b, items)) if *b == base => items.push((rel, stamp, check)),
+            _ => groups.push((base, vec![(rel, stamp, check)])),
+        }
+    }
+    let mut groups: Vec<Group<'_>> = Vec::new();
+    for (dir, stamp) in &index.visited {
+        let rel = dir.file_name().map_or_else(|| PathBuf::from("."), PathBuf::from);
+        push(&mut groups, dir, rel, Some(*stamp), Check::Dir);
+    }
+    for (entry, e) in index.entries.iter().enumerate() {
+        let name = e.found.dir.file_name().map_or_else(|| PathBuf::from("."), PathBuf::from);
+        for (slot, m) in e.manifests.iter().enumerate() {
+            let rel = name.join(m.kind.file_name());
+            push(&mut groups, &e.found.dir, rel, m.stamp, Check::Manifest { entry, slot });
+        }
+    }
+    groups
+        .par_iter()
+        .flat_map_iter(|(base, items)| {
+            let handle = rustix::fs::open(
+                *base,
+                rustix::fs::OFlags::PATH
+                    | rustix::fs::OFlags::DIRECTORY
+                    | rustix::fs::OFlags::CLOEXEC,
+                rustix::fs::Mode::empty(),
+            )
+            .ok();
+            items.iter().filter_map(move |(rel, expected, check)| {
+                let trusted = expected.is_some_and(|s| s.mtime_ns < trusted_before);
+                let now = handle.as_ref().and_then(|h| {
+                    rustix::fs::statat(h, rel, rustix::fs::AtFlags::empty())
+                        .ok()
+                        .map(|st| Stamp::of_stat(&st))
+                });
+                (!trusted || now != *expected).then_some(*check)
+            })
+        })
+        .collect()
+}
+
 /// Reads a manifest's text together with the stamp of the file that was read.
 fn read_stamped(path: &Path) -> Result<(Stamp, String), Diagnostic> {
     use std::io::Read;
@@ -269,8 +327,18 @@ fn read_stamped(path: &Path) -> Result<(Stamp, String), Diagnostic> {
         let text = " ".repeat(manifest::MAX_MANIFEST_BYTES + 1);
         return Ok((Stamp::of(&meta), text));
     }
-    let mut bytes = Vec::with_capacity(size + 1);
-    file.read_to_end(&mut bytes).map_err(fail)?;
+    // Read exactly the size the stamp records: no extra read to find the end, and what was
+    // read always matches the stamp (a file that grows meanwhile gets a new mtime and is read
+    // again on the next run).
+    let mut bytes = vec![0; size];
+    let mut filled = 0;
+    while filled < size {
+        match file.read(&mut bytes[filled..]).map_err(fail)? {
+            0 => break,
+            n => filled += n,
+        }
+    }
+    bytes.truncate(filled);
     let text = String::from_utf8(bytes).map_err(|e| {
         Diagnostic::error(path, format!("not UTF-8 (byte {})", e.utf8_error().valid_up_to()))
             .with_hint("manifests must be UTF-8 encoded")

@@ -39,8 +39,9 @@ pub(crate) struct Args {
     /// Tools to measure, comma-separated (leave out rosdeb while it does not build).
     #[arg(long, value_delimiter = ',', default_value = "rospack,rospkg,rosdeb")]
     tools: Vec<Tool>,
-    /// Seed of the generated trees. The default gives trees with a typical number of dependency
-    /// paths (the cost of rospack's `depends-on`): Σ 6.8 M at 1k and 3.5 G at 10k packages, close
+    /// Seed of the generated trees.
+    ///
+    /// The default gives trees with a typical number of dependency paths (the cost of rospack's `depends-on`): Σ 6.8 M at 1k and 3.5 G at 10k packages, close
     /// to rospkg.md §6.1's trees; seed 1's 10k tree is a low outlier (0.36 G).
     #[arg(long, default_value_t = 4)]
     seed: u64,
