@@ -68,7 +68,7 @@ pub struct Hinted {
 
 impl Hinted {
     /// An error `message` with `hint`.
-    pub fn new(message: impl Into<String>, hint: impl Into<String>) -> anyhow::Error {
+    pub fn error(message: impl Into<String>, hint: impl Into<String>) -> anyhow::Error {
         anyhow::Error::new(Hinted { message: message.into(), hint: hint.into() })
     }
 }

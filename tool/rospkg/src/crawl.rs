@@ -178,7 +178,8 @@ impl Stamp {
         Stamp {
             dev: st.st_dev,
             ino: st.st_ino,
-            mtime_ns: i64::from(st.st_mtime)
+            mtime_ns: st
+                .st_mtime
                 .saturating_mul(1_000_000_000)
                 .saturating_add(i64::try_from(st.st_mtime_nsec).unwrap_or(0)),
             size: u64::try_from(st.st_size).unwrap_or(0),
@@ -456,8 +457,7 @@ impl State {
         let Some(listing) = self.list(dir) else { return false };
         let m = listing.markers;
         let mut found = !listing.ignored && m.any_manifest();
-        if !listing.ignored
-            && !(m.package_xml || m.manifest_xml || m.nosubdirs)
+        if !(listing.ignored || m.package_xml || m.manifest_xml || m.nosubdirs)
             && chain.len() <= depth_limit
         {
             for (sub, _, _) in listing.subdirs {

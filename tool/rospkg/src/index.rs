@@ -369,7 +369,7 @@ fn cache_file_name(search: &SearchPath, options: CrawlOptions) -> String {
 }
 
 fn read_cache(file: &Path) -> Option<Index> {
-    let bytes = std::fs::read(file).ok()?; // a missing cache is normal, not an error worth naming
+    let bytes = fs_err::read(file).ok()?; // a missing or unreadable cache is rebuilt, not reported
     let rest = bytes.strip_prefix(MAGIC.as_slice())?;
     let (version, rest) = rest.split_first_chunk::<4>()?;
     if u32::from_le_bytes(*version) != FORMAT_VERSION {

@@ -42,6 +42,9 @@ pub struct Options {
     pub conditions: Option<Environment>,
     /// rosstack compatibility: every package.xml package is also a stack (rospack's quirk).
     pub stack_list_compat: bool,
+    /// rosdep keys known to be system dependencies; a dependency that is not a package of the
+    /// catalog and is one of these is [`DepClass::System`], otherwise [`DepClass::Unknown`].
+    pub system_keys: Option<std::sync::Arc<HashSet<String>>>,
 }
 
 /// Packages or stacks.
@@ -253,6 +256,13 @@ impl Catalog {
                 .map(|(name, kind)| {
                     let class = if self.by_name.contains_key(&name) {
                         DepClass::Local
+                    } else if self
+                        .options
+                        .system_keys
+                        .as_ref()
+                        .is_some_and(|keys| keys.contains(&name))
+                    {
+                        DepClass::System
                     } else {
                         DepClass::Unknown
                     };
@@ -657,6 +667,27 @@ impl std::ops::Deref for RosStack {
     fn deref(&self) -> &Catalog {
         &self.0
     }
+}
+
+/// rospkg's `expand_to_packages`: each name that is a package is kept; a stack is replaced by
+/// its packages; anything else goes to the second list.
+pub fn expand_to_packages(
+    names: &[&str],
+    rospack: &RosPack,
+    rosstack: &RosStack,
+) -> (Vec<String>, Vec<String>) {
+    let mut valid = Vec::new();
+    let mut invalid = Vec::new();
+    for &name in names {
+        if rospack.get(name).is_some() {
+            valid.push(name.to_owned());
+        } else if let Ok(packages) = rosstack.packages_of(name) {
+            valid.extend(packages);
+        } else {
+            invalid.push(name.to_owned());
+        }
+    }
+    (valid, invalid)
 }
 
 /// rospkg's `get_stack_version_by_dir`.

@@ -401,7 +401,7 @@ fn whole_tree(
                 Ok(langs) => {
                     let langs: Vec<String> =
                         langs.into_iter().filter(|l| !disabled.contains(l)).collect();
-                    run.line(&langs.join(" "));
+                    run.line(langs.join(" "));
                 }
                 Err(_) => {
                     run.error("no such package roslang");
@@ -430,7 +430,7 @@ fn profile(run: &mut Run, inv: &Invocation, context: &Context, started: Instant)
         }
         return;
     }
-    run.line(&format!("Full tree crawl took {total:.6} seconds."));
+    run.line(format!("Full tree crawl took {total:.6} seconds."));
     run.line("Directories marked with (*) contain no manifest.  You may");
     run.line("want to delete these directories.");
     run.line("To get just of list of directories without manifests,");
@@ -595,7 +595,7 @@ fn package_command(run: &mut Run, inv: &Invocation, command: &str, rp: &RosPack,
                 && let Ok(tree) = rp.graph().tree(node)
             {
                 for (depth, n) in tree {
-                    run.line(&format!("{}{}", "  ".repeat(depth), rp.graph().name(n)));
+                    run.line(format!("{}{}", "  ".repeat(depth), rp.graph().name(n)));
                 }
             }
         }
@@ -634,7 +634,7 @@ fn package_command(run: &mut Run, inv: &Invocation, command: &str, rp: &RosPack,
                     keys.extend(summary.deps.iter().map(|d| d.name.clone()));
                 }
             }
-            keys.iter().for_each(|k| run.line(&format!("name: {k}")));
+            keys.iter().for_each(|k| run.line(format!("name: {k}")));
         }
         "vcs" | "vcs0" => {
             let packages = if command == "vcs" {
@@ -675,7 +675,7 @@ fn package_command(run: &mut Run, inv: &Invocation, command: &str, rp: &RosPack,
             if let Some(values) =
                 evaluated_exports(run, rp, name, lang, attrib, inv.deps_only, true)
             {
-                run.line(&values.join(" "));
+                run.line(values.join(" "));
             }
         }
         "plugins" => plugins(run, inv, rp, name),
@@ -706,10 +706,10 @@ fn depends_why(run: &mut Run, inv: &Invocation, command: &str, catalog: &Catalog
         query_error(run, command, &QueryError::NotFound { name: target.to_owned() });
         return;
     };
-    run.line(&format!("Dependency chains from {name} to {target}:"));
+    run.line(format!("Dependency chains from {name} to {target}:"));
     for chain in catalog.graph().chains(from, to, usize::MAX) {
         let names = catalog.graph().names_of(&chain);
-        run.line(&format!("* {} ", names.join(" -> ")));
+        run.line(format!("* {} ", names.join(" -> ")));
     }
 }
 
@@ -802,7 +802,7 @@ fn plugins(run: &mut Run, inv: &Invocation, rp: &RosPack, name: &str) {
         let dir = rp.get_path(&package).map(Path::to_path_buf).unwrap_or_default();
         for export in manifest.exports.iter().filter(|e| e.tag == name) {
             if let Some(v) = export.attribute(attrib) {
-                run.line(&format!("{package} {}", v.replace("${prefix}", &dir.to_string_lossy())));
+                run.line(format!("{package} {}", v.replace("${prefix}", &dir.to_string_lossy())));
             }
         }
     }
@@ -846,13 +846,12 @@ fn flags(run: &mut Run, inv: &Invocation, command: &str, rp: &RosPack, name: &st
             "cflags-only-I" => token.strip_prefix("-I").map(str::to_owned),
             "cflags-only-other" => (!token.starts_with("-I")).then(|| token.clone()),
             "libs-only-L" => token.strip_prefix("-L").map(str::to_owned),
-            "libs-only-l" => token.strip_prefix("-l").map(str::to_owned).or_else(|| {
-                (token.starts_with('/') && token.ends_with(".a")).then(|| token.clone())
-            }),
-            _ => (!token.starts_with("-l")
-                && !token.starts_with("-L")
-                && !(token.starts_with('/') && token.ends_with(".a")))
-            .then(|| token.clone()),
+            "libs-only-l" => token
+                .strip_prefix("-l")
+                .map(str::to_owned)
+                .or_else(|| is_archive(token).then(|| token.clone())),
+            _ => (!(token.starts_with("-l") || token.starts_with("-L") || is_archive(token)))
+                .then(|| token.clone()),
         };
         if let Some(item) = item {
             picked.push(item);
@@ -869,7 +868,12 @@ fn flags(run: &mut Run, inv: &Invocation, command: &str, rp: &RosPack, name: &st
         let mut seen = BTreeSet::new();
         picked.into_iter().filter(|t| seen.insert(t.clone())).collect()
     };
-    run.line(&deduped.join(" "));
+    run.line(deduped.join(" "));
+}
+
+/// A static library given by path (`/usr/lib/libfoo.a`), which rospack counts as a `-l` flag.
+fn is_archive(token: &str) -> bool {
+    token.starts_with('/') && token.ends_with(".a")
 }
 
 fn stack_command(run: &mut Run, inv: &Invocation, command: &str, rs: &RosStack, name: &str) {
@@ -931,7 +935,7 @@ fn stack_command(run: &mut Run, inv: &Invocation, command: &str, rs: &RosStack, 
                 && let Ok(tree) = rs.graph().tree(node)
             {
                 for (depth, n) in tree {
-                    run.line(&format!("{}{}", "  ".repeat(depth), rs.graph().name(n)));
+                    run.line(format!("{}{}", "  ".repeat(depth), rs.graph().name(n)));
                 }
             }
         }

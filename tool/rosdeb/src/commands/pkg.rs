@@ -187,14 +187,14 @@ fn not_found(error: QueryError, catalog: &Catalog) -> anyhow::Error {
         QueryError::NotFound { name } => {
             let roots: Vec<String> =
                 catalog.search_path().roots().iter().map(|r| r.display().to_string()).collect();
-            Hinted::new(
+            Hinted::error(
                 format!("package `{name}` not found on the search path ({})", roots.join(":")),
                 format!(
                     "run `rosdeb pkg diagnose {name}` to see whether it is ignored, shadowed or broken"
                 ),
             )
         }
-        QueryError::Cycle { members } => Hinted::new(
+        QueryError::Cycle { members } => Hinted::error(
             format!("dependency cycle: {}", members.join(" -> ")),
             "break the cycle: one of these packages must stop depending on the next",
         ),
@@ -330,7 +330,7 @@ fn why(
         return Ok(Status::Success);
     }
     if chains.is_empty() {
-        return Err(Hinted::new(
+        return Err(Hinted::error(
             format!("`{name}` does not depend on `{target}`"),
             format!("`rosdeb pkg deps {name}` lists what it does depend on"),
         ));

@@ -176,3 +176,29 @@ fn package_name_of_walks_up() {
     assert_eq!(package_name_of(&d.join("dirname_differs/src")).as_deref(), Some("real_name"));
     assert_eq!(package_name_of(d), None);
 }
+
+#[test]
+fn expand_to_packages_and_system_keys() {
+    let t = tempfile::tempdir().expect("tempdir");
+    let ws = t.path();
+    touch(&ws.join("st/stack.xml"), "<stack><license>BSD</license></stack>");
+    dry(&ws.join("st/a"), &[]);
+    dry(&ws.join("st/b"), &[]);
+    wet(
+        &ws.join("p"),
+        "p",
+        "<exec_depend>a</exec_depend><exec_depend>boost</exec_depend><exec_depend>nope</exec_depend>",
+    );
+    let keys: HashSet<String> = ["boost".to_owned()].into();
+    let options = Options { system_keys: Some(std::sync::Arc::new(keys)), ..Options::default() };
+    let rp = RosPack::open(&search(&[ws]), options);
+    let rs = RosStack::open(&search(&[ws]), Options::default());
+    let (valid, invalid) = expand_to_packages(&["p", "st", "zz"], &rp, &rs);
+    assert_eq!((valid, invalid), (vec!["p".into(), "a".into(), "b".into()], vec!["zz".to_owned()]));
+    let classes: Vec<(&str, DepClass)> =
+        rp.dependencies("p").expect("deps").iter().map(|d| (d.name.as_str(), d.class)).collect();
+    assert_eq!(
+        classes,
+        [("a", DepClass::Local), ("boost", DepClass::System), ("nope", DepClass::Unknown)]
+    );
+}
