@@ -1,7 +1,9 @@
 //! `cargo xtask ci`: exactly what CI runs, in order, stopping at the first failure.
 //!
-//! Debug builds only (the CI machine has 2 cores): fmt, clippy with `-D warnings`, then the
-//! tests through cargo-nextest when it is installed, else `cargo test`.
+//! First the Debian packages the tests compare against (the real rospack, rospkg, ...): installed
+//! with apt when missing and running as root, else a clear error saying what to install. Then,
+//! debug builds only (the CI machine has 2 cores): fmt, clippy with `-D warnings`, and the tests
+//! through cargo-nextest when it is installed, else `cargo test`.
 
 use std::time::Instant;
 
@@ -13,9 +15,23 @@ use crate::{banner, root_shell};
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {}
 
+/// Debian packages the tests and benchmarks need: the real peers they compare against, and
+/// `time` for peak memory in `cargo xtask bench`.
+pub(crate) const DEBIAN_PACKAGES: &[&str] = &[
+    "rospack-tools",
+    "python3-rospkg",
+    "python3-catkin-pkg",
+    "python3-rosdistro",
+    "python3-rosdep2",
+    "python3-yaml",
+    "hyperfine",
+    "time",
+];
+
 pub(crate) fn run(_args: &Args) -> anyhow::Result<()> {
     let sh = root_shell()?;
     let start = Instant::now();
+    ensure_debian_packages(&sh)?;
     let nextest = has_nextest(&sh);
     let steps: [(&str, xshell::Cmd<'_>); 3] = [
         ("format", cmd!(sh, "cargo fmt --all --check")),
@@ -44,6 +60,39 @@ pub(crate) fn run(_args: &Args) -> anyhow::Result<()> {
         eprintln!("note: cargo-nextest is not installed; the tests ran with `cargo test`");
     }
     banner(&format!("ci: all {total} steps passed in {:.1} s", start.elapsed().as_secs_f64()));
+    Ok(())
+}
+
+/// Installs the missing [`DEBIAN_PACKAGES`] (one `apt-get update`, then one install) when running
+/// as root; otherwise fails with the command to run.
+fn ensure_debian_packages(sh: &Shell) -> anyhow::Result<()> {
+    let missing: Vec<&str> = DEBIAN_PACKAGES
+        .iter()
+        .copied()
+        .filter(|p| {
+            let format = "-f=${db:Status-Status}";
+            let status = cmd!(sh, "dpkg-query -W {format} {p}").quiet().ignore_stderr().read();
+            status.map(|s| s.trim() != "installed").unwrap_or(true)
+        })
+        .collect();
+    if missing.is_empty() {
+        eprintln!("==> ci: Debian packages present: {}", DEBIAN_PACKAGES.join(" "));
+        return Ok(());
+    }
+    let uid = cmd!(sh, "id -u").quiet().read().unwrap_or_default();
+    if uid.trim() != "0" {
+        anyhow::bail!(
+            "missing Debian packages: {}\n  hint: run `sudo apt-get install {}` (or run `cargo xtask ci` as root)",
+            missing.join(" "),
+            missing.join(" ")
+        );
+    }
+    banner(&format!("ci [0] installing Debian packages: {}", missing.join(" ")));
+    cmd!(sh, "apt-get update").run().context("apt-get update")?;
+    cmd!(sh, "apt-get install -y --no-install-recommends {missing...}")
+        .env("DEBIAN_FRONTEND", "noninteractive")
+        .run()
+        .context("apt-get install")?;
     Ok(())
 }
 
