@@ -1,4 +1,6 @@
 //! One module per command family.
 
 pub mod compat;
+pub mod distro;
+pub mod os;
 pub mod pkg;

@@ -48,6 +48,10 @@ enum Command {
     },
     /// Query packages on the search path (list, find, deps, rdeps, why, graph, ...).
     Pkg(commands::pkg::Args),
+    /// Detect the operating system: name, version, codename (as rospkg's OsDetect).
+    Os(commands::os::Args),
+    /// Read distribution files: legacy .rosdistro and REP 143 index / distribution.yaml.
+    Distro(commands::distro::Args),
 }
 
 fn main() -> ExitCode {
@@ -71,6 +75,8 @@ fn main() -> ExitCode {
                     commands::compat::run(commands::compat::Tool::Rosstack, &args)
                 }
                 Command::Pkg(args) => exit::report(commands::pkg::run(args)),
+                Command::Os(args) => exit::report(commands::os::run(args)),
+                Command::Distro(args) => exit::report(commands::distro::run(args)),
             }
         }
     };

@@ -12,17 +12,21 @@
 //! - [`index`]: the on-disk crawl cache, validated by stat.
 //! - [`locate`]: why a package is (not) found.
 //! - [`rospack`]: the `RosPack` / `RosStack` APIs tying the above together.
+//! - [`os_detect`]: OS name, version and codename (`rospkg.os_detect`).
+//! - [`distro`]: distribution files: legacy `.rosdistro` and REP 143 index / distribution.
 //! - [`diagnostic`]: file:line:col problems with hints.
 
 #![warn(missing_docs)]
 
 pub mod crawl;
 pub mod diagnostic;
+pub mod distro;
 pub mod environment;
 pub mod graph;
 pub mod index;
 pub mod locate;
 pub mod manifest;
+pub mod os_detect;
 pub mod rospack;
 
 pub use diagnostic::{Diagnostic, Position, Severity};

@@ -1,0 +1,1 @@
+//! Distribution files (`rospkg.distro`, rosdistro REP 143): being written.

@@ -1,0 +1,1 @@
+//! OS detection (`rospkg.os_detect`): being written.
