@@ -284,6 +284,33 @@ pub struct Manifest {
 }
 
 impl Manifest {
+    /// An empty manifest of `kind` at `path`: what the parsers fill in.
+    pub fn empty(kind: ManifestKind, path: &Path) -> Self {
+        Manifest {
+            kind,
+            path: path.to_path_buf(),
+            format: 0,
+            name: None,
+            version: String::new(),
+            description: String::new(),
+            brief: String::new(),
+            maintainers: Vec::new(),
+            authors: Vec::new(),
+            licenses: Vec::new(),
+            urls: Vec::new(),
+            dependencies: Vec::new(),
+            group_depends: Vec::new(),
+            member_of_groups: Vec::new(),
+            rosdeps: Vec::new(),
+            exports: Vec::new(),
+            version_control: Vec::new(),
+            platforms: Vec::new(),
+            review_status: String::new(),
+            review_notes: String::new(),
+            diagnostics: Vec::new(),
+        }
+    }
+
     /// The directory holding the manifest.
     pub fn dir(&self) -> &Path {
         self.path.parent().unwrap_or(Path::new(""))

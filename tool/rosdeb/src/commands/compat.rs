@@ -587,18 +587,7 @@ fn package_command(run: &mut Run, inv: &Invocation, command: &str, rp: &RosPack,
                 deps.iter().for_each(|d| run.line(d));
             }
         }
-        "depends-indent" => {
-            if closure(run, command, rp, name).is_none() {
-                return;
-            }
-            if let Ok(node) = rp.node(name)
-                && let Ok(tree) = rp.graph().tree(node)
-            {
-                for (depth, n) in tree {
-                    run.line(format!("{}{}", "  ".repeat(depth), rp.graph().name(n)));
-                }
-            }
-        }
+        "depends-indent" => depends_indent(run, command, rp, name),
         "depends-why" => depends_why(run, inv, command, rp, name),
         "depends-on" | "depends-on1" => {
             let implicit = command == "depends-on";
@@ -692,6 +681,20 @@ fn cycle_among_dependents(catalog: &Catalog, name: &str) -> Option<Vec<String>> 
     let mut involved = catalog.depends_on(name, true).ok()?;
     involved.push(name.to_owned());
     catalog.cycles().into_iter().find(|cycle| cycle.iter().any(|m| involved.contains(m)))
+}
+
+/// The whole dependency tree, two spaces per level, subtrees repeated (rospack's depends-indent).
+fn depends_indent(run: &mut Run, command: &str, catalog: &Catalog, name: &str) {
+    if closure(run, command, catalog, name).is_none() {
+        return;
+    }
+    if let Ok(node) = catalog.node(name)
+        && let Ok(tree) = catalog.graph().tree(node)
+    {
+        for (depth, n) in tree {
+            run.line(format!("{}{}", "  ".repeat(depth), catalog.graph().name(n)));
+        }
+    }
 }
 
 fn depends_why(run: &mut Run, inv: &Invocation, command: &str, catalog: &Catalog, name: &str) {
@@ -927,18 +930,7 @@ fn stack_command(run: &mut Run, inv: &Invocation, command: &str, rs: &RosStack, 
                 deps.iter().for_each(|d| run.line(d));
             }
         }
-        "depends-indent" => {
-            if closure(run, command, rs, name).is_none() {
-                return;
-            }
-            if let Ok(node) = rs.node(name)
-                && let Ok(tree) = rs.graph().tree(node)
-            {
-                for (depth, n) in tree {
-                    run.line(format!("{}{}", "  ".repeat(depth), rs.graph().name(n)));
-                }
-            }
-        }
+        "depends-indent" => depends_indent(run, command, rs, name),
         "depends-why" => depends_why(run, inv, command, rs, name),
         "depends-on" | "depends-on1" => {
             if let Ok(names) = rs.depends_on(name, command == "depends-on") {

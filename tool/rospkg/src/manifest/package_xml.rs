@@ -277,29 +277,8 @@ impl<'a, 'input> Parser<'a, 'input, '_> {
     /// missing `email`, redundant dependencies).
     fn read(&mut self, root: Node<'a, 'input>) -> Manifest {
         let format = self.format(root);
-        let mut manifest = Manifest {
-            kind: ManifestKind::PackageXml,
-            path: self.path.to_path_buf(),
-            format,
-            name: None,
-            version: String::new(),
-            description: String::new(),
-            brief: String::new(),
-            maintainers: Vec::new(),
-            authors: Vec::new(),
-            licenses: Vec::new(),
-            urls: Vec::new(),
-            dependencies: Vec::new(),
-            group_depends: Vec::new(),
-            member_of_groups: Vec::new(),
-            rosdeps: Vec::new(),
-            exports: Vec::new(),
-            version_control: Vec::new(),
-            platforms: Vec::new(),
-            review_status: String::new(),
-            review_notes: String::new(),
-            diagnostics: Vec::new(),
-        };
+        let mut manifest =
+            Manifest { format, ..Manifest::empty(ManifestKind::PackageXml, self.path) };
         let mut singles = Singles::default();
         for child in Xml::elements(root) {
             let tag = self.xml.qname(child);

@@ -46,29 +46,8 @@ pub(super) fn parse(kind: ManifestKind, text: &str, path: &Path) -> Result<Manif
         )));
     }
 
-    let mut manifest = Manifest {
-        kind,
-        path: path.to_path_buf(),
-        format: 0,
-        name: None,
-        version: String::new(),
-        description: String::new(),
-        brief: String::new(),
-        maintainers: Vec::new(),
-        authors: Vec::new(),
-        licenses: Vec::new(),
-        urls: Vec::new(),
-        dependencies: Vec::new(),
-        group_depends: Vec::new(),
-        member_of_groups: Vec::new(),
-        rosdeps: Vec::new(),
-        exports: Vec::new(),
-        version_control: Vec::new(),
-        platforms: Vec::new(),
-        review_status: "unreviewed".to_owned(),
-        review_notes: String::new(),
-        diagnostics: Vec::new(),
-    };
+    let mut manifest =
+        Manifest { review_status: "unreviewed".to_owned(), ..Manifest::empty(kind, path) };
     let mut reader = Reader { xml, path, diagnostics: Vec::new(), seen: BTreeMap::new() };
     let mut reviewed = false;
     let mut stack_export_reported = false;

@@ -1,0 +1,209 @@
+//! The one place that configures serde-saphyr: budgets sized for rosdistro files, duplicate keys
+//! rejected, and parse errors turned into [`Diagnostic`]s with file:line:col.
+
+use std::fmt;
+use std::path::Path;
+
+use indexmap::IndexMap;
+use serde::de::{self, DeserializeOwned, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde_saphyr::{Budget, DuplicateKeyPolicy, Options, Spanned};
+
+use crate::diagnostic::{Diagnostic, Position};
+
+/// Parser options: duplicate keys are an error; budgets are raised so a 10 MB distribution cache
+/// fits, while alias replay stays bounded (alias bombs fail fast).
+pub(crate) fn options() -> Options {
+    let mut budget = Budget::default();
+    budget.max_events = 50_000_000;
+    budget.max_nodes = 50_000_000;
+    budget.max_reader_input_bytes = Some(512 * 1024 * 1024);
+    budget.max_total_scalar_bytes = 512 * 1024 * 1024;
+    let mut options = Options::default();
+    options.budget = Some(budget);
+    options.duplicate_keys = DuplicateKeyPolicy::Error;
+    options.alias_limits.max_total_replayed_events = 100_000;
+    options
+}
+
+/// Parses `text` (the content of `path`) into `T`.
+pub(crate) fn from_str<T: DeserializeOwned>(path: &Path, text: &str) -> Result<T, Diagnostic> {
+    serde_saphyr::from_str_with_options(text, options()).map_err(|e| to_diagnostic(path, &e))
+}
+
+/// A serde-saphyr error as a diagnostic: the plain message, at the error's position.
+pub(crate) fn to_diagnostic(path: &Path, error: &serde_saphyr::Error) -> Diagnostic {
+    let plain = error.without_snippet().to_string();
+    // The plain form may still end with " at line L column C"; keep only the message.
+    let message = plain.lines().next().unwrap_or_default().trim().to_owned();
+    let mut d = Diagnostic::error(path, format!("invalid YAML: {message}"))
+        .with_hint("fix the YAML at that position (duplicate keys and alias bombs are rejected)");
+    if let Some(loc) = error.location()
+        && loc.line() > 0
+    {
+        d = d.at(Position::new(
+            u32::try_from(loc.line()).unwrap_or(u32::MAX),
+            u32::try_from(loc.column()).unwrap_or(u32::MAX),
+        ));
+    }
+    d
+}
+
+/// A YAML node with its position.
+pub(crate) type Node = Spanned<Value>;
+
+/// The position of a node.
+pub(crate) fn position(node: &Node) -> Option<Position> {
+    let loc = node.referenced;
+    (loc.line() > 0).then(|| {
+        Position::new(
+            u32::try_from(loc.line()).unwrap_or(u32::MAX),
+            u32::try_from(loc.column()).unwrap_or(u32::MAX),
+        )
+    })
+}
+
+/// A generic YAML value, typed the way PyYAML's `safe_load` types plain scalars.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Value {
+    /// `~`, `null`, empty.
+    Null,
+    /// `true`, `false`.
+    Bool(bool),
+    /// An integer.
+    Int(i128),
+    /// A float.
+    Float(f64),
+    /// A string.
+    Str(String),
+    /// A sequence.
+    Seq(Vec<Node>),
+    /// A mapping; keys are scalars in their Python `str()` form.
+    Map(IndexMap<String, Node>),
+}
+
+impl Value {
+    /// Python's `str(value)` for scalars; a short description otherwise.
+    pub(crate) fn python_str(&self) -> String {
+        match self {
+            Value::Null => "None".into(),
+            Value::Bool(true) => "True".into(),
+            Value::Bool(false) => "False".into(),
+            Value::Int(i) => i.to_string(),
+            Value::Float(f) => python_float(*f),
+            Value::Str(s) => s.clone(),
+            Value::Seq(_) => "[...]".into(),
+            Value::Map(_) => "{...}".into(),
+        }
+    }
+
+    /// Python truthiness.
+    pub(crate) fn truthy(&self) -> bool {
+        match self {
+            Value::Null => false,
+            Value::Bool(b) => *b,
+            Value::Int(i) => *i != 0,
+            Value::Float(f) => *f != 0.0,
+            Value::Str(s) => !s.is_empty(),
+            Value::Seq(s) => !s.is_empty(),
+            Value::Map(m) => !m.is_empty(),
+        }
+    }
+
+    /// The Python type name (`str`, `int`, `dict`, ...).
+    pub(crate) fn type_name(&self) -> &'static str {
+        match self {
+            Value::Null => "NoneType",
+            Value::Bool(_) => "bool",
+            Value::Int(_) => "int",
+            Value::Float(_) => "float",
+            Value::Str(_) => "str",
+            Value::Seq(_) => "list",
+            Value::Map(_) => "dict",
+        }
+    }
+}
+
+fn python_float(f: f64) -> String {
+    if f.is_finite() && f.fract() == 0.0 && f.abs() < 1e16 {
+        format!("{f:.1}")
+    } else if f.is_nan() {
+        "nan".into()
+    } else if f.is_infinite() {
+        if f > 0.0 { "inf".into() } else { "-inf".into() }
+    } else {
+        format!("{f}")
+    }
+}
+
+impl<'de> de::Deserialize<'de> for Value {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(ValueVisitor)
+    }
+}
+
+struct ValueVisitor;
+
+impl<'de> Visitor<'de> for ValueVisitor {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any YAML value")
+    }
+    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
+        Ok(Value::Bool(v))
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
+        Ok(Value::Int(v.into()))
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
+        Ok(Value::Int(v.into()))
+    }
+    fn visit_i128<E>(self, v: i128) -> Result<Value, E> {
+        Ok(Value::Int(v))
+    }
+    fn visit_u128<E: de::Error>(self, v: u128) -> Result<Value, E> {
+        Ok(i128::try_from(v).map_or_else(|_| Value::Str(v.to_string()), Value::Int))
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
+        Ok(Value::Float(v))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
+        Ok(Value::Str(v.to_owned()))
+    }
+    fn visit_string<E>(self, v: String) -> Result<Value, E> {
+        Ok(Value::Str(v))
+    }
+    fn visit_bytes<E>(self, v: &[u8]) -> Result<Value, E> {
+        Ok(Value::Str(String::from_utf8_lossy(v).into_owned()))
+    }
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_none<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        de::Deserialize::deserialize(d)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut items = Vec::new();
+        while let Some(item) = seq.next_element::<Node>()? {
+            items.push(item);
+        }
+        Ok(Value::Seq(items))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let mut items = IndexMap::new();
+        while let Some(key) = map.next_key::<Value>()? {
+            let key = match key {
+                Value::Seq(_) | Value::Map(_) => {
+                    return Err(de::Error::custom("a mapping key must be a scalar"));
+                }
+                scalar => scalar.python_str(),
+            };
+            let value = map.next_value::<Node>()?;
+            items.insert(key, value);
+        }
+        Ok(Value::Map(items))
+    }
+}
