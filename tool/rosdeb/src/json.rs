@@ -200,3 +200,21 @@ pub struct Diagnose {
     /// Every problem on the search path.
     pub problems: Vec<Problem>,
 }
+
+/// One value of `exports --json`.
+#[derive(Debug, Serialize)]
+pub struct ExportRow {
+    /// The package exporting it.
+    pub package: String,
+    /// The value (`${prefix}` replaced, shell evaluated when allowed).
+    pub value: String,
+}
+
+/// `rosdeb pkg exports --json`
+#[derive(Debug, Serialize)]
+pub struct Exports {
+    /// Always [`SCHEMA`].
+    pub schema: u32,
+    /// Values in rospack's order: the package, then its dependencies depth first.
+    pub exports: Vec<ExportRow>,
+}

@@ -4,7 +4,8 @@
 //! `rosdeb rosstack`.
 //!
 //! Layout: [`commands`] holds one module per command family, [`context`] turns the environment
-//! and global flags into an opened catalog, [`exit`] is the table of exit codes, [`json`] the
+//! and global flags into an opened catalog, [`exit`] is the table of exit codes, [`export_shell`] evaluates
+//! backquoted exports, [`json`] the
 //! `--json` output types.
 
 #![allow(unreachable_pub)] // a binary crate: `pub` marks each module's interface to the others
@@ -12,12 +13,18 @@
 mod commands;
 mod context;
 mod exit;
+mod export_shell;
 mod json;
 
 use std::ffi::OsString;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+
+/// A short-lived process that builds many small strings from the index cache: mimalloc makes
+/// that allocation and the page faults behind it markedly cheaper than glibc's malloc.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 /// ROS release tool: rospack/rosstack drop-in and package queries.
 #[derive(Debug, Parser)]

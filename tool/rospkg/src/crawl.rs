@@ -145,6 +145,9 @@ pub struct Found {
     pub markers: Markers,
     /// True when an ancestor below the root holds a `stack.xml` (rosstack never looks there).
     pub inside_stack: bool,
+    /// The directory's stamp when it was listed (`None` where it was not listed, as for
+    /// `/usr/share` children and the ament index).
+    pub stamp: Option<Stamp>,
 }
 
 /// A directory's identity and change stamp, recorded so a cache can tell whether it changed.
@@ -197,7 +200,8 @@ impl Stamp {
 pub struct Crawl {
     /// Manifest directories, in precedence order.
     pub found: Vec<Found>,
-    /// Every directory that was listed, with its stamp, so a cache can tell when to crawl again.
+    /// Every other directory that was listed (no manifest in it), with its stamp, so a cache can
+    /// tell when to crawl again; manifest directories carry theirs in [`Found::stamp`].
     pub visited: Vec<(PathBuf, Stamp)>,
     /// Problems met on the way (unreadable directories, symlink loops, too deep).
     pub diagnostics: Vec<Diagnostic>,
@@ -242,6 +246,7 @@ struct State {
 /// One directory listing, reduced to what the crawl rules need.
 #[derive(Default)]
 struct Listing {
+    stamp: Option<Stamp>,
     markers: Markers,
     ignored: bool,
     subdirs: Vec<(PathBuf, bool, u64)>, // (path, is_symlink, d_ino)
@@ -267,10 +272,7 @@ impl State {
                 return None;
             }
         };
-        if let Some(stamp) = Stamp::read(dir) {
-            self.lock().visited.push((dir.to_path_buf(), stamp));
-        }
-        let mut listing = Listing::default();
+        let mut listing = Listing { stamp: Stamp::read(dir), ..Listing::default() };
         for entry in entries.flatten() {
             let name = entry.file_name();
             let Ok(file_type) = entry.file_type() else { continue };
@@ -321,12 +323,18 @@ impl State {
             return;
         }
         let Some(listing) = self.list(&dir) else { return };
-        if listing.ignored {
-            return;
-        }
         let m = listing.markers;
-        if m.any_manifest() {
-            self.lock().found.push(Found { dir: dir.clone(), root, markers: m, inside_stack });
+        if listing.ignored || !m.any_manifest() {
+            if let Some(stamp) = listing.stamp {
+                self.lock().visited.push((dir.clone(), stamp));
+            }
+            if listing.ignored {
+                return;
+            }
+        } else {
+            let found =
+                Found { dir: dir.clone(), root, markers: m, inside_stack, stamp: listing.stamp };
+            self.lock().found.push(found);
         }
         if m.package_xml || m.manifest_xml || m.nosubdirs {
             return;
@@ -391,6 +399,7 @@ impl State {
                     root,
                     markers: listing.markers,
                     inside_stack: false,
+                    stamp: None,
                 })
             })
             .collect();
@@ -500,6 +509,7 @@ fn ament_index(prefixes: &[PathBuf], first_root: u32, out: &mut Crawl) {
                     root: first_root + to_u32(i),
                     markers: Markers { package_xml: true, ..Markers::default() },
                     inside_stack: false,
+                    stamp: None,
                 });
             }
         }

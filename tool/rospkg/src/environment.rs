@@ -100,17 +100,22 @@ impl Environment {
         self.get(ROS_DISTRO).filter(|v| !v.is_empty())
     }
 
-    /// True if `path` (after `~` expansion and symlink resolution) is, or is under, one of the ROS paths.
+    /// True if `path` (after `~` expansion and symlink resolution) is, or is under, one of the ROS
+    /// paths. Like Python's `os.path.realpath`, paths need not exist.
     pub fn on_ros_path(&self, path: &Path) -> bool {
-        let Ok(target) = std::fs::canonicalize(self.expand_user(path)) else { return false };
-        self.ros_paths().iter().any(|p| {
-            std::fs::canonicalize(self.expand_user(p)).is_ok_and(|root| target.starts_with(root))
-        })
+        let target = realpath(&self.expand_user(path));
+        self.ros_paths().iter().any(|p| target.starts_with(realpath(&self.expand_user(p))))
     }
 
-    /// The user's home directory: `$HOME`, else `/`.
+    /// The user's home directory: `$HOME` (`/` when it is empty), else the home of the current
+    /// user in `/etc/passwd` (as Python's `expanduser` and rospack do), else `/`.
     pub fn home_dir(&self) -> PathBuf {
-        self.get("HOME").filter(|h| !h.is_empty()).map_or_else(|| PathBuf::from("/"), PathBuf::from)
+        match self.get("HOME") {
+            // Python: a present but empty HOME expands `~` to `/`.
+            Some("") => PathBuf::from("/"),
+            Some(home) => PathBuf::from(home),
+            None => passwd_home().unwrap_or_else(|| PathBuf::from("/")),
+        }
     }
 
     /// Expands a leading `~` or `~/` to the home directory.
@@ -125,13 +130,49 @@ impl Environment {
 /// The list logic of `rospkg.environment._compute_package_paths`.
 fn compute_package_paths(ros_root: Option<&str>, ros_package_path: Option<&str>) -> Vec<PathBuf> {
     let mut paths = Vec::new();
-    if let Some(root) = ros_root.filter(|r| !r.trim().is_empty()) {
-        paths.push(PathBuf::from(root));
+    // rospkg passes ROS_ROOT through `normpath` and keeps any non-empty value, blank or not.
+    if let Some(root) = ros_root.filter(|r| !r.is_empty()) {
+        paths.push(normpath(Path::new(root)));
     }
     if let Some(rpp) = ros_package_path {
         paths.extend(rpp.split(':').filter(|p| !p.trim().is_empty()).map(PathBuf::from));
     }
     paths
+}
+
+/// The home directory of the current user from `/etc/passwd`.
+fn passwd_home() -> Option<PathBuf> {
+    let uid = rustix::process::getuid().as_raw().to_string();
+    let passwd = fs_err::read_to_string("/etc/passwd").ok()?;
+    passwd.lines().find_map(|line| {
+        let fields: Vec<&str> = line.split(':').collect();
+        (fields.len() >= 6 && fields[2] == uid).then(|| PathBuf::from(fields[5]))
+    })
+}
+
+/// Python's `os.path.realpath`: symlinks resolved as far as the path exists, the rest appended
+/// (normalised), relative paths taken from the current directory.
+fn realpath(path: &Path) -> PathBuf {
+    let absolute = if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        std::env::current_dir().unwrap_or_default().join(path)
+    };
+    let absolute = normpath(&absolute);
+    let mut existing = absolute.as_path();
+    let mut rest = Vec::new();
+    loop {
+        if let Ok(real) = std::fs::canonicalize(existing) {
+            return rest.iter().rev().fold(real, |acc: PathBuf, part| acc.join(part));
+        }
+        match (existing.parent(), existing.file_name()) {
+            (Some(parent), Some(name)) => {
+                rest.push(name.to_owned());
+                existing = parent;
+            }
+            _ => return absolute,
+        }
+    }
 }
 
 /// Lexical normalisation like Python's `os.path.normpath` (no filesystem access).
@@ -172,7 +213,11 @@ mod tests {
             compute_package_paths(Some("foo"), Some("bar:bz::blah")),
             ["foo", "bar", "bz", "blah"].map(PathBuf::from).to_vec()
         );
-        assert_eq!(compute_package_paths(Some("  "), Some(" :x")), vec![PathBuf::from("x")]);
+        assert_eq!(
+            compute_package_paths(Some("  "), Some(" :x")),
+            ["  ", "x"].map(PathBuf::from).to_vec()
+        );
+        assert_eq!(compute_package_paths(Some("/a/./b/../c/"), None), vec![PathBuf::from("/a/c")]);
     }
 
     #[test]
@@ -212,6 +257,7 @@ mod tests {
         assert!(e.on_ros_path(&inside));
         assert!(e.on_ros_path(dir.path()));
         assert!(!e.on_ros_path(Path::new("/")));
+        assert!(e.on_ros_path(&inside.join("not_created_yet")));
         assert!(!env(&[]).on_ros_path(dir.path()));
     }
 

@@ -19,7 +19,7 @@ use crate::diagnostic::Diagnostic;
 use crate::manifest::{self, DependKind, Manifest, ManifestKind};
 
 /// Cache file format version; bump on any change to the stored types.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 const MAGIC: &[u8; 8] = b"RDBIDX\0\x01";
 /// Stamps this close to the cache's write time are re-checked on every load.
 pub const RACY_NS: i64 = 2_000_000_000;
@@ -129,7 +129,8 @@ pub struct Index {
     pub key: String,
     /// Manifest directories in precedence order.
     pub entries: Vec<Entry>,
-    /// Every directory the crawl listed, with its stamp.
+    /// Every directory the crawl listed that holds no manifest, with its stamp (manifest
+    /// directories keep theirs in their [`Found`]).
     pub visited: Vec<(PathBuf, Stamp)>,
     /// Crawl problems (unreadable directories, symlink loops).
     pub diagnostics: Vec<Diagnostic>,
@@ -286,6 +287,9 @@ fn changed_stamps(index: &Index, trusted_before: i64) -> Vec<Check> {
     }
     for (entry, e) in index.entries.iter().enumerate() {
         let name = e.found.dir.file_name().map_or_else(|| PathBuf::from("."), PathBuf::from);
+        if e.found.stamp.is_some() {
+            push(&mut groups, &e.found.dir, name.clone(), e.found.stamp, Check::Dir);
+        }
         for (slot, m) in e.manifests.iter().enumerate() {
             let rel = name.join(m.kind.file_name());
             push(&mut groups, &e.found.dir, rel, m.stamp, Check::Manifest { entry, slot });

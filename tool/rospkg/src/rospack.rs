@@ -456,6 +456,12 @@ impl Catalog {
         Ok(nodes.iter().map(|&m| self.links().graph.name(m).to_owned()).collect())
     }
 
+    /// The parse errors of the manifests of `names` (packages listed although their manifest does
+    /// not parse: rosbuild packages, as rospack lists them).
+    pub fn broken(&self, names: &[String]) -> Vec<&Diagnostic> {
+        names.iter().filter_map(|n| self.summary(n).ok()).filter_map(|s| s.error.as_ref()).collect()
+    }
+
     /// Every dependency cycle, each once, members sorted.
     pub fn cycles(&self) -> Vec<Vec<String>> {
         self.links()
@@ -516,9 +522,21 @@ fn select(
                     .with_hint("delete the one that is out of date"),
                 );
             }
+            // rospack lists a rosbuild package whose manifest does not parse and fails only when
+            // it is queried; the problem is reported all the same.
+            if let Some(error) =
+                entry.manifest(ManifestKind::ManifestXml).and_then(|s| s.error.as_ref())
+            {
+                problems.push(error.clone());
+            }
             Some((dir_name(found, notices)?, ManifestKind::ManifestXml))
         }
         Flavor::Stacks if m.stack_xml && !found.inside_stack => {
+            if let Some(error) =
+                entry.manifest(ManifestKind::StackXml).and_then(|s| s.error.as_ref())
+            {
+                problems.push(error.clone());
+            }
             Some((dir_name(found, notices)?, ManifestKind::StackXml))
         }
         _ if m.package_xml && !(flavor == Flavor::Stacks && m.manifest_xml) => {

@@ -347,7 +347,8 @@ fn differences(getters: &[&str], probes: bool) -> Vec<String> {
 fn assert_none(what: &str, failures: &[String]) {
     assert!(
         failures.is_empty(),
-        "{what}: rospkg::environment differs from Python rospkg.environment in {} place(s):\n{}",
+        "BUG in rospkg::environment ({what}): our answer differs from Python \
+         rospkg.environment's in {} place(s) (the case label says what rospkg does):\n{}",
         failures.len(),
         failures.join("\n")
     );

@@ -739,10 +739,10 @@ fn evaluated_exports(
     };
     let mut values = Vec::new();
     for (package, value) in exports {
-        if value.contains('`') || value.contains('$') {
-            match shell_eval(&value, rp.get_path(&package).ok()) {
+        if crate::export_shell::needs_shell(&value) {
+            match crate::export_shell::evaluate(&value, rp.get_path(&package).ok()) {
                 Ok(v) => values.push(v),
-                Err(ShellFailed::Status) => {
+                Err(crate::export_shell::ShellFailed::Status) => {
                     // rospack shows the shell's own complaint and fails; `export` still prints
                     // its (empty) line, the flag commands do not.
                     run.failed = true;
@@ -751,7 +751,7 @@ fn evaluated_exports(
                     }
                     return None;
                 }
-                Err(ShellFailed::Spawn(message)) => {
+                Err(crate::export_shell::ShellFailed::Spawn(message)) => {
                     run.error(&message);
                     return None;
                 }
@@ -761,31 +761,6 @@ fn evaluated_exports(
         }
     }
     Some(values)
-}
-
-enum ShellFailed {
-    /// The shell ran and failed (its stderr was shown).
-    Status,
-    /// The shell could not be started.
-    Spawn(String),
-}
-
-/// rospack's evaluation: `ret="VALUE" && echo $ret`, newlines turned into spaces; the shell's
-/// stderr goes to ours.
-fn shell_eval(value: &str, dir: Option<&Path>) -> Result<String, ShellFailed> {
-    let script = format!("ret=\"{value}\" && echo $ret");
-    let mut command = std::process::Command::new("/bin/sh");
-    command.arg("-c").arg(&script).stderr(std::process::Stdio::inherit());
-    if let Some(dir) = dir {
-        command.current_dir(dir);
-    }
-    let output = command
-        .output()
-        .map_err(|e| ShellFailed::Spawn(format!("could not run /bin/sh for {value}: {e}")))?;
-    if !output.status.success() {
-        return Err(ShellFailed::Status);
-    }
-    Ok(String::from_utf8_lossy(&output.stdout).trim().replace('\n', " "))
 }
 
 fn plugins(run: &mut Run, inv: &Invocation, rp: &RosPack, name: &str) {

@@ -1,12 +1,522 @@
-//! `rosdeb distro`: being written (issue 3).
+//! `rosdeb distro ...`: distribution files: legacy `.rosdistro` (`stacks`, `variants`) and the
+//! rosdistro index / distribution files / caches (`packages`, `show`, `validate`, `diff`).
+//!
+//! Inputs are paths or `file://` URLs; `*.gz` caches are read transparently. The `--json`
+//! shapes of `stacks`, `variants` and `packages` are plain maps (pinned by issue 3); `show`,
+//! `validate` and `diff` documents carry `"schema": 1`.
 
-use crate::exit::Status;
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::io::Write as _;
+use std::path::Path;
+
+use anyhow::Context as _;
+use clap::Subcommand;
+use indexmap::IndexMap;
+use rospkg::Diagnostic;
+use rospkg::distro::distribution::{self, DistributionFile, Loaded};
+use rospkg::distro::{self as rdistro, index, legacy};
+use serde::Serialize;
+
+use crate::exit::{Hinted, Status};
+use crate::json;
 
 /// `rosdeb distro` arguments.
 #[derive(Debug, clap::Args)]
-pub struct Args {}
+pub struct Args {
+    #[command(subcommand)]
+    command: DistroCommand,
+}
 
-/// Runs the command.
-pub fn run(_args: Args) -> anyhow::Result<Status> {
-    anyhow::bail!("`rosdeb distro` is not implemented yet")
+#[derive(Debug, Subcommand)]
+enum DistroCommand {
+    /// Stacks of a legacy .rosdistro file with their versions (null = unreleased).
+    Stacks {
+        /// The .rosdistro file (path or file:// URL).
+        file: String,
+        /// Print `{stack: version or null}`.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Variants of a legacy .rosdistro file with their stacks, parents' stacks first (as
+    /// rospkg's `Variant.get_stack_names(implicit=True)`, duplicates kept).
+    Variants {
+        /// The .rosdistro file (path or file:// URL).
+        file: String,
+        /// Print `{variant: [stack, ...]}`.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Released packages of a distribution with their repository and release version.
+    Packages {
+        #[command(flatten)]
+        source: Source,
+        /// Print `{package: {"repository": ..., "version": ...}}`.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Summary of a distribution (or legacy .rosdistro / index): platforms, counts, status.
+    Show {
+        #[command(flatten)]
+        source: Source,
+        /// Print a JSON document (`"schema": 1`).
+        #[arg(long)]
+        json: bool,
+    },
+    /// Check files as rosdistro / rospkg would, reporting every problem with file:line:col.
+    /// Exits 1 when an error is found.
+    Validate {
+        /// Files to check: distribution files, caches, index files, .rosdistro files.
+        #[arg(required = true)]
+        files: Vec<String>,
+        /// Print a JSON document (`"schema": 1`).
+        #[arg(long)]
+        json: bool,
+    },
+    /// Packages added, removed and changed between two distributions (or .rosdistro stacks).
+    Diff {
+        /// The old file.
+        a: String,
+        /// The new file.
+        b: String,
+        /// Print a JSON document (`"schema": 1`).
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// Where a distribution comes from: a file / URL, or an index plus a distribution name.
+#[derive(Debug, clap::Args)]
+struct Source {
+    /// A distribution.yaml, a cache (*.yaml.gz), a path or a file:// URL.
+    #[arg(required_unless_present = "index", conflicts_with = "index")]
+    file: Option<String>,
+    /// An index file (index.yaml / index-v4.yaml), path or file:// URL.
+    #[arg(long, requires = "distro")]
+    index: Option<String>,
+    /// The distribution to read from --index, e.g. noetic.
+    #[arg(long, requires = "index")]
+    distro: Option<String>,
+}
+
+/// Runs a `distro` subcommand.
+pub fn run(args: Args) -> anyhow::Result<Status> {
+    let mut out = String::new();
+    let status = match args.command {
+        DistroCommand::Stacks { file, json } => stacks(&file, json, &mut out)?,
+        DistroCommand::Variants { file, json } => variants(&file, json, &mut out)?,
+        DistroCommand::Packages { source, json } => packages(&source, json, &mut out)?,
+        DistroCommand::Show { source, json } => show(&source, json, &mut out)?,
+        DistroCommand::Validate { files, json } => validate(&files, json, &mut out)?,
+        DistroCommand::Diff { a, b, json } => diff(&a, &b, json, &mut out)?,
+    };
+    let mut stdout = std::io::stdout().lock();
+    stdout.write_all(out.as_bytes()).and_then(|()| stdout.flush()).context("writing to stdout")?;
+    Ok(status)
+}
+
+fn push_json(out: &mut String, doc: &impl Serialize) -> anyhow::Result<()> {
+    out.push_str(&serde_json::to_string_pretty(doc)?);
+    out.push('\n');
+    Ok(())
+}
+
+/// A diagnostic as a user-facing error: `file:line:col: message` plus its hint.
+fn diagnostic_error(d: &Diagnostic) -> anyhow::Error {
+    let mut place = d.path.display().to_string();
+    if let Some(p) = d.position {
+        let _ = write!(place, ":{}:{}", p.line, p.column);
+    }
+    let message = format!("{place}: {}", d.message);
+    match &d.hint {
+        Some(hint) => Hinted::error(message, hint.clone()),
+        None => anyhow::anyhow!(message),
+    }
+}
+
+fn library_error(e: rdistro::Error) -> anyhow::Error {
+    match e {
+        rdistro::Error::Invalid(d) => diagnostic_error(&d),
+        rdistro::Error::Unsupported { url } => Hinted::error(
+            format!("cannot fetch {url}: HTTP(S) is not supported yet"),
+            "download the file and pass its path (or a file:// URL)",
+        ),
+        e @ rdistro::Error::Io { .. } => anyhow::Error::new(e),
+    }
+}
+
+fn load_legacy(file: &str) -> anyhow::Result<legacy::Distro> {
+    let path = rdistro::resolve_source(file).map_err(library_error)?;
+    legacy::load_distro(&path).map_err(library_error)
+}
+
+fn stacks(file: &str, as_json: bool, out: &mut String) -> anyhow::Result<Status> {
+    let distro = load_legacy(file)?;
+    if as_json {
+        let doc: IndexMap<&str, Option<&str>> =
+            distro.stacks.values().map(|s| (s.name.as_str(), s.version.as_deref())).collect();
+        push_json(out, &doc)?;
+    } else {
+        for s in distro.stacks.values() {
+            let _ = writeln!(out, "{} {}", s.name, s.version.as_deref().unwrap_or("-"));
+        }
+    }
+    Ok(Status::Success)
+}
+
+fn variants(file: &str, as_json: bool, out: &mut String) -> anyhow::Result<Status> {
+    let distro = load_legacy(file)?;
+    if as_json {
+        let doc: IndexMap<&str, &[String]> =
+            distro.variants.values().map(|v| (v.name.as_str(), v.get_stack_names(true))).collect();
+        push_json(out, &doc)?;
+    } else {
+        for v in distro.variants.values() {
+            let _ = writeln!(out, "{}: {}", v.name, v.get_stack_names(true).join(" "));
+        }
+    }
+    Ok(Status::Success)
+}
+
+/// Loads the distribution a [`Source`] names; errors rosdistro would raise fail the command.
+fn load_source(source: &Source) -> anyhow::Result<DistributionFile> {
+    let dist = match (&source.file, &source.index, &source.distro) {
+        (_, Some(idx), Some(name)) => index::load_distribution(idx, name).map_err(library_error)?,
+        (Some(file), _, _) => load_distribution_file(file)?,
+        _ => anyhow::bail!("give a distribution FILE, or --index INDEX --distro NAME"),
+    };
+    if let Some(d) = dist.diagnostics.iter().find(|d| d.is_error()) {
+        let n = dist.diagnostics.iter().filter(|d| d.is_error()).count();
+        return Err(diagnostic_error(d).context(format!(
+            "the distribution is invalid ({n} error(s); `rosdeb distro validate` lists them)"
+        )));
+    }
+    Ok(dist)
+}
+
+fn load_distribution_file(file: &str) -> anyhow::Result<DistributionFile> {
+    Ok(distribution::load(file).map_err(library_error)?.into_distribution())
+}
+
+#[derive(Serialize)]
+struct PackageRow<'a> {
+    repository: &'a str,
+    version: Option<&'a str>,
+}
+
+fn packages(source: &Source, as_json: bool, out: &mut String) -> anyhow::Result<Status> {
+    let dist = load_source(source)?;
+    let mut names: Vec<&String> = dist.release_packages.keys().collect();
+    names.sort();
+    let rows: Vec<(&str, PackageRow<'_>)> = names
+        .iter()
+        .map(|n| {
+            let repo = dist.release_packages[*n].as_str();
+            (n.as_str(), PackageRow { repository: repo, version: dist.package_version(n) })
+        })
+        .collect();
+    if as_json {
+        let doc: IndexMap<&str, &PackageRow<'_>> = rows.iter().map(|(n, r)| (*n, r)).collect();
+        push_json(out, &doc)?;
+    } else {
+        for (n, r) in &rows {
+            let _ = writeln!(out, "{n}\t{}\t{}", r.version.unwrap_or("-"), r.repository);
+        }
+    }
+    Ok(Status::Success)
+}
+
+/// `rosdeb distro show --json`
+#[derive(Serialize)]
+struct ShowDoc<'a> {
+    schema: u32,
+    kind: &'static str,
+    name: &'a str,
+    version: String,
+    release_platforms: &'a IndexMap<String, Vec<String>>,
+    tags: &'a [String],
+    repositories: usize,
+    release_repositories: usize,
+    release_packages: usize,
+    source_repositories: usize,
+    doc_repositories: usize,
+    statuses: BTreeMap<String, usize>,
+}
+
+fn show(source: &Source, as_json: bool, out: &mut String) -> anyhow::Result<Status> {
+    if let Some(file) = source.file.as_deref()
+        && is_legacy(file)
+    {
+        let d = load_legacy(file)?;
+        let released = d.released_stacks().count();
+        if as_json {
+            #[derive(Serialize)]
+            struct LegacyShow<'a> {
+                schema: u32,
+                kind: &'static str,
+                name: &'a str,
+                version: &'a str,
+                stacks: usize,
+                released_stacks: usize,
+                variants: Vec<&'a str>,
+            }
+            push_json(
+                out,
+                &LegacyShow {
+                    schema: json::SCHEMA,
+                    kind: "rosdistro",
+                    name: &d.release_name,
+                    version: &d.version,
+                    stacks: d.stacks.len(),
+                    released_stacks: released,
+                    variants: d.variants.keys().map(String::as_str).collect(),
+                },
+            )?;
+        } else {
+            let _ = writeln!(out, "release: {}\nversion: {}", d.release_name, d.version);
+            let _ = writeln!(out, "stacks: {} ({released} released)", d.stacks.len());
+            let names: Vec<&str> = d.variants.keys().map(String::as_str).collect();
+            let _ = writeln!(out, "variants: {}", names.join(" "));
+        }
+        return Ok(Status::Success);
+    }
+    let dist = load_source(source)?;
+    let mut statuses = BTreeMap::new();
+    for r in dist.repositories.values() {
+        *statuses.entry(r.status.clone().unwrap_or_else(|| "(none)".into())).or_insert(0) += 1;
+    }
+    let name =
+        if dist.name.is_empty() { source.distro.as_deref().unwrap_or("") } else { &dist.name };
+    let doc = ShowDoc {
+        schema: json::SCHEMA,
+        kind: "distribution",
+        name,
+        version: dist.version.to_string(),
+        release_platforms: &dist.release_platforms,
+        tags: &dist.tags,
+        repositories: dist.repositories.len(),
+        release_repositories: dist.repositories.values().filter(|r| r.release.is_some()).count(),
+        release_packages: dist.release_packages.len(),
+        source_repositories: dist.repositories.values().filter(|r| r.source.is_some()).count(),
+        doc_repositories: dist.repositories.values().filter(|r| r.doc.is_some()).count(),
+        statuses,
+    };
+    if as_json {
+        push_json(out, &doc)?;
+    } else {
+        if !doc.name.is_empty() {
+            let _ = writeln!(out, "distribution: {}", doc.name);
+        }
+        let _ = writeln!(out, "format version: {}", doc.version);
+        for (os, codes) in doc.release_platforms {
+            let _ = writeln!(out, "platform: {os} {}", codes.join(" "));
+        }
+        let _ = writeln!(
+            out,
+            "repositories: {} ({} release, {} source, {} doc)",
+            doc.repositories,
+            doc.release_repositories,
+            doc.source_repositories,
+            doc.doc_repositories
+        );
+        let _ = writeln!(out, "released packages: {}", doc.release_packages);
+        for (s, n) in &doc.statuses {
+            let _ = writeln!(out, "status {s}: {n}");
+        }
+    }
+    Ok(Status::Success)
+}
+
+fn is_legacy(file: &str) -> bool {
+    Path::new(file).extension().is_some_and(|e| e == "rosdistro")
+}
+
+/// `rosdeb distro validate --json`
+#[derive(Serialize)]
+struct ValidateDoc {
+    schema: u32,
+    files: Vec<ValidatedFile>,
+}
+
+#[derive(Serialize)]
+struct ValidatedFile {
+    path: String,
+    kind: &'static str,
+    valid: bool,
+    problems: Vec<json::Problem>,
+}
+
+fn validate(files: &[String], as_json: bool, out: &mut String) -> anyhow::Result<Status> {
+    let mut results = Vec::new();
+    for file in files {
+        let (kind, problems) = validate_one(file);
+        let valid = !problems.iter().any(Diagnostic::is_error);
+        results.push(ValidatedFile {
+            path: file.clone(),
+            kind,
+            valid,
+            problems: problems.iter().map(json::Problem::from).collect(),
+        });
+        if !as_json {
+            for p in &problems {
+                let _ = writeln!(out, "{p}");
+            }
+            if valid {
+                let _ = writeln!(out, "{file}: ok ({kind})");
+            }
+        }
+    }
+    let ok = results.iter().all(|r| r.valid);
+    if as_json {
+        push_json(out, &ValidateDoc { schema: json::SCHEMA, files: results })?;
+    }
+    Ok(if ok { Status::Success } else { Status::Failure })
+}
+
+fn validate_one(file: &str) -> (&'static str, Vec<Diagnostic>) {
+    let as_diags = |e: rdistro::Error| -> Vec<Diagnostic> {
+        match e {
+            rdistro::Error::Invalid(d) => vec![d],
+            other => vec![Diagnostic::error(file, format!("{other:#}"))],
+        }
+    };
+    if is_legacy(file) {
+        let r = rdistro::resolve_source(file).and_then(|p| legacy::load_distro(&p));
+        return ("rosdistro", r.err().map(as_diags).unwrap_or_default());
+    }
+    let text = rdistro::resolve_source(file).and_then(|p| rdistro::read_text(&p).map(|t| (p, t)));
+    let (path, text) = match text {
+        Ok(x) => x,
+        Err(e) => return ("unknown", as_diags(e)),
+    };
+    if text.lines().any(|l| l.trim_end() == "type: index") {
+        return match index::parse(&path, &text) {
+            Ok(idx) => {
+                let mut problems = Vec::new();
+                for (name, entry) in &idx.distributions {
+                    for f in &entry.distribution {
+                        if !f.contains("://") && !Path::new(f).exists() {
+                            problems.push(Diagnostic::warning(
+                                &path,
+                                format!("distribution '{name}' lists {f}, which does not exist"),
+                            ));
+                        }
+                    }
+                }
+                ("index", problems)
+            }
+            Err(d) => ("index", vec![d]),
+        };
+    }
+    match distribution::parse(&path, &text, "") {
+        Ok(Loaded::Distribution(d)) => ("distribution", d.diagnostics),
+        Ok(Loaded::Cache(c)) => ("cache", c.distribution.diagnostics),
+        Err(d) => ("distribution", vec![d]),
+    }
+}
+
+/// Name → (version, repository) of either kind of file.
+type Versions = BTreeMap<String, (Option<String>, Option<String>)>;
+
+fn versions_of(file: &str) -> anyhow::Result<Versions> {
+    if is_legacy(file) {
+        let d = load_legacy(file)?;
+        return Ok(d
+            .stacks
+            .values()
+            .map(|s| (s.name.clone(), (s.version.clone(), s.repo.clone())))
+            .collect());
+    }
+    let dist = load_distribution_file(file)?;
+    Ok(dist
+        .release_packages
+        .iter()
+        .map(|(p, r)| (p.clone(), (dist.package_version(p).map(str::to_owned), Some(r.clone()))))
+        .collect())
+}
+
+/// `rosdeb distro diff --json`
+#[derive(Serialize)]
+struct DiffDoc {
+    schema: u32,
+    added: BTreeMap<String, Option<String>>,
+    removed: BTreeMap<String, Option<String>>,
+    changed: BTreeMap<String, Change>,
+}
+
+#[derive(Serialize)]
+struct Change {
+    old: Option<String>,
+    new: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    old_repository: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    new_repository: Option<String>,
+}
+
+fn diff(a: &str, b: &str, as_json: bool, out: &mut String) -> anyhow::Result<Status> {
+    let old = versions_of(a)?;
+    let new = versions_of(b)?;
+    let mut doc = DiffDoc {
+        schema: json::SCHEMA,
+        added: BTreeMap::new(),
+        removed: BTreeMap::new(),
+        changed: BTreeMap::new(),
+    };
+    for (name, (v, _)) in &old {
+        if !new.contains_key(name) {
+            doc.removed.insert(name.clone(), v.clone());
+        }
+    }
+    for (name, (v, repo)) in &new {
+        match old.get(name) {
+            None => {
+                doc.added.insert(name.clone(), v.clone());
+            }
+            Some((ov, orepo)) if ov != v || orepo != repo => {
+                let moved = orepo != repo;
+                doc.changed.insert(
+                    name.clone(),
+                    Change {
+                        old: ov.clone(),
+                        new: v.clone(),
+                        old_repository: moved.then(|| orepo.clone()).flatten(),
+                        new_repository: moved.then(|| repo.clone()).flatten(),
+                    },
+                );
+            }
+            Some(_) => {}
+        }
+    }
+    if as_json {
+        push_json(out, &doc)?;
+    } else {
+        let show = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".into());
+        for (n, v) in &doc.removed {
+            let _ = writeln!(out, "- {n} {}", show(v));
+        }
+        for (n, v) in &doc.added {
+            let _ = writeln!(out, "+ {n} {}", show(v));
+        }
+        for (n, c) in &doc.changed {
+            let _ = write!(out, "~ {n} {} -> {}", show(&c.old), show(&c.new));
+            if c.old_repository.is_some() || c.new_repository.is_some() {
+                let _ = write!(
+                    out,
+                    " (repository {} -> {})",
+                    show(&c.old_repository),
+                    show(&c.new_repository)
+                );
+            }
+            out.push('\n');
+        }
+        let _ = writeln!(
+            std::io::stderr().lock(),
+            "{} added, {} removed, {} changed",
+            doc.added.len(),
+            doc.removed.len(),
+            doc.changed.len()
+        );
+    }
+    Ok(Status::Success)
 }

@@ -109,6 +109,24 @@ enum PkgCommand {
     },
     /// Names found more than once, with the directory that wins.
     Duplicates,
+    /// Values of `<export><LANG ATTRIB="..."/>` of a package and its dependencies (rospack's
+    /// `export`), `${prefix}` replaced by the package directory.
+    Exports {
+        /// Package name.
+        name: String,
+        /// The export element, e.g. `cpp`.
+        #[arg(long)]
+        lang: String,
+        /// The attribute, e.g. `cflags`.
+        #[arg(long)]
+        attrib: String,
+        /// Leave the package itself out.
+        #[arg(long)]
+        deps_only: bool,
+        /// Evaluate backquoted shell in values (runs code from manifests; off by default).
+        #[arg(long)]
+        allow_shell: bool,
+    },
     /// Why a package is not found (ignored, hidden, shadowed, broken, ...), or every problem
     /// on the search path when no name is given. Exits 1 when errors are found.
     Diagnose {
@@ -163,6 +181,11 @@ pub fn run(args: Args) -> anyhow::Result<Status> {
         PkgCommand::Graph { name, format } => graph(&catalog, name.as_deref(), *format, &mut out)?,
         PkgCommand::Licenses { name } => licenses(&catalog, name, args.json, &mut out)?,
         PkgCommand::Duplicates => duplicates(&catalog, args.json, &mut out)?,
+        PkgCommand::Exports { name, lang, attrib, deps_only, allow_shell } => {
+            let query =
+                ExportQuery { lang, attrib, deps_only: *deps_only, allow_shell: *allow_shell };
+            exports(&catalog, name, &query, args.json, &mut out)?
+        }
         PkgCommand::Diagnose { name } => diagnose(&catalog, name.as_deref(), args.json, &mut out)?,
     };
     let mut stdout = std::io::stdout().lock();
@@ -274,6 +297,13 @@ fn deps(
         let closure = catalog.depends(name).map_err(|e| not_found(e, catalog))?;
         (closure.names, closure.missing)
     };
+    let mut involved = packages.clone();
+    involved.push(name.to_owned());
+    if let Some(broken) = catalog.broken(&involved).first() {
+        return Err(anyhow::anyhow!("{broken}").context(format!(
+            "cannot list the dependencies of `{name}`: a manifest on the way does not parse"
+        )));
+    }
     if as_json {
         let doc = json::Deps {
             schema: json::SCHEMA,
@@ -320,6 +350,7 @@ fn why(
         .collect();
     chains.sort_by_key(Vec::len); // shortest chain first
     if as_json {
+        let found = !chains.is_empty();
         let doc = json::Why {
             schema: json::SCHEMA,
             package: name.to_owned(),
@@ -327,7 +358,8 @@ fn why(
             chains,
         };
         push_json(out, &doc)?;
-        return Ok(Status::Success);
+        // Same status as the text form: no chain is a failed query.
+        return Ok(if found { Status::Success } else { Status::Failure });
     }
     if chains.is_empty() {
         return Err(Hinted::error(
@@ -423,6 +455,56 @@ fn licenses(
     Ok(Status::Success)
 }
 
+/// What `pkg exports` asks for.
+struct ExportQuery<'a> {
+    lang: &'a str,
+    attrib: &'a str,
+    deps_only: bool,
+    allow_shell: bool,
+}
+
+fn exports(
+    catalog: &Catalog,
+    name: &str,
+    query: &ExportQuery<'_>,
+    as_json: bool,
+    out: &mut String,
+) -> anyhow::Result<Status> {
+    let rospack = rospkg::rospack::RosPack::from_catalog(catalog.clone());
+    let values = rospack
+        .exports(name, query.lang, query.attrib, query.deps_only)
+        .map_err(|e| not_found(e, catalog))?;
+    let mut rows = Vec::new();
+    for (package, value) in values {
+        let value = if crate::export_shell::needs_shell(&value) {
+            if !query.allow_shell {
+                return Err(Hinted::error(
+                    format!("the export of `{package}` runs shell code: {value}"),
+                    "pass --allow-shell to run it (it runs code from the manifest), as rospack always does",
+                ));
+            }
+            let dir = catalog.get_path(&package).ok();
+            match crate::export_shell::evaluate(&value, dir) {
+                Ok(v) => v,
+                Err(crate::export_shell::ShellFailed::Status) => {
+                    anyhow::bail!("the shell failed evaluating the export of `{package}`: {value}")
+                }
+                Err(crate::export_shell::ShellFailed::Spawn(message)) => anyhow::bail!(message),
+            }
+        } else {
+            value
+        };
+        rows.push(json::ExportRow { package, value });
+    }
+    if as_json {
+        push_json(out, &json::Exports { schema: json::SCHEMA, exports: rows })?;
+    } else {
+        let values: Vec<&str> = rows.iter().map(|r| r.value.as_str()).collect();
+        push_line(out, &values.join(" "));
+    }
+    Ok(Status::Success)
+}
+
 fn duplicates(catalog: &Catalog, as_json: bool, out: &mut String) -> anyhow::Result<Status> {
     let rows: Vec<json::DuplicateRow> = catalog
         .duplicates()
@@ -485,7 +567,10 @@ fn diagnose(
             json::Finding { path: l.dir.display().to_string(), status, detail }
         })
         .collect();
-    let errors = problems.iter().any(rospkg::Diagnostic::is_error);
+    let failed = match name {
+        Some(_) => !findings.iter().any(|f| f.status == "found"),
+        None => problems.iter().any(rospkg::Diagnostic::is_error),
+    };
     if as_json {
         let doc = json::Diagnose {
             schema: json::SCHEMA,
@@ -524,5 +609,5 @@ fn diagnose(
             catalog.list().len()
         );
     }
-    Ok(if errors { Status::Failure } else { Status::Success })
+    Ok(if failed { Status::Failure } else { Status::Success })
 }

@@ -2,4 +2,6 @@
 
 mod conformance;
 mod harness;
+mod os;
+mod pkg;
 mod property;

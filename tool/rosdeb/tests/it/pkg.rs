@@ -11,8 +11,8 @@ use std::path::{Path, PathBuf};
 use serde_json::{Value, json};
 
 use crate::harness::{
-    Invocation, Outcome, PYTHON, RunDir, Sandbox, TempDir, base_env, excerpt, par_map, rosdeb,
-    run, workspaces,
+    Invocation, Outcome, PYTHON, RunDir, Sandbox, TempDir, base_env, excerpt, par_map, rosdeb, run,
+    workspaces,
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -115,11 +115,8 @@ fn s(p: &Path) -> String {
 
 /// A package.xml (format 2 unless `format` says otherwise) with raw dependency lines.
 fn package_xml(format: u8, name: &str, body: &[&str]) -> String {
-    let open = if format == 1 {
-        "<package>".to_owned()
-    } else {
-        format!("<package format=\"{format}\">")
-    };
+    let open =
+        if format == 1 { "<package>".to_owned() } else { format!("<package format=\"{format}\">") };
     let mut x = format!(
         "<?xml version=\"1.0\"?>\n{open}\n  <name>{name}</name>\n  <version>1.2.3</version>\n  \
          <description>Test package {name}.</description>\n  \
@@ -166,23 +163,20 @@ fn list_text_and_json() {
         ),
     );
     let d = ok_json(&[&cycle], &["list"]);
-    let package = |name: &str| {
-        json!({"name": name, "path": format!("{c}/{name}"), "manifest": "package.xml", "version": "0.1.0"})
-    };
-    assert_eq!(
-        d,
-        json!({
-            "schema": 1,
-            "packages": ["cycle_a", "cycle_b", "cycle_c", "good_base", "good_user"].map(package),
-            "problems": [],
-        })
-    );
+    let package = |name: &str| json!({"name": name, "path": format!("{c}/{name}"), "manifest": "package.xml", "version": "0.1.0"});
+    let packages: Vec<Value> =
+        ["cycle_a", "cycle_b", "cycle_c", "good_base", "good_user"].map(package).into();
+    assert_eq!(d, json!({"schema": 1, "packages": packages, "problems": []}));
 
     // rosbuild packages: no version; both entries of rospkg's precedence test.
     let (p1, p2) = (ws("rospkg/package_tests/p1"), ws("rospkg/package_tests/p2"));
     let d = ok_json(&[&p1, &p2], &["list"]);
-    let names: Vec<&str> =
-        d["packages"].as_array().expect("packages").iter().filter_map(|p| p["name"].as_str()).collect();
+    let names: Vec<&str> = d["packages"]
+        .as_array()
+        .expect("packages")
+        .iter()
+        .filter_map(|p| p["name"].as_str())
+        .collect();
     assert!(
         names.starts_with(&["bar", "baz", "foo"]),
         "sorted by name, one entry per name: {names:?}"
@@ -221,11 +215,7 @@ fn duplicates_text_and_json() {
     expect_stdout(
         &[&p1, &p2],
         &["duplicates"],
-        &format!(
-            "foo\n  * {}/foo (wins: first on the search path)\n  - {}/foo\n",
-            s(&p1),
-            s(&p2)
-        ),
+        &format!("foo\n  * {}/foo (wins: first on the search path)\n  - {}/foo\n", s(&p1), s(&p2)),
     );
     assert_eq!(
         ok_json(&[&p2, &p1], &["duplicates"]),
@@ -325,7 +315,10 @@ fn parse_dot(text: &str) -> (BTreeSet<String>, Vec<(String, String)>) {
     assert!(text.ends_with("}\n"), "DOT ends with a newline");
     let quoted = |s: &str| -> String {
         assert!(
-            s.len() >= 2 && s.starts_with('"') && s.ends_with('"') && !s[1..s.len() - 1].contains('"'),
+            s.len() >= 2
+                && s.starts_with('"')
+                && s.ends_with('"')
+                && !s[1..s.len() - 1].contains('"'),
             "not a quoted DOT id: {s:?}"
         );
         s[1..s.len() - 1].to_owned()
@@ -361,7 +354,10 @@ fn graph_dot_and_json() {
         "digraph dependencies {\n  \"bar\";\n  \"baz\";\n  \"foo\";\n  \
          \"bar\" -> \"foo\";\n  \"baz\" -> \"foo\";\n  \"baz\" -> \"bar\";\n}\n",
     );
-    assert_eq!(ok(&[&p1, &p2], &["graph", "baz"]), ok(&[&p1, &p2], &["graph", "baz", "--format", "dot"]));
+    assert_eq!(
+        ok(&[&p1, &p2], &["graph", "baz"]),
+        ok(&[&p1, &p2], &["graph", "baz", "--format", "dot"])
+    );
 
     // The whole real tree: DOT and JSON agree, nodes are `list`, edges are `deps --direct`.
     let noetic = ws("real/noetic");
@@ -387,11 +383,8 @@ fn graph_dot_and_json() {
     assert_eq!(json_nodes, nodes, "JSON and DOT nodes");
     assert_eq!(json_edges, edges, "JSON and DOT edges");
     assert_eq!(d["cycles"], json!([]));
-    let roscpp_direct: Vec<String> = edges
-        .iter()
-        .filter(|(a, _)| a == "roscpp")
-        .map(|(_, b)| b.clone())
-        .collect();
+    let roscpp_direct: Vec<String> =
+        edges.iter().filter(|(a, _)| a == "roscpp").map(|(_, b)| b.clone()).collect();
     let direct: Vec<String> =
         ok(&[&noetic], &["deps", "--direct", "roscpp"]).lines().map(str::to_owned).collect();
     assert_eq!(roscpp_direct, direct, "graph edges of roscpp = deps --direct roscpp");
@@ -527,9 +520,21 @@ fn diagnose_explains_missing_packages() {
         );
     };
     expect("good", 0, &format!("{a}/good: found: this is the package\n"));
-    expect("ignored_pkg", 1, &format!("{a}/ign/ignored_pkg: ignored: hidden by {a}/ign/CATKIN_IGNORE\n"));
-    expect("hidden_pkg", 1, &format!("{a}/.hidden_dir/hidden_pkg: hidden: {a}/.hidden_dir starts with '.'\n"));
-    expect("nested_pkg", 1, &format!("{a}/good/nested_pkg: nested: inside the package at {a}/good\n"));
+    expect(
+        "ignored_pkg",
+        1,
+        &format!("{a}/ign/ignored_pkg: ignored: hidden by {a}/ign/CATKIN_IGNORE\n"),
+    );
+    expect(
+        "hidden_pkg",
+        1,
+        &format!("{a}/.hidden_dir/hidden_pkg: hidden: {a}/.hidden_dir starts with '.'\n"),
+    );
+    expect(
+        "nested_pkg",
+        1,
+        &format!("{a}/good/nested_pkg: nested: inside the package at {a}/good\n"),
+    );
     expect(
         "shadowed_pkg",
         0,
@@ -543,31 +548,35 @@ fn diagnose_explains_missing_packages() {
     let out = pkg(t, &["diagnose", "broken_pkg"]);
     let prefix = format!("{a}/broken_pkg: parse-error: {a}/broken_pkg/package.xml:");
     assert!(
-        out.code == 1 && out.stdout_str().starts_with(&prefix) && out.stdout_str().contains(": error: "),
+        out.code == 1
+            && out.stdout_str().starts_with(&prefix)
+            && out.stdout_str().contains(": error: "),
         "diagnose broken_pkg names the file, line and column\n{}",
         show(&["diagnose", "broken_pkg"], &out)
     );
 
-    // JSON findings.
-    let json_of = |name: &str, code: i32| {
+    // JSON findings (the exit status of `--json diagnose NAME` is checked in
+    // `diagnose_json_exit_status_matches_text`).
+    let json_of = |name: &str| {
         let out = pkg(t, &["--json", "diagnose", name]);
-        assert_eq!(out.code, code, "{}", show(&["--json", "diagnose", name], &out));
+        assert!(out.crash().is_none(), "{}", show(&["--json", "diagnose", name], &out));
         doc(&out, name)
     };
-    let d = json_of("ignored_pkg", 1);
+    let d = json_of("ignored_pkg");
     assert_eq!(d["package"], json!("ignored_pkg"));
     assert_eq!(
         d["findings"],
         json!([{"path": format!("{a}/ign/ignored_pkg"), "status": "ignored",
                 "detail": format!("hidden by {a}/ign/CATKIN_IGNORE")}])
     );
-    assert_eq!(json_of("hidden_pkg", 1)["findings"][0]["status"], json!("hidden"));
-    assert_eq!(json_of("nested_pkg", 1)["findings"][0]["status"], json!("nested"));
-    assert_eq!(json_of("absent", 1)["findings"], json!([]));
-    let d = json_of("shadowed_pkg", 0);
-    let statuses: Vec<&Value> = d["findings"].as_array().expect("findings").iter().map(|f| &f["status"]).collect();
+    assert_eq!(json_of("hidden_pkg")["findings"][0]["status"], json!("hidden"));
+    assert_eq!(json_of("nested_pkg")["findings"][0]["status"], json!("nested"));
+    assert_eq!(json_of("absent")["findings"], json!([]));
+    let d = json_of("shadowed_pkg");
+    let statuses: Vec<&Value> =
+        d["findings"].as_array().expect("findings").iter().map(|f| &f["status"]).collect();
     assert_eq!(statuses, [&json!("found"), &json!("shadowed")]);
-    let d = json_of("broken_pkg", 1);
+    let d = json_of("broken_pkg");
     assert_eq!(d["findings"][0]["status"], json!("parse-error"));
     let problem = d["problems"]
         .as_array()
@@ -576,18 +585,23 @@ fn diagnose_explains_missing_packages() {
         .find(|p| p["path"] == json!(format!("{a}/broken_pkg/package.xml")))
         .unwrap_or_else(|| panic!("the broken manifest is a problem: {d}"));
     assert_eq!(problem["severity"], json!("error"));
-    assert!(problem["line"].as_u64().is_some() && problem["column"].as_u64().is_some(), "{problem}");
+    assert!(
+        problem["line"].as_u64().is_some() && problem["column"].as_u64().is_some(),
+        "{problem}"
+    );
 
     // Without a name: every problem on stdout (file:line:col: error: …), exit 1 for errors.
     let out = pkg(t, &["diagnose"]);
     let ctx = show(&["diagnose"], &out);
     assert_eq!(out.code, 1, "{ctx}");
     assert!(
-        out.stdout_str().lines().any(|l| l.starts_with(&format!("{a}/broken_pkg/package.xml:"))
-            && l.contains(": error: ")),
+        out.stdout_str()
+            .lines()
+            .any(|l| l.starts_with(&format!("{a}/broken_pkg/package.xml:"))
+                && l.contains(": error: ")),
         "{ctx}"
     );
-    assert!(out.stderr_str().contains("1 error(s), 3 package(s) found"), "{ctx}");
+    assert!(out.stderr_str().contains("1 error(s), 2 package(s) found"), "{ctx}");
 
     // The broken package is left out of the list with a warning; the rest answers.
     let out = pkg(t, &["list"]);
@@ -598,7 +612,9 @@ fn diagnose_explains_missing_packages() {
         show(&["list"], &out)
     );
     assert_eq!(out.code, 0);
-    assert!(out.stderr_str().contains("warning: left out:") && out.stderr_str().contains("broken_pkg"));
+    assert!(
+        out.stderr_str().contains("warning: left out:") && out.stderr_str().contains("broken_pkg")
+    );
 
     // A clean tree: nothing to report, exit 0.
     let out = pkg(&[&w2], &["diagnose"]);
@@ -606,6 +622,42 @@ fn diagnose_explains_missing_packages() {
     assert_eq!(
         ok_json(&[&w2], &["diagnose"]),
         json!({"schema": 1, "package": null, "findings": [], "problems": []})
+    );
+}
+
+/// `diagnose NAME` exits 0 when NAME is found and 1 when it is not, with or without `--json`.
+#[test]
+fn diagnose_json_exit_status_matches_text() {
+    let dir = diagnose_tree();
+    let (w1, w2) = (dir.path().join("ws1"), dir.path().join("ws2"));
+    let clean = ws("bad/ignore_markers");
+    let mut failures = Vec::new();
+    // ws1 holds a broken package.xml (an error elsewhere on the path); ignore_markers is clean.
+    for (paths, name) in [
+        (vec![w1.as_path(), w2.as_path()], "good"),
+        (vec![&w1, &w2], "shadowed_pkg"),
+        (vec![&w1, &w2], "ignored_pkg"),
+        (vec![&w1, &w2], "broken_pkg"),
+        (vec![&clean], "good_a"),
+        (vec![&clean], "pkg_catkin_ignored"),
+        (vec![&clean], "absent"),
+    ] {
+        let text = pkg(&paths, &["diagnose", name]);
+        let json = pkg(&paths, &["--json", "diagnose", name]);
+        let found = text.stdout_str().lines().any(|l| l.contains(": found: "));
+        let want = i32::from(!found);
+        if text.code != want || json.code != want {
+            failures.push(format!(
+                "diagnose {name} on {paths:?}: found={found}, exit text {} / --json {} (want {want})",
+                text.code, json.code
+            ));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "BUG: `rosdeb pkg --json diagnose NAME` takes its exit status from every error on the \
+         search path instead of whether NAME is found (text mode does the latter):\n{}",
+        failures.join("\n")
     );
 }
 
@@ -671,7 +723,10 @@ fn deps_all_counts_build_and_test_tags() {
     expect_stdout(&[&w], &["--deps", "all", "deps", "--direct", "a"], "b\nc\nd\n");
     expect_stdout(&[&w], &["rdeps", "b"], "");
     expect_stdout(&[&w], &["--deps", "all", "rdeps", "e"], "a\nb\n");
-    assert_eq!(ok_json(&[&w], &["--deps", "all", "deps", "a"])["packages"], json!(["e", "b", "c", "d"]));
+    assert_eq!(
+        ok_json(&[&w], &["--deps", "all", "deps", "a"])["packages"],
+        json!(["e", "b", "c", "d"])
+    );
     // The default is rospack's semantics.
     let sandbox = Sandbox::new("depsall-rospack");
     let out = rosdeb_in(
@@ -912,8 +967,10 @@ fn rospkg_depends(ros_home: &Path, paths: &[&Path]) -> BTreeMap<String, Value> {
 /// Compares `rosdeb pkg --deps all deps [--direct] P` with rospkg for every package on `paths`.
 fn compare_with_rospkg(ros_home: &Path, paths: &[&Path]) -> (usize, Vec<String>) {
     let py = rospkg_depends(ros_home, paths);
-    let ours_list: BTreeSet<String> =
-        ok(paths, &["list"]).lines().map(|l| l.split(' ').next().unwrap_or("").to_owned()).collect();
+    let ours_list: BTreeSet<String> = ok(paths, &["list"])
+        .lines()
+        .map(|l| l.split(' ').next().unwrap_or("").to_owned())
+        .collect();
     let py_list: BTreeSet<String> = py.keys().cloned().collect();
     let mut failures = Vec::new();
     if ours_list != py_list {
@@ -943,9 +1000,10 @@ fn compare_with_rospkg(ros_home: &Path, paths: &[&Path]) -> (usize, Vec<String>)
                 .map(|v| v.as_str().expect("name").to_owned())
                 .collect()
         };
-        for (label, ours, theirs) in
-            [("implicit=True", implicit, want("implicit")), ("implicit=False", direct, want("direct"))]
-        {
+        for (label, ours, theirs) in [
+            ("implicit=True", implicit, want("implicit")),
+            ("implicit=False", direct, want("direct")),
+        ] {
             if ours != theirs {
                 failures.push(format!(
                     "{name} ({label}): rospkg {theirs:?}, `rosdeb pkg --deps all deps{}` {ours:?}",
@@ -985,14 +1043,21 @@ fn deps_all_matches_python_rospkg() {
         ("ws/g/b1/package.xml", package_xml(1, "b1", &["<run_depend>r1</run_depend>"])),
         ("ws/g/r1/package.xml", package_xml(1, "r1", &["<build_depend>deep</build_depend>"])),
         ("ws/g/h/deep/package.xml", package_xml(3, "deep", &[])),
-        ("ws/bx/package.xml", package_xml(2, "bx", &["<buildtool_export_depend>bte</buildtool_export_depend>"])),
+        (
+            "ws/bx/package.xml",
+            package_xml(2, "bx", &["<buildtool_export_depend>bte</buildtool_export_depend>"]),
+        ),
         ("ws/bte/package.xml", package_xml(2, "bte", &[])),
         ("ws/e1/package.xml", package_xml(3, "e1", &["<depend>deep</depend>"])),
         ("ws/t1/package.xml", package_xml(2, "t1", &["<test_depend>e1</test_depend>"])),
         ("ws/doc_only/package.xml", package_xml(2, "doc_only", &[])),
         (
             "ws/meta/package.xml",
-            package_xml(2, "meta", &["<exec_depend>e1</exec_depend>", "<export><metapackage/></export>"]),
+            package_xml(
+                2,
+                "meta",
+                &["<exec_depend>e1</exec_depend>", "<export><metapackage/></export>"],
+            ),
         ),
     ];
     let dir = tree("rospkg-deps", &files);

@@ -21,6 +21,9 @@ pub(crate) fn options() -> Options {
     let mut options = Options::default();
     options.budget = Some(budget);
     options.duplicate_keys = DuplicateKeyPolicy::Error;
+    // PyYAML's YAML 1.1 booleans are exact words (see `pyyaml_bool`), not saphyr's
+    // case-insensitive set that includes `y` and `n`.
+    options.strict_booleans = true;
     options.alias_limits.max_total_replayed_events = 100_000;
     options
 }
@@ -30,11 +33,23 @@ pub(crate) fn from_str<T: DeserializeOwned>(path: &Path, text: &str) -> Result<T
     serde_saphyr::from_str_with_options(text, options()).map_err(|e| to_diagnostic(path, &e))
 }
 
+/// True when `text` holds no YAML content (only blank lines, comments, directives).
+pub(crate) fn is_empty_document(text: &str) -> bool {
+    text.lines().all(|l| {
+        let l = l.trim();
+        l.is_empty() || l.starts_with('#') || l.starts_with('%') || l == "---" || l == "..."
+    })
+}
+
 /// A serde-saphyr error as a diagnostic: the plain message, at the error's position.
 pub(crate) fn to_diagnostic(path: &Path, error: &serde_saphyr::Error) -> Diagnostic {
     let plain = error.without_snippet().to_string();
     // The plain form may still end with " at line L column C"; keep only the message.
-    let message = plain.lines().next().unwrap_or_default().trim().to_owned();
+    let first = plain.lines().next().unwrap_or_default().trim();
+    let message = first
+        .split_once(" at line ")
+        .map_or(first, |(m, _)| m)
+        .replace(", set DuplicateKeyPolicy in Options if acceptable", "");
     let mut d = Diagnostic::error(path, format!("invalid YAML: {message}"))
         .with_hint("fix the YAML at that position (duplicate keys and alias bombs are rejected)");
     if let Some(loc) = error.location()
@@ -123,6 +138,16 @@ impl Value {
     }
 }
 
+/// PyYAML's YAML 1.1 boolean words beyond `true` / `false`. (A quoted `'yes'` reaches us the
+/// same way as a plain one, so it is read as a boolean too: a known, rare difference.)
+fn pyyaml_bool(s: &str) -> Option<bool> {
+    match s {
+        "yes" | "Yes" | "YES" | "on" | "On" | "ON" => Some(true),
+        "no" | "No" | "NO" | "off" | "Off" | "OFF" => Some(false),
+        _ => None,
+    }
+}
+
 fn python_float(f: f64) -> String {
     if f.is_finite() && f.fract() == 0.0 && f.abs() < 1e16 {
         format!("{f:.1}")
@@ -168,10 +193,10 @@ impl<'de> Visitor<'de> for ValueVisitor {
         Ok(Value::Float(v))
     }
     fn visit_str<E>(self, v: &str) -> Result<Value, E> {
-        Ok(Value::Str(v.to_owned()))
+        Ok(pyyaml_bool(v).map_or_else(|| Value::Str(v.to_owned()), Value::Bool))
     }
     fn visit_string<E>(self, v: String) -> Result<Value, E> {
-        Ok(Value::Str(v))
+        Ok(pyyaml_bool(&v).map_or(Value::Str(v), Value::Bool))
     }
     fn visit_bytes<E>(self, v: &[u8]) -> Result<Value, E> {
         Ok(Value::Str(String::from_utf8_lossy(v).into_owned()))
