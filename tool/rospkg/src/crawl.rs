@@ -16,9 +16,12 @@
 
 use std::collections::HashSet;
 use std::ffi::OsStr;
-use std::os::unix::fs::{DirEntryExt, MetadataExt};
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
+use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
+
+use rustix::fs::{AtFlags, CWD, FileType, Mode, OFlags};
 
 use crate::diagnostic::Diagnostic;
 use crate::environment::{AMENT_PREFIX_PATH, Environment, ROS_PACKAGE_PATH};
@@ -196,10 +199,10 @@ impl Stamp {
 }
 
 /// What a crawl saw.
-#[derive(Debug, Clone, Default)]
-pub struct Crawl {
-    /// Manifest directories, in precedence order.
-    pub found: Vec<Found>,
+#[derive(Debug, Clone)]
+pub struct Crawl<R = ()> {
+    /// Manifest directories in precedence order, each with what the reader made of it.
+    pub found: Vec<(Found, R)>,
     /// Every other directory that was listed (no manifest in it), with its stamp, so a cache can
     /// tell when to crawl again; manifest directories carry theirs in [`Found::stamp`].
     pub visited: Vec<(PathBuf, Stamp)>,
@@ -207,19 +210,38 @@ pub struct Crawl {
     pub diagnostics: Vec<Diagnostic>,
 }
 
+impl<R> Default for Crawl<R> {
+    fn default() -> Self {
+        Crawl { found: Vec::new(), visited: Vec::new(), diagnostics: Vec::new() }
+    }
+}
+
+/// Reads what a found directory holds while the crawl has it open: called once per manifest
+/// directory, in parallel, with a handle on the directory when there is one (so reading
+/// `package.xml` resolves one path component, not the whole path).
+pub type Reader<'a, R> = dyn Fn(&Found, Option<BorrowedFd<'_>>) -> R + Sync + 'a;
+
 /// Crawls `search` in parallel.
 pub fn crawl(search: &SearchPath, options: CrawlOptions) -> Crawl {
-    let state = State { options, out: Mutex::new(Crawl::default()) };
+    crawl_with(search, options, &|_, _| ())
+}
+
+/// Crawls `search` in parallel, calling `read` on every manifest directory as it is found.
+///
+/// Directories are opened relative to their parent's open handle and stamped with `fstat` on
+/// their own handle, so each costs a handful of cheap system calls: the crawl is bound by them.
+pub fn crawl_with<R: Send>(
+    search: &SearchPath,
+    options: CrawlOptions,
+    read: &Reader<'_, R>,
+) -> Crawl<R> {
+    let state = State { options, read, out: Mutex::new(Crawl::default()) };
     rayon::scope(|scope| {
         for (root, entry) in search.entries.iter().enumerate() {
-            let Ok(meta) = std::fs::metadata(entry) else { continue };
-            if !meta.is_dir() {
-                continue;
-            }
+            let Ok(fd) = open_dir(CWD, entry) else { continue };
             let state = &state;
             let dir = entry.clone();
-            let chain = vec![(meta.dev(), meta.ino())];
-            scope.spawn(move |scope| state.visit(scope, dir, to_u32(root), chain, false));
+            scope.spawn(move |scope| state.visit(scope, fd, dir, to_u32(root), Vec::new(), false));
         }
         if search.usr_share {
             state.crawl_usr_share(Path::new(USR_SHARE), to_u32(search.entries.len()));
@@ -227,8 +249,8 @@ pub fn crawl(search: &SearchPath, options: CrawlOptions) -> Crawl {
     });
     let mut out = state.out.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner);
     let usr_share_root = to_u32(search.entries.len()) + u32::from(search.usr_share);
-    ament_index(&search.ament_prefixes, usr_share_root, &mut out);
-    out.found.sort_by(|a, b| (a.root, &a.dir).cmp(&(b.root, &b.dir)));
+    ament_index(&search.ament_prefixes, usr_share_root, read, &mut out);
+    out.found.sort_by(|a, b| (a.0.root, &a.0.dir).cmp(&(b.0.root, &b.0.dir)));
     out.visited.sort();
     out.diagnostics.sort_by(|a, b| a.path.cmp(&b.path));
     out
@@ -238,9 +260,20 @@ fn to_u32(n: usize) -> u32 {
     u32::try_from(n).unwrap_or(u32::MAX)
 }
 
-struct State {
+/// Opens a directory (following symlinks) for listing, relative to `base`.
+fn open_dir<P: rustix::path::Arg>(base: BorrowedFd<'_>, path: P) -> rustix::io::Result<OwnedFd> {
+    rustix::fs::openat(
+        base,
+        path,
+        OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
+        Mode::empty(),
+    )
+}
+
+struct State<'r, R> {
     options: CrawlOptions,
-    out: Mutex<Crawl>,
+    read: &'r Reader<'r, R>,
+    out: Mutex<Crawl<R>>,
 }
 
 /// One directory listing, reduced to what the crawl rules need.
@@ -249,11 +282,12 @@ struct Listing {
     stamp: Option<Stamp>,
     markers: Markers,
     ignored: bool,
-    subdirs: Vec<(PathBuf, bool, u64)>, // (path, is_symlink, d_ino)
+    /// Subdirectories (and symlinks that may lead to one): name, and whether it is a symlink.
+    subdirs: Vec<(std::ffi::CString, bool)>,
 }
 
-impl State {
-    fn lock(&self) -> std::sync::MutexGuard<'_, Crawl> {
+impl<R: Send> State<'_, R> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Crawl<R>> {
         self.out.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
@@ -261,31 +295,48 @@ impl State {
         self.lock().diagnostics.push(d);
     }
 
-    fn list(&self, dir: &Path) -> Option<Listing> {
-        let entries = match std::fs::read_dir(dir) {
-            Ok(entries) => entries,
+    /// Lists the open directory `fd` (which is consumed) and stamps it.
+    fn list(&self, fd: OwnedFd, path: &Path) -> (Option<Listing>, Option<OwnedFd>) {
+        let stamp = rustix::fs::fstat(&fd).ok().map(|st| Stamp::of_stat(&st));
+        let keep = rustix::io::dup(&fd).ok();
+        let mut dir = match rustix::fs::Dir::new(fd) {
+            Ok(dir) => dir,
             Err(e) => {
-                self.diagnostic(
-                    Diagnostic::warning(dir, format!("cannot read directory: {e}"))
-                        .with_hint("packages below it are not found; fix its permissions or mark it CATKIN_IGNORE"),
-                );
-                return None;
+                self.unreadable(path, &std::io::Error::from(e));
+                return (None, None);
             }
         };
-        let mut listing = Listing { stamp: Stamp::read(dir), ..Listing::default() };
-        for entry in entries.flatten() {
-            let name = entry.file_name();
-            let Ok(file_type) = entry.file_type() else { continue };
-            let (is_dir, is_file, is_symlink) = if file_type.is_symlink() {
-                match std::fs::metadata(entry.path()) {
-                    Ok(m) => (m.is_dir(), m.is_file(), true),
-                    Err(_) => (false, false, true),
+        let mut listing = Listing { stamp, ..Listing::default() };
+        while let Some(entry) = dir.read() {
+            let entry = match entry {
+                Ok(entry) => entry,
+                Err(e) => {
+                    self.unreadable(path, &std::io::Error::from(e));
+                    return (None, None);
                 }
-            } else {
-                (file_type.is_dir(), file_type.is_file(), false)
+            };
+            let name = entry.file_name().to_bytes();
+            let file_type = entry.file_type();
+            let (is_dir, is_file, is_symlink) = match file_type {
+                FileType::Directory => (true, false, false),
+                FileType::RegularFile => (false, true, false),
+                FileType::Symlink | FileType::Unknown => {
+                    match rustix::fs::statat(dir_fd(&dir), entry.file_name(), AtFlags::empty()) {
+                        Ok(st) => {
+                            let kind = FileType::from_raw_mode(st.st_mode);
+                            (
+                                kind == FileType::Directory,
+                                kind == FileType::RegularFile,
+                                file_type == FileType::Symlink,
+                            )
+                        }
+                        Err(_) => (false, false, true),
+                    }
+                }
+                _ => (false, false, false),
             };
             if is_file {
-                match name.as_encoded_bytes() {
+                match name {
                     b"package.xml" => listing.markers.package_xml = true,
                     b"manifest.xml" => listing.markers.manifest_xml = true,
                     b"stack.xml" => listing.markers.stack_xml = true,
@@ -296,22 +347,32 @@ impl State {
                     }
                     _ => {}
                 }
-            } else if is_dir && !is_hidden(&name) {
-                listing.subdirs.push((entry.path(), is_symlink, entry.ino()));
+            } else if is_dir && name.first() != Some(&b'.') {
+                listing.subdirs.push((entry.file_name().to_owned(), is_symlink));
             }
         }
         listing.subdirs.sort();
-        Some(listing)
+        (Some(listing), keep)
     }
 
+    fn unreadable(&self, dir: &Path, e: &std::io::Error) {
+        self.diagnostic(Diagnostic::warning(dir, format!("cannot read directory: {e}")).with_hint(
+            "packages below it are not found; fix its permissions or mark it CATKIN_IGNORE",
+        ));
+    }
+
+    /// Visits the open directory `fd` at `dir`; `chain` holds the (device, inode) of its ancestors.
     fn visit<'s>(
         &'s self,
         scope: &rayon::Scope<'s>,
+        fd: OwnedFd,
         dir: PathBuf,
         root: u32,
-        chain: Vec<(u64, u64)>,
+        mut chain: Vec<(u64, u64)>,
         inside_stack: bool,
-    ) {
+    ) where
+        R: 's,
+    {
         if chain.len() > MAX_DEPTH {
             self.diagnostic(
                 Diagnostic::warning(
@@ -322,7 +383,21 @@ impl State {
             );
             return;
         }
-        let Some(listing) = self.list(&dir) else { return };
+        let (Some(listing), Some(fd)) = self.list(fd, &dir) else { return };
+        if let Some(stamp) = listing.stamp {
+            let id = (stamp.dev, stamp.ino);
+            if chain.contains(&id) {
+                self.diagnostic(
+                    Diagnostic::warning(
+                        &dir,
+                        "symlink loop: this directory is one of its own ancestors; not followed",
+                    )
+                    .with_hint("remove the symlink or mark it CATKIN_IGNORE"),
+                );
+                return;
+            }
+            chain.push(id);
+        }
         let m = listing.markers;
         if listing.ignored || !m.any_manifest() {
             if let Some(stamp) = listing.stamp {
@@ -334,35 +409,25 @@ impl State {
         } else {
             let found =
                 Found { dir: dir.clone(), root, markers: m, inside_stack, stamp: listing.stamp };
-            self.lock().found.push(found);
+            let read = (self.read)(&found, Some(fd.as_fd()));
+            self.lock().found.push((found, read));
         }
         if m.package_xml || m.manifest_xml || m.nosubdirs {
             return;
         }
-        let dev = chain.last().map_or(0, |c| c.0);
-        for (sub, is_symlink, d_ino) in listing.subdirs {
-            let id = if is_symlink {
-                match std::fs::metadata(&sub) {
-                    Ok(meta) => (meta.dev(), meta.ino()),
-                    Err(_) => continue,
-                }
-            } else {
-                (dev, d_ino)
-            };
-            if chain.contains(&id) {
-                self.diagnostic(
-                    Diagnostic::warning(
-                        &sub,
-                        "symlink loop: this directory is one of its own ancestors; not followed",
-                    )
-                    .with_hint("remove the symlink or mark it CATKIN_IGNORE"),
-                );
-                continue;
-            }
-            let mut chain = chain.clone();
-            chain.push(id);
+        let parent = std::sync::Arc::new(fd);
+        for (name, _is_symlink) in listing.subdirs {
+            let parent = std::sync::Arc::clone(&parent);
+            let chain = chain.clone();
             let stack = inside_stack || m.stack_xml;
-            scope.spawn(move |scope| self.visit(scope, sub, root, chain, stack));
+            let sub = dir_join(&dir, &name);
+            scope.spawn(move |scope| match open_dir(parent.as_fd(), name.as_c_str()) {
+                Ok(fd) => {
+                    drop(parent);
+                    self.visit(scope, fd, sub, root, chain, stack);
+                }
+                Err(e) => self.unreadable(&sub, &std::io::Error::from(e)),
+            });
         }
     }
 
@@ -390,40 +455,54 @@ impl State {
         }
         children.sort();
         self.lock().visited.extend(visited);
-        let found: Vec<Found> = children
+        let found: Vec<(Found, R)> = children
             .into_iter()
             .filter_map(|child| {
-                let listing = self.quiet_list(&child)?;
-                (!listing.ignored && listing.markers.any_manifest()).then_some(Found {
-                    dir: child,
-                    root,
-                    markers: listing.markers,
-                    inside_stack: false,
-                    stamp: None,
+                let listing = quiet_list(&child);
+                (!listing.ignored && listing.markers.any_manifest()).then(|| {
+                    let found = Found {
+                        dir: child,
+                        root,
+                        markers: listing.markers,
+                        inside_stack: false,
+                        stamp: None,
+                    };
+                    let fd = open_dir(CWD, &found.dir).ok();
+                    let read = (self.read)(&found, fd.as_ref().map(AsFd::as_fd));
+                    (found, read)
                 })
             })
             .collect();
         self.lock().found.extend(found);
     }
+}
 
-    /// Marker files of one directory, without recording anything (for `/usr/share/<x>`).
-    fn quiet_list(&self, dir: &Path) -> Option<Listing> {
-        let mut listing = Listing::default();
-        for name in
-            ["package.xml", "manifest.xml", "stack.xml", "rospack_nosubdirs", "CATKIN_IGNORE"]
-        {
-            if dir.join(name).is_file() {
-                match name {
-                    "package.xml" => listing.markers.package_xml = true,
-                    "manifest.xml" => listing.markers.manifest_xml = true,
-                    "stack.xml" => listing.markers.stack_xml = true,
-                    "rospack_nosubdirs" => listing.markers.nosubdirs = true,
-                    _ => listing.ignored = true,
-                }
+/// The borrowed handle of an open directory stream.
+fn dir_fd(dir: &rustix::fs::Dir) -> BorrowedFd<'_> {
+    dir.fd().unwrap_or_else(|_| CWD)
+}
+
+/// `dir/name` for a name read from the directory.
+fn dir_join(dir: &Path, name: &std::ffi::CStr) -> PathBuf {
+    use std::os::unix::ffi::OsStrExt as _;
+    dir.join(OsStr::from_bytes(name.to_bytes()))
+}
+
+/// Marker files of one directory, without recording anything (for `/usr/share/<x>`).
+fn quiet_list(dir: &Path) -> Listing {
+    let mut listing = Listing::default();
+    for name in ["package.xml", "manifest.xml", "stack.xml", "rospack_nosubdirs", "CATKIN_IGNORE"] {
+        if dir.join(name).is_file() {
+            match name {
+                "package.xml" => listing.markers.package_xml = true,
+                "manifest.xml" => listing.markers.manifest_xml = true,
+                "stack.xml" => listing.markers.stack_xml = true,
+                "rospack_nosubdirs" => listing.markers.nosubdirs = true,
+                _ => listing.ignored = true,
             }
         }
-        Some(listing)
     }
+    listing
 }
 
 /// One directory's share of a crawl, for `rospack profile`.
@@ -440,43 +519,42 @@ pub struct TimedDir {
 /// A serial, timed crawl with the same rules as [`crawl`]: every directory with the time spent
 /// in its subtree, slowest first (rospack's `profile`).
 pub fn profile(search: &SearchPath, options: CrawlOptions) -> Vec<TimedDir> {
-    let state = State { options, out: Mutex::new(Crawl::default()) };
+    let read: &Reader<'_, ()> = &|_, _| ();
+    let state = State { options, read, out: Mutex::new(Crawl::default()) };
     let mut timed = Vec::new();
     for entry in search.roots() {
-        let chain = Stamp::read(&entry).map(|s| vec![(s.dev, s.ino)]).unwrap_or_default();
-        if !chain.is_empty() {
-            let depth_limit = if entry == Path::new(USR_SHARE) { 1 } else { MAX_DEPTH };
-            state.timed_visit(&entry, chain, depth_limit, &mut timed);
-        }
+        let depth_limit = if entry == Path::new(USR_SHARE) { 1 } else { MAX_DEPTH };
+        state.timed_visit(&entry, Vec::new(), depth_limit, &mut timed);
     }
     timed.sort_by(|a, b| b.seconds.total_cmp(&a.seconds).then_with(|| a.dir.cmp(&b.dir)));
     timed
 }
 
-impl State {
+impl State<'_, ()> {
     /// Returns whether a manifest was found in or below `dir`.
     fn timed_visit(
         &self,
         dir: &Path,
-        chain: Vec<(u64, u64)>,
+        mut chain: Vec<(u64, u64)>,
         depth_limit: usize,
         out: &mut Vec<TimedDir>,
     ) -> bool {
         let started = std::time::Instant::now();
-        let Some(listing) = self.list(dir) else { return false };
+        let Ok(fd) = open_dir(CWD, dir) else { return false };
+        let (Some(listing), _) = self.list(fd, dir) else { return false };
+        if let Some(stamp) = listing.stamp {
+            if chain.contains(&(stamp.dev, stamp.ino)) {
+                return false;
+            }
+            chain.push((stamp.dev, stamp.ino));
+        }
         let m = listing.markers;
         let mut found = !listing.ignored && m.any_manifest();
         if !(listing.ignored || m.package_xml || m.manifest_xml || m.nosubdirs)
             && chain.len() <= depth_limit
         {
-            for (sub, _, _) in listing.subdirs {
-                let Some(stamp) = Stamp::read(&sub) else { continue };
-                if chain.contains(&(stamp.dev, stamp.ino)) {
-                    continue;
-                }
-                let mut chain = chain.clone();
-                chain.push((stamp.dev, stamp.ino));
-                found |= self.timed_visit(&sub, chain, depth_limit, out);
+            for (name, _) in &listing.subdirs {
+                found |= self.timed_visit(&dir_join(dir, name), chain.clone(), depth_limit, out);
             }
         }
         out.push(TimedDir {
@@ -494,7 +572,7 @@ fn is_hidden(name: &OsStr) -> bool {
 
 /// Packages registered in the ament resource index of each prefix
 /// (`<prefix>/share/ament_index/resource_index/packages/<name>` → `<prefix>/share/<name>`).
-fn ament_index(prefixes: &[PathBuf], first_root: u32, out: &mut Crawl) {
+fn ament_index<R>(prefixes: &[PathBuf], first_root: u32, read: &Reader<'_, R>, out: &mut Crawl<R>) {
     let mut seen = HashSet::new();
     for (i, prefix) in prefixes.iter().enumerate() {
         let index = prefix.join("share/ament_index/resource_index/packages");
@@ -504,13 +582,16 @@ fn ament_index(prefixes: &[PathBuf], first_root: u32, out: &mut Crawl) {
         for name in names {
             let dir = prefix.join("share").join(&name);
             if dir.join("package.xml").is_file() && seen.insert(dir.clone()) {
-                out.found.push(Found {
+                let found = Found {
                     dir,
                     root: first_root + to_u32(i),
                     markers: Markers { package_xml: true, ..Markers::default() },
                     inside_stack: false,
                     stamp: None,
-                });
+                };
+                let fd = open_dir(CWD, &found.dir).ok();
+                let value = read(&found, fd.as_ref().map(AsFd::as_fd));
+                out.found.push((found, value));
             }
         }
     }

@@ -10,6 +10,7 @@
 //! never leaves a partial cache; an unreadable or foreign cache file is ignored and rewritten.
 
 use std::collections::HashMap;
+use std::os::fd::BorrowedFd;
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
@@ -59,10 +60,16 @@ pub struct Summary {
 }
 
 impl Summary {
-    /// Reads and summarises the manifest of `kind` in `dir` (one open, one fstat, one read).
+    /// Reads and summarises the manifest of `kind` in `dir`.
     pub fn read(dir: &Path, kind: ManifestKind) -> Self {
+        Self::read_in(None, dir, kind)
+    }
+
+    /// Reads and summarises the manifest of `kind` in `dir`, through the directory's open handle
+    /// when there is one (one open, one fstat, one read).
+    fn read_in(handle: Option<BorrowedFd<'_>>, dir: &Path, kind: ManifestKind) -> Self {
         let path = dir.join(kind.file_name());
-        let (stamp, parsed) = match read_stamped(&path) {
+        let (stamp, parsed) = match read_stamped(handle, &path, kind) {
             Ok((stamp, text)) => (Some(stamp), manifest::parse(kind, &text, &path)),
             Err(error) => (None, Err(error)),
         };
@@ -158,30 +165,29 @@ impl Index {
     }
 
     /// Crawls, reusing the summaries of `previous` manifests whose stamp has not changed.
+    /// Manifests are read during the crawl, relative to their directory's open handle.
     fn build_reusing(
         search: &SearchPath,
         options: CrawlOptions,
         previous: &HashMap<PathBuf, Summary>,
     ) -> Self {
         let built_ns = now_ns();
-        let Crawl { found, visited, diagnostics } = crawl::crawl(search, options);
-        let entries = found
-            .into_par_iter()
-            .map(|found| {
-                let manifests = kinds(&found)
-                    .map(|kind| {
-                        let path = found.dir.join(kind.file_name());
-                        match previous.get(&path) {
-                            Some(s) if s.stamp.is_some() && s.stamp == Stamp::read(&path) => {
-                                s.clone()
-                            }
-                            _ => Summary::read(&found.dir, kind),
-                        }
-                    })
-                    .collect();
-                Entry { found, manifests }
-            })
-            .collect();
+        let read = |found: &Found, dir: Option<BorrowedFd<'_>>| -> Vec<Summary> {
+            kinds(found)
+                .map(|kind| {
+                    let reusable = previous
+                        .get(&found.dir.join(kind.file_name()))
+                        .filter(|s| s.stamp.is_some() && s.stamp == stat_in(dir, &found.dir, kind));
+                    match reusable {
+                        Some(s) => s.clone(),
+                        None => Summary::read_in(dir, &found.dir, kind),
+                    }
+                })
+                .collect()
+        };
+        let Crawl { found, visited, diagnostics } = crawl::crawl_with(search, options, &read);
+        let entries =
+            found.into_iter().map(|(found, manifests)| Entry { found, manifests }).collect();
         Index { key: search.key(), entries, visited, diagnostics, built_ns }
     }
 
@@ -319,11 +325,37 @@ fn changed_stamps(index: &Index, trusted_before: i64) -> Vec<Check> {
         .collect()
 }
 
+/// The stamp of the manifest of `kind` in `dir`, through the directory's handle when there is one.
+fn stat_in(handle: Option<BorrowedFd<'_>>, dir: &Path, kind: ManifestKind) -> Option<Stamp> {
+    match handle {
+        Some(h) => rustix::fs::statat(h, kind.file_name(), rustix::fs::AtFlags::empty())
+            .ok()
+            .map(|st| Stamp::of_stat(&st)),
+        None => Stamp::read(&dir.join(kind.file_name())),
+    }
+}
+
 /// Reads a manifest's text together with the stamp of the file that was read.
-fn read_stamped(path: &Path) -> Result<(Stamp, String), Diagnostic> {
+fn read_stamped(
+    handle: Option<BorrowedFd<'_>>,
+    path: &Path,
+    kind: ManifestKind,
+) -> Result<(Stamp, String), Diagnostic> {
     use std::io::Read;
     let fail = |e: std::io::Error| Diagnostic::error(path, format!("cannot read: {e}"));
-    let mut file = std::fs::File::open(path).map_err(fail)?;
+    let mut file = match handle {
+        Some(dir) => {
+            let fd = rustix::fs::openat(
+                dir,
+                kind.file_name(),
+                rustix::fs::OFlags::RDONLY | rustix::fs::OFlags::CLOEXEC,
+                rustix::fs::Mode::empty(),
+            )
+            .map_err(|e| fail(e.into()))?;
+            std::fs::File::from(fd)
+        }
+        None => std::fs::File::open(path).map_err(fail)?,
+    };
     let meta = file.metadata().map_err(fail)?;
     let size = usize::try_from(meta.len()).unwrap_or(usize::MAX);
     if size > manifest::MAX_MANIFEST_BYTES {

@@ -280,3 +280,23 @@ fn gzip_cache_of_a_real_distribution_file_reads_the_same_packages() {
     assert_eq!(c.name, "jazzy");
     assert_eq!(c.distribution.release_packages, plain.release_packages);
 }
+
+#[test]
+fn fuerte_gbpdistro_packages_match_rosdep() {
+    let path = data_dir().join("releases/fuerte.yaml");
+    let script = r#"
+import json, sys, warnings, yaml
+warnings.simplefilter("ignore")
+from rosdep2.gbpdistro_support import gbprepo_to_rosdep_data
+data = yaml.safe_load(open(sys.argv[1]))
+print(json.dumps(sorted(gbprepo_to_rosdep_data(data, {data["release-name"]: ["precise"]}).keys())))
+"#;
+    let expected = python(script, &[path.display().to_string()]);
+    let dist = distribution::load(&path.display().to_string()).unwrap().into_distribution();
+    assert_eq!(dist.format, distribution::Format::Gbp);
+    assert_eq!(dist.name, "fuerte");
+    let mut ours: Vec<&str> = dist.release_packages.keys().map(String::as_str).collect();
+    ours.sort_unstable();
+    assert_eq!(json!(ours), expected);
+    assert_eq!(dist.package_version("catkin"), Some("0.4.6-0"));
+}

@@ -231,6 +231,7 @@ fn packages(source: &Source, as_json: bool, out: &mut String) -> anyhow::Result<
 struct ShowDoc<'a> {
     schema: u32,
     kind: &'static str,
+    format: distribution::Format,
     name: &'a str,
     version: String,
     release_platforms: &'a IndexMap<String, Vec<String>>,
@@ -280,6 +281,11 @@ fn show(source: &Source, as_json: bool, out: &mut String) -> anyhow::Result<Stat
         }
         return Ok(Status::Success);
     }
+    if let Some(file) = source.file.as_deref()
+        && is_index(file)
+    {
+        return show_index(file, as_json, out);
+    }
     let dist = load_source(source)?;
     let mut statuses = BTreeMap::new();
     for r in dist.repositories.values() {
@@ -290,6 +296,7 @@ fn show(source: &Source, as_json: bool, out: &mut String) -> anyhow::Result<Stat
     let doc = ShowDoc {
         schema: json::SCHEMA,
         kind: "distribution",
+        format: dist.format,
         name,
         version: dist.version.to_string(),
         release_platforms: &dist.release_platforms,
@@ -307,7 +314,12 @@ fn show(source: &Source, as_json: bool, out: &mut String) -> anyhow::Result<Stat
         if !doc.name.is_empty() {
             let _ = writeln!(out, "distribution: {}", doc.name);
         }
-        let _ = writeln!(out, "format version: {}", doc.version);
+        let format = match doc.format {
+            distribution::Format::Distribution => "distribution (REP 141/143)",
+            distribution::Format::Release => "release (REP 137)",
+            distribution::Format::Gbp => "gbpdistro (fuerte)",
+        };
+        let _ = writeln!(out, "format: {format}, version {}", doc.version);
         for (os, codes) in doc.release_platforms {
             let _ = writeln!(out, "platform: {os} {}", codes.join(" "));
         }
@@ -322,6 +334,48 @@ fn show(source: &Source, as_json: bool, out: &mut String) -> anyhow::Result<Stat
         let _ = writeln!(out, "released packages: {}", doc.release_packages);
         for (s, n) in &doc.statuses {
             let _ = writeln!(out, "status {s}: {n}");
+        }
+    }
+    Ok(Status::Success)
+}
+
+/// True when `file` reads as an index (`type: index` at the top level).
+fn is_index(file: &str) -> bool {
+    rdistro::resolve_source(file)
+        .and_then(|p| rdistro::read_text(&p))
+        .is_ok_and(|t| t.lines().any(|l| l.trim_end() == "type: index"))
+}
+
+/// `rosdeb distro show --json` for an index.
+#[derive(Serialize)]
+struct ShowIndexDoc<'a> {
+    schema: u32,
+    kind: &'static str,
+    version: u32,
+    distributions: &'a IndexMap<String, index::IndexEntry>,
+}
+
+fn show_index(file: &str, as_json: bool, out: &mut String) -> anyhow::Result<Status> {
+    let (_, idx) = index::load(file).map_err(library_error)?;
+    if as_json {
+        let doc = ShowIndexDoc {
+            schema: json::SCHEMA,
+            kind: "index",
+            version: idx.version,
+            distributions: &idx.distributions,
+        };
+        push_json(out, &doc)?;
+    } else {
+        let _ = writeln!(out, "index version {}", idx.version);
+        for (name, e) in &idx.distributions {
+            let _ = writeln!(
+                out,
+                "{name}\t{}\t{}\tpython {}\t{}",
+                e.distribution_type.as_deref().unwrap_or("-"),
+                e.distribution_status.as_deref().unwrap_or("-"),
+                e.python_version.map_or_else(|| "-".to_owned(), |v| v.to_string()),
+                e.distribution.join(" ")
+            );
         }
     }
     Ok(Status::Success)
@@ -389,7 +443,7 @@ fn validate_one(file: &str) -> (&'static str, Vec<Diagnostic>) {
         Ok(x) => x,
         Err(e) => return ("unknown", as_diags(e)),
     };
-    if text.lines().any(|l| l.trim_end() == "type: index") {
+    if is_index(file) {
         return match index::parse(&path, &text) {
             Ok(idx) => {
                 let mut problems = Vec::new();

@@ -1,6 +1,7 @@
 //! Integration tests of the `rosdeb` binary (one test binary; see `harness` and `conformance`).
 
 mod conformance;
+mod distro;
 mod harness;
 mod os;
 mod pkg;

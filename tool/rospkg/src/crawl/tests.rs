@@ -17,7 +17,7 @@ fn found_dirs(root: &Path, options: CrawlOptions) -> Vec<String> {
     crawl(&closed(root), options)
         .found
         .iter()
-        .map(|f| f.dir.strip_prefix(root).expect("under root").to_string_lossy().into_owned())
+        .map(|(f, ())| f.dir.strip_prefix(root).expect("under root").to_string_lossy().into_owned())
         .collect()
 }
 
@@ -43,8 +43,8 @@ fn rospack_rules() {
         ["a", "b/sub", "colcon/d", "stack", "stack/g"]
     );
     let c = crawl(&closed(r), CrawlOptions::default());
-    let g = c.found.iter().find(|f| f.dir.ends_with("stack/g")).expect("g");
-    assert!(g.inside_stack);
+    let g = c.found.iter().find(|(f, ())| f.dir.ends_with("stack/g")).expect("g");
+    assert!(g.0.inside_stack);
 }
 
 #[test]
@@ -56,7 +56,7 @@ fn symlink_loops_are_reported_and_not_followed() {
     std::os::unix::fs::symlink(r.join("x/p"), r.join("copy")).expect("symlink");
     let c = crawl(&closed(r), CrawlOptions::default());
     let dirs: Vec<_> =
-        c.found.iter().map(|f| f.dir.strip_prefix(r).expect("under").to_owned()).collect();
+        c.found.iter().map(|(f, ())| f.dir.strip_prefix(r).expect("under").to_owned()).collect();
     assert_eq!(dirs, [Path::new("copy"), Path::new("x/p")]);
     assert_eq!(c.diagnostics.len(), 1, "{:?}", c.diagnostics);
     assert!(c.diagnostics[0].message.contains("symlink loop"));
@@ -74,7 +74,7 @@ fn entry_pointing_at_a_package_and_missing_entries() {
     };
     let c = crawl(&search, CrawlOptions::default());
     assert_eq!(c.found.len(), 1);
-    assert_eq!(c.found[0].root, 1);
+    assert_eq!(c.found[0].0.root, 1);
 }
 
 #[test]
@@ -88,7 +88,7 @@ fn ament_resource_index() {
         SearchPath { entries: Vec::new(), usr_share: false, ament_prefixes: vec![prefix.clone()] };
     let c = crawl(&search, CrawlOptions::default());
     assert_eq!(c.found.len(), 1);
-    assert_eq!(c.found[0].dir, prefix.join("share/demo"));
+    assert_eq!(c.found[0].0.dir, prefix.join("share/demo"));
 }
 
 #[test]

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use indexmap::IndexMap;
 use serde::Serialize;
 
-use super::yaml::{self, Node, Value};
+use super::yaml::{self, Mapping, Node, Value};
 use super::{Error, read_text, resolve_source};
 use crate::diagnostic::Diagnostic;
 
@@ -23,7 +23,9 @@ pub const VALID_STATUSES: [&str; 4] = ["developed", "maintained", "unmaintained"
 pub struct DistributionFile {
     /// The distribution name (from the index or cache; empty when read alone).
     pub name: String,
-    /// File format version (1 or 2).
+    /// Which generation of file this came from.
+    pub format: Format,
+    /// File format version (1 or 2 for distribution files, 1 for REP 137, 0 for gbpdistro).
     pub version: u32,
     /// `release_platforms`: OS name → codenames.
     pub release_platforms: IndexMap<String, Vec<String>>,
@@ -36,6 +38,19 @@ pub struct DistributionFile {
     /// Problems rosdistro would reject the file for (and a few warnings).
     #[serde(skip)]
     pub diagnostics: Vec<Diagnostic>,
+}
+
+/// The generation of a distribution file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Format {
+    /// `type: distribution` (REP 141 version 1, REP 143 version 2).
+    Distribution,
+    /// `type: release` (REP 137, groovy / hydro `release.yaml`); rosdistro no longer reads it.
+    Release,
+    /// `type: gbp` (fuerte's `releases/fuerte.yaml`, read by rosdep's gbpdistro support): each
+    /// repository releases one package of the same name.
+    Gbp,
 }
 
 /// One repository entry.
@@ -210,6 +225,10 @@ pub fn parse(path: &Path, text: &str, name: &str) -> Result<Loaded, Diagnostic> 
     let map = r.map(&root, "the file")?;
     match map.get("type").map(|n| &n.value) {
         Some(Value::Str(t)) if t == "cache" => r.cache(&root, map).map(Loaded::Cache),
+        Some(Value::Str(t)) if t == "release" => {
+            r.release_file(&root, map, name).map(Loaded::Distribution)
+        }
+        Some(Value::Str(t)) if t == "gbp" => r.gbp_file(map, name).map(Loaded::Distribution),
         _ => r.distribution(&root, name).map(Loaded::Distribution),
     }
 }
@@ -372,9 +391,6 @@ impl Reader<'_> {
                     Value::Str(s) if s == "index" => {
                         "this is an index: use --index FILE --distro NAME"
                     }
-                    Value::Str(s) if s == "release" => {
-                        "this is a REP 137 release file (groovy/hydro era); rosdistro no longer reads it"
-                    }
                     _ => "a REP 143 distribution file has `type: distribution`",
                 };
                 return Err(self
@@ -403,6 +419,7 @@ impl Reader<'_> {
         }
         let mut file = DistributionFile {
             name: name.to_owned(),
+            format: Format::Distribution,
             version: u32::try_from(version).unwrap_or(2),
             release_platforms: IndexMap::new(),
             repositories: IndexMap::new(),
@@ -418,21 +435,7 @@ impl Reader<'_> {
                 let node = &repos[repo_name];
                 let repo = self.repository(repo_name, node, &mut file.diagnostics)?;
                 if let Some(release) = &repo.release {
-                    for pkg in &release.packages {
-                        if let Some(other) = file.release_packages.get(pkg) {
-                            file.diagnostics.push(
-                                self.err(
-                                    Some(node),
-                                    format!(
-                                        "duplicate package name '{pkg}' exists in repository '{repo_name}' as well as in repository '{other}'"
-                                    ),
-                                )
-                                .with_hint("a package may be released from one repository only"),
-                            );
-                        } else {
-                            file.release_packages.insert(pkg.clone(), repo_name.clone());
-                        }
-                    }
+                    self.add_packages(&mut file, repo_name, node, &release.packages);
                 }
                 if let Some(doc) = &repo.doc {
                     for dep in &doc.depends {
@@ -469,6 +472,150 @@ impl Reader<'_> {
         Ok(file)
     }
 
+    /// A REP 137 `release.yaml`: `platforms`, and per repository `url`, `version`, `tags` and
+    /// `packages` as a mapping of package name to subfolder (absent: the repository name).
+    fn release_file(
+        &self,
+        root: &Node,
+        map: &Mapping,
+        name: &str,
+    ) -> Result<DistributionFile, Diagnostic> {
+        let version_node = map.get("version").ok_or_else(|| {
+            self.err(Some(root), "release file lacks required version information")
+        })?;
+        let version = self.int(version_node, "version")?;
+        if version != 1 {
+            return Err(self
+                .err(
+                    Some(version_node),
+                    format!("unable to handle 'release' format version '{version}'"),
+                )
+                .with_hint("REP 137 release files have version 1"));
+        }
+        let mut file = DistributionFile {
+            name: name.to_owned(),
+            format: Format::Release,
+            version: 1,
+            release_platforms: IndexMap::new(),
+            repositories: IndexMap::new(),
+            tags: Vec::new(),
+            release_packages: IndexMap::new(),
+            diagnostics: Vec::new(),
+        };
+        if let Some(repos) = self.opt_map(map.get("repositories"), "repositories")? {
+            let mut names: Vec<&String> = repos.keys().collect();
+            names.sort();
+            for repo_name in names {
+                let node = &repos[repo_name];
+                let m = self.map(node, &format!("repository '{repo_name}'"))?;
+                let spec = self.spec(repo_name, "release", node, m, &mut file.diagnostics)?;
+                let mut tags = IndexMap::new();
+                if let Some(t) = self.opt_map(m.get("tags"), "tags")? {
+                    for (k, v) in t {
+                        tags.insert(k.clone(), v.value.python_str());
+                    }
+                }
+                let packages = self.package_names(m, repo_name)?;
+                self.add_packages(&mut file, repo_name, node, &packages);
+                let status = self.scalar(m.get("status"), "status")?;
+                let release = ReleaseRepository { spec, tags, packages };
+                file.repositories.insert(
+                    repo_name.clone(),
+                    Repository {
+                        name: repo_name.clone(),
+                        release: Some(release),
+                        source: None,
+                        doc: None,
+                        status,
+                        status_description: None,
+                        status_per_package: IndexMap::new(),
+                    },
+                );
+            }
+        }
+        if let Some(platforms) = self.opt_map(map.get("platforms"), "platforms")? {
+            for (os, codes) in platforms {
+                file.release_platforms
+                    .insert(os.clone(), self.string_list(Some(codes), "platforms")?);
+            }
+        }
+        Ok(file)
+    }
+
+    /// Fuerte's gbpdistro (`type: gbp`, `release-name`, `repositories: {name: {url, version}}`):
+    /// one package per repository, named like it.
+    fn gbp_file(&self, map: &Mapping, name: &str) -> Result<DistributionFile, Diagnostic> {
+        let release_name = self.scalar(map.get("release-name"), "release-name")?;
+        let mut file = DistributionFile {
+            name: release_name.unwrap_or_else(|| name.to_owned()),
+            format: Format::Gbp,
+            version: 0,
+            release_platforms: IndexMap::new(),
+            repositories: IndexMap::new(),
+            tags: Vec::new(),
+            release_packages: IndexMap::new(),
+            diagnostics: Vec::new(),
+        };
+        if let Some(repos) = self.opt_map(map.get("repositories"), "repositories")? {
+            let mut names: Vec<&String> = repos.keys().collect();
+            names.sort();
+            for repo_name in names {
+                let node = &repos[repo_name];
+                let m = self.map(node, &format!("repository '{repo_name}'"))?;
+                let spec = self.spec(repo_name, "release", node, m, &mut file.diagnostics)?;
+                let packages = self.package_names(m, repo_name)?;
+                self.add_packages(&mut file, repo_name, node, &packages);
+                let release = ReleaseRepository { spec, tags: IndexMap::new(), packages };
+                file.repositories.insert(
+                    repo_name.clone(),
+                    Repository {
+                        name: repo_name.clone(),
+                        release: Some(release),
+                        source: None,
+                        doc: None,
+                        status: None,
+                        status_description: None,
+                        status_per_package: IndexMap::new(),
+                    },
+                );
+            }
+        }
+        Ok(file)
+    }
+
+    /// REP 137 / gbpdistro `packages`: a mapping of name to subfolder (or a list); absent or
+    /// empty means one package named like the repository. Sorted.
+    fn package_names(&self, m: &Mapping, repo: &str) -> Result<Vec<String>, Diagnostic> {
+        let mut packages: Vec<String> = match m.get("packages").map(|n| &n.value) {
+            Some(Value::Map(p)) => p.keys().cloned().collect(),
+            _ => self.string_list(m.get("packages"), "packages")?,
+        };
+        if packages.is_empty() {
+            packages.push(repo.to_owned());
+        }
+        packages.sort();
+        Ok(packages)
+    }
+
+    fn add_packages(
+        &self,
+        file: &mut DistributionFile,
+        repo: &str,
+        node: &Node,
+        packages: &[String],
+    ) {
+        for pkg in packages {
+            if let Some(other) = file.release_packages.get(pkg) {
+                file.diagnostics.push(self.err(
+                    Some(node),
+                    format!("duplicate package name '{pkg}' exists in repository '{repo}' as well as in repository '{other}'"),
+                ).with_hint("a package may be released from one repository only"));
+            } else {
+                file.release_packages.insert(pkg.clone(), repo.to_owned());
+            }
+        }
+    }
+
     fn spec(
         &self,
         repo: &str,
@@ -499,7 +646,7 @@ impl Reader<'_> {
         diagnostics: &mut Vec<Diagnostic>,
     ) -> Result<Repository, Diagnostic> {
         let map = self.map(node, &format!("repository '{name}'"))?;
-        let section = |key: &str| -> Result<Option<(&Node, &IndexMap<String, Node>)>, Diagnostic> {
+        let section = |key: &str| -> Result<Option<(&Node, &Mapping)>, Diagnostic> {
             match map.get(key) {
                 Some(n) if n.value.truthy() => {
                     Ok(Some((n, self.map(n, &format!("{name}.{key}"))?)))

@@ -166,14 +166,13 @@ pub fn parse(path: &Path, text: &str) -> Result<Index, Diagnostic> {
                     "distribution_cache" => {
                         entry.distribution_cache = r.scalar(Some(value), key)?.map(|c| resolve(&c));
                     }
-                    "release_builds" | "source_builds" | "doc_builds" => {
-                        if version >= 3 {
-                            return Err(r.err(
-                                Some(value),
-                                format!("'index' format version '{version}' does not allow a '{key}' entry anymore"),
-                            ));
-                        }
+                    "release_builds" | "source_builds" | "doc_builds" if version >= 3 => {
+                        return Err(r.err(
+                            Some(value),
+                            format!("'index' format version '{version}' does not allow a '{key}' entry anymore"),
+                        ));
                     }
+                    "release_builds" | "source_builds" | "doc_builds" => {} // v2 build files: unused
                     _ if version <= 3 => {
                         return Err(r.err(Some(value), format!("unknown key \"{key}\"")));
                     }

@@ -11,7 +11,7 @@ use indexmap::IndexMap;
 use serde::Serialize;
 
 use super::Error;
-use super::yaml::{self, Node, Value};
+use super::yaml::{self, Mapping, Node, Value};
 use crate::diagnostic::Diagnostic;
 
 /// The URL template of a stack's release tarball (rospkg's `TARBALL_URI_EVAL`).
@@ -349,7 +349,7 @@ impl Loader {
                 None => None,
                 Some(node) => self.resolve_rules(node, named_rules)?,
             };
-            let Some((rules_node, rules)) = rules.filter(|(_, r)| !r.is_empty()) else {
+            let Some((_, rules)) = rules.filter(|(_, r)| !r.is_empty()) else {
                 return Err(self
                     .err(Some(props), format!("no VCS rules for stack [{name}]"))
                     .with_hint(
@@ -362,7 +362,7 @@ impl Loader {
                 Some(n) => Some(self.string(n, "repo")?),
             };
             let eval = |s: &str| expand_rule(s, name, version.as_deref(), release);
-            let vcs_config = self.vcs_config(name, rules_node, rules, &eval)?;
+            let vcs_config = self.vcs_config(name, rules, &eval)?;
             stacks.insert(
                 name.clone(),
                 DistroStack { name: name.clone(), version, repo, vcs_config },
@@ -377,7 +377,7 @@ impl Loader {
         &self,
         node: &'a Node,
         named: Option<&'a Node>,
-    ) -> Result<Option<(&'a Node, &'a IndexMap<String, Node>)>, Diagnostic> {
+    ) -> Result<Option<(&'a Node, &'a Mapping)>, Diagnostic> {
         let target = if let Value::Str(name) = &node.value {
             let found = match named.map(|n| &n.value) {
                 Some(Value::Map(m)) => m.get(name),
@@ -401,7 +401,6 @@ impl Loader {
     fn vcs_config(
         &self,
         stack: &str,
-        rules_node: &Node,
         rules: &IndexMap<String, Node>,
         eval: &dyn Fn(&str) -> String,
     ) -> Result<Option<VcsConfig>, Diagnostic> {
@@ -444,7 +443,6 @@ impl Loader {
                 })
             })
         };
-        let _ = rules_node;
         let tarball_url = eval(TARBALL_URI_EVAL);
         let tarball_version = eval(TARBALL_VERSION_EVAL);
         let urls = match kind {

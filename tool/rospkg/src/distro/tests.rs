@@ -243,7 +243,7 @@ fn cache_carries_distribution_and_package_xmls() {
 fn gzip_is_read_and_truncation_is_an_error() {
     let dir = tempfile::tempdir().unwrap();
     let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-    gz.write_all(DIST.repeat(1).as_bytes()).unwrap();
+    gz.write_all(DIST.as_bytes()).unwrap();
     let bytes = gz.finish().unwrap();
     let good = dir.path().join("d.yaml.gz");
     fs_err::write(&good, &bytes).unwrap();
@@ -290,4 +290,16 @@ fn sources_are_paths_or_file_urls() {
     assert_eq!(resolve_source("file://localhost/x").unwrap(), Path::new("/x"));
     assert!(matches!(resolve_source("https://h/x.yaml"), Err(Error::Unsupported { .. })));
     assert!(matches!(resolve_source("http://h/x.yaml"), Err(Error::Unsupported { .. })));
+}
+
+#[test]
+fn rep137_release_file_packages() {
+    let text = "type: release\nversion: 1\nplatforms: {ubuntu: [precise, quantal]}\nrepositories:\n  catkin: {url: u, version: 0.5.65-0, tags: {release: 'release/hydro/{package}/{version}'}}\n  ros_comm:\n    url: v\n    version: 1.9.41-0\n    tags: {release: t}\n    packages: {rosbag: tools/rosbag, roscpp: null}\n";
+    let d = dist(text);
+    assert_eq!(d.format, distribution::Format::Release);
+    assert_eq!(d.release_packages.keys().collect::<Vec<_>>(), ["catkin", "rosbag", "roscpp"]);
+    assert_eq!(d.package_version("roscpp"), Some("1.9.41-0"));
+    assert_eq!(d.release_platforms["ubuntu"], ["precise", "quantal"]);
+    let e = dist_err("type: release\nversion: 2\n");
+    assert!(e.message.contains("'release' format version '2'"), "{e}");
 }

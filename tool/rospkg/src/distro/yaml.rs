@@ -66,6 +66,9 @@ pub(crate) fn to_diagnostic(path: &Path, error: &serde_saphyr::Error) -> Diagnos
 /// A YAML node with its position.
 pub(crate) type Node = Spanned<Value>;
 
+/// A mapping node's entries.
+pub(crate) type Mapping = IndexMap<String, Node>;
+
 /// The position of a node.
 pub(crate) fn position(node: &Node) -> Option<Position> {
     let loc = node.referenced;
