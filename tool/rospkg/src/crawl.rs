@@ -479,7 +479,7 @@ impl<R: Send> State<'_, R> {
 
 /// The borrowed handle of an open directory stream.
 fn dir_fd(dir: &rustix::fs::Dir) -> BorrowedFd<'_> {
-    dir.fd().unwrap_or_else(|_| CWD)
+    dir.fd().unwrap_or(CWD)
 }
 
 /// `dir/name` for a name read from the directory.
