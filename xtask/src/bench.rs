@@ -1,10 +1,11 @@
 //! `cargo xtask bench <suite>`: benchmarks of rosdeb against the tools it replaces.
 //!
-//! Each suite is a sibling module (`crawl` now; `distro`, `release`, `bridge` later). This file
+//! Each suite is a sibling module (`crawl`, `distro`; `release` and `bridge` later). This file
 //! holds what they share: timing whole processes, peak RSS, the machine header, the isolated
 //! `ROS_HOME` with an offline rosdep cache, and Markdown formatting.
 
 mod crawl;
+mod distro;
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
@@ -17,11 +18,14 @@ use anyhow::{Context as _, bail};
 pub(crate) enum Bench {
     /// Crawl and dependency queries on synthetic trees: rospack vs rospkg vs rosdeb.
     Crawl(crawl::Args),
+    /// Reading real distribution files: Python rosdistro vs rosdeb.
+    Distro(distro::Args),
 }
 
 pub(crate) fn run(bench: Bench) -> anyhow::Result<()> {
     match bench {
         Bench::Crawl(args) => crawl::run(&args),
+        Bench::Distro(args) => distro::run(&args),
     }
 }
 

@@ -14,6 +14,7 @@
 //! - [`rospack`]: the `RosPack` / `RosStack` APIs tying the above together.
 //! - [`os_detect`]: OS name, version and codename (`rospkg.os_detect`).
 //! - [`distro`]: distribution files: legacy `.rosdistro` and REP 143 index / distribution.
+//! - [`rosdep`]: rosdep rule files, sources lists, key resolution for `os:codename` targets.
 //! - [`diagnostic`]: file:line:col problems with hints.
 
 #![warn(missing_docs)]
@@ -27,6 +28,7 @@ pub mod index;
 pub mod locate;
 pub mod manifest;
 pub mod os_detect;
+pub mod rosdep;
 pub mod rospack;
 
 pub use diagnostic::{Diagnostic, Position, Severity};

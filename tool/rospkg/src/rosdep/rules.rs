@@ -34,7 +34,9 @@ impl Data {
             Value::Null => Data::Null,
             Value::Str(s) => Data::Str(s),
             Value::Seq(items) => Data::Seq(items.into_iter().map(Data::from_node).collect()),
-            Value::Map(m) => Data::Map(m.into_iter().map(|(k, v)| (k, Data::from_node(v))).collect()),
+            Value::Map(m) => {
+                Data::Map(m.into_iter().map(|(k, v)| (k, Data::from_node(v))).collect())
+            }
             scalar => Data::Scalar(scalar.python_str()),
         }
     }
@@ -116,6 +118,7 @@ impl RuleFile {
             return Ok(file);
         }
         let root: Node = yaml::from_str(path, text)?;
+        let root_position = yaml::position(&root);
         let top = match root.value {
             Value::Map(m) => m,
             Value::Null => return Ok(file),
@@ -125,7 +128,7 @@ impl RuleFile {
                     format!("a rosdep file must be a mapping of keys, not {}", other.type_name()),
                 )
                 .with_hint("each top-level entry is `key:` followed by its OS rules");
-                if let Some(p) = yaml::position(&root) {
+                if let Some(p) = root_position {
                     d = d.at(p);
                 }
                 return Err(d);

@@ -1,0 +1,146 @@
+//! `cargo xtask bench distro`: reading real distribution files, Python rosdistro vs rosdeb,
+//! measured side by side in one run.
+//!
+//! Python is measured generously: only the parse inside one interpreter (`yaml.safe_load` plus
+//! `DistributionFile`, what `rosdistro.get_distribution_file` does), interpreter start-up and
+//! imports excluded. rosdeb is measured as whole `rosdeb distro packages FILE --json` processes,
+//! start-up and output included. Both answers are checked to list the same packages.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{Context as _, bail};
+
+use super::{
+    Invocation, Plan, Timing, deb_version, fmt_duration, fmt_ratio, machine_header, measure,
+};
+
+const PYTHON: &str = "/usr/bin/python3";
+const DISTROS: [&str; 4] = ["noetic", "melodic", "humble", "jazzy"];
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct Args {
+    /// Timed runs per distribution and tool.
+    #[arg(long, default_value_t = 10)]
+    runs: usize,
+    /// Also write the Markdown report to this file.
+    #[arg(long)]
+    out: Option<PathBuf>,
+}
+
+/// Python: parse `file` `runs` times in one interpreter; prints one duration in seconds per line,
+/// then `packages N` (the number of released packages, for the cross-check).
+const PYTHON_PARSE: &str = r#"
+import sys, time, yaml
+from rosdistro.distribution_file import create_distribution_file
+path, name, runs = sys.argv[1], sys.argv[2], int(sys.argv[3])
+text = open(path, encoding="utf-8").read()
+for _ in range(runs):
+    start = time.perf_counter()
+    dist = create_distribution_file(name, yaml.safe_load(text))
+    print(time.perf_counter() - start)
+print("packages", len(dist.release_packages))
+"#;
+
+pub(crate) fn run(args: &Args) -> anyhow::Result<()> {
+    if args.runs == 0 {
+        bail!("nothing to measure: give --runs > 0");
+    }
+    let rosdeb = crate::build_rosdeb_release()?;
+    let data = crate::project_root().join("../shared/data/rosdistro");
+    if !data.is_dir() {
+        bail!(
+            "`{}` is missing: the benchmark reads the real distribution files there",
+            data.display()
+        );
+    }
+    let mut report = String::from("# Benchmark: distribution files\n\n");
+    report.push_str(&machine_header());
+    let _ = writeln!(
+        report,
+        "- tools: Python rosdistro {} (Debian python3-rosdistro, PyYAML {}), rosdeb `{}`",
+        deb_version("python3-rosdistro"),
+        deb_version("python3-yaml"),
+        rosdeb.display()
+    );
+    let _ = writeln!(
+        report,
+        "- method: Python = in-process parse only (`yaml.safe_load` + `create_distribution_file`, start-up and imports \
+         excluded), median of {runs}; rosdeb = whole `rosdeb distro packages FILE --json` processes, median of {runs}\n",
+        runs = args.runs
+    );
+    report.push_str("| distribution | size | Python rosdistro parse | rosdeb whole process | ratio | packages |\n");
+    report.push_str("|---|---|---|---|---|---|\n");
+    for distro in DISTROS {
+        let file = data.join(distro).join("distribution.yaml");
+        let size = fs_err::metadata(&file)?.len();
+        let (python, python_packages) = python_parse(&file, distro, args.runs)?;
+        let invocation = Invocation::new(
+            &rosdeb,
+            &["distro", "packages", &file.to_string_lossy(), "--json"],
+            &[],
+        );
+        let plan = Plan { max_runs: args.runs, budget: Duration::from_secs(30), warmup: true };
+        let (ours, stdout) = measure(&invocation, plan)?;
+        let doc: serde_json::Value =
+            serde_json::from_str(&stdout).context("parsing rosdeb's --json output")?;
+        let our_packages = doc.as_object().map_or(0, serde_json::Map::len);
+        let check = if our_packages == python_packages {
+            format!("{our_packages} (same)")
+        } else {
+            format!("⚠ rosdeb {our_packages}, rosdistro {python_packages}")
+        };
+        let _ = writeln!(
+            report,
+            "| {distro} | {} KB | {} | {} | {} | {check} |",
+            size / 1000,
+            python.cell(),
+            ours.cell(),
+            fmt_ratio(python.median(), ours.median())
+        );
+        eprintln!(
+            "[{distro}] rosdistro {} · rosdeb {}",
+            fmt_duration(python.median()),
+            fmt_duration(ours.median())
+        );
+    }
+    println!("{report}");
+    if let Some(out) = &args.out {
+        fs_err::write(out, &report)?;
+        eprintln!("wrote `{}`", out.display());
+    }
+    Ok(())
+}
+
+/// Runs [`PYTHON_PARSE`]; returns the timings and the package count.
+fn python_parse(file: &Path, distro: &str, runs: usize) -> anyhow::Result<(Timing, usize)> {
+    let output = std::process::Command::new(PYTHON)
+        .args(["-c", PYTHON_PARSE])
+        .arg(file)
+        .arg(distro)
+        .arg(runs.to_string())
+        .output()
+        .with_context(|| {
+            format!("running {PYTHON} (Debian packages python3-rosdistro, python3-yaml)")
+        })?;
+    if !output.status.success() {
+        bail!(
+            "Python rosdistro failed on `{}`: {}",
+            file.display(),
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let mut times = Vec::new();
+    let mut packages = 0;
+    for line in stdout.lines() {
+        if let Some(n) = line.strip_prefix("packages ") {
+            packages = n.trim().parse().context("package count")?;
+        } else {
+            times.push(Duration::from_secs_f64(line.trim().parse().context("a duration")?));
+        }
+    }
+    times.sort_unstable();
+    Ok((Timing { runs: times, max_runs: runs }, packages))
+}
