@@ -33,7 +33,9 @@ fn ok(installer: &str, packages: &[&str]) -> Outcome {
 const BASE: &str = "
 list: {ubuntu: [a, b], debian: [c]}
 string: {ubuntu: 'x y'}
-long: {ubuntu: {packages: [l1, l2]}}
+long: {ubuntu: {apt: {packages: [l1, l2]}}}
+longcode: {ubuntu: {jammy: {packages: 'z1  z2'}}}
+short: {ubuntu: {packages: [s]}}
 pip: {ubuntu: {pip: {packages: [tf]}}}
 codenames:
   ubuntu:
@@ -57,6 +59,9 @@ fn rule_forms() {
     assert_eq!(r.resolve("list", &t("debian:bookworm")), ok("apt", &["c"]));
     assert_eq!(r.resolve("string", &j), ok("apt", &["x", "y"]));
     assert_eq!(r.resolve("long", &j), ok("apt", &["l1", "l2"]));
+    assert_eq!(r.resolve("longcode", &j), ok("apt", &["z1", "z2"]));
+    // Directly under the OS, `packages` is read as a codename, as rosdep does.
+    assert_eq!(r.resolve("short", &j), Err(Failure::NoCodename));
     assert_eq!(r.resolve("pip", &j), ok("pip", &["tf"]));
     assert_eq!(r.resolve("codenames", &t("ubuntu:focal")), ok("apt", &["f"]));
     assert_eq!(r.resolve("codenames", &j), Err(Failure::NotAvailable));
