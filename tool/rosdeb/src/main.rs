@@ -5,7 +5,7 @@
 //!
 //! Layout: [`commands`] holds one module per command family, [`context`] turns the environment
 //! and global flags into an opened catalog, [`exit`] is the table of exit codes, [`export_shell`] evaluates
-//! backquoted exports, [`json`] the
+//! backquoted exports, [`fetch`] reads inputs by path or URL (HTTP cache, lock file), [`json`] the
 //! `--json` output types.
 
 #![allow(unreachable_pub)] // a binary crate: `pub` marks each module's interface to the others
@@ -14,6 +14,7 @@ mod commands;
 mod context;
 mod exit;
 mod export_shell;
+mod fetch;
 mod json;
 
 use std::ffi::OsString;

@@ -104,6 +104,12 @@ fn hex(b: Option<&u8>) -> Option<u8> {
 /// corrupt gzip stream is an [`Error::Invalid`] naming the file.
 pub fn read_text(path: &Path) -> Result<String, Error> {
     let bytes = fs_err::read(path).map_err(|source| Error::Io { path: path.into(), source })?;
+    decode_text(path, bytes)
+}
+
+/// [`read_text`] for bytes already read (e.g. fetched by URL): gunzips gzip-magic data and
+/// checks UTF-8; `path` names the input in errors.
+pub fn decode_text(path: &Path, bytes: Vec<u8>) -> Result<String, Error> {
     let bytes = if bytes.starts_with(&[0x1f, 0x8b]) {
         let mut out = Vec::new();
         flate2::read::MultiGzDecoder::new(bytes.as_slice()).read_to_end(&mut out).map_err(|e| {

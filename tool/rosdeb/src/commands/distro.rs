@@ -1,14 +1,15 @@
 //! `rosdeb distro ...`: distribution files: legacy `.rosdistro` (`stacks`, `variants`) and the
 //! rosdistro index / distribution files / caches (`packages`, `show`, `validate`, `diff`).
 //!
-//! Inputs are paths or `file://` URLs; `*.gz` caches are read transparently. The `--json`
+//! Inputs are paths, `file://` or `http(s)://` URLs (through [`crate::fetch`]: HTTP cache,
+//! `--offline`, `--frozen` / `--lock`); `*.gz` caches are read transparently. The `--json`
 //! shapes of `stacks`, `variants` and `packages` are plain maps (pinned by issue 3); `show`,
 //! `validate` and `diff` documents carry `"schema": 1`.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::io::Write as _;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
 use clap::Subcommand;
@@ -19,6 +20,7 @@ use rospkg::distro::{self as rdistro, index, legacy};
 use serde::Serialize;
 
 use crate::exit::{Hinted, Status};
+use crate::fetch::{self, FetchArgs, Fetcher};
 use crate::json;
 
 /// `rosdeb distro` arguments.
@@ -26,6 +28,8 @@ use crate::json;
 pub struct Args {
     #[command(subcommand)]
     command: DistroCommand,
+    #[command(flatten)]
+    fetch: FetchArgs,
 }
 
 #[derive(Debug, Subcommand)]
@@ -101,15 +105,17 @@ struct Source {
 
 /// Runs a `distro` subcommand.
 pub fn run(args: Args) -> anyhow::Result<Status> {
+    let f = &Fetcher::new(args.fetch.options())?;
     let mut out = String::new();
     let status = match args.command {
-        DistroCommand::Stacks { file, json } => stacks(&file, json, &mut out)?,
-        DistroCommand::Variants { file, json } => variants(&file, json, &mut out)?,
-        DistroCommand::Packages { source, json } => packages(&source, json, &mut out)?,
-        DistroCommand::Show { source, json } => show(&source, json, &mut out)?,
-        DistroCommand::Validate { files, json } => validate(&files, json, &mut out)?,
-        DistroCommand::Diff { a, b, json } => diff(&a, &b, json, &mut out)?,
+        DistroCommand::Stacks { file, json } => stacks(f, &file, json, &mut out)?,
+        DistroCommand::Variants { file, json } => variants(f, &file, json, &mut out)?,
+        DistroCommand::Packages { source, json } => packages(f, &source, json, &mut out)?,
+        DistroCommand::Show { source, json } => show(f, &source, json, &mut out)?,
+        DistroCommand::Validate { files, json } => validate(f, &files, json, &mut out)?,
+        DistroCommand::Diff { a, b, json } => diff(f, &a, &b, json, &mut out)?,
     };
+    f.finish()?;
     let mut stdout = std::io::stdout().lock();
     stdout.write_all(out.as_bytes()).and_then(|()| stdout.flush()).context("writing to stdout")?;
     Ok(status)
@@ -145,13 +151,60 @@ fn library_error(e: rdistro::Error) -> anyhow::Error {
     }
 }
 
-fn load_legacy(file: &str) -> anyhow::Result<legacy::Distro> {
-    let path = rdistro::resolve_source(file).map_err(library_error)?;
-    legacy::load_distro(&path).map_err(library_error)
+fn load_legacy(f: &Fetcher, file: &str) -> anyhow::Result<legacy::Distro> {
+    let (path, text) = f.get_text(file)?;
+    legacy::parse_distro(&path, &text).map_err(|d| diagnostic_error(&d))
 }
 
-fn stacks(file: &str, as_json: bool, out: &mut String) -> anyhow::Result<Status> {
-    let distro = load_legacy(file)?;
+/// Reads an index; entries of an index fetched by URL resolve against that URL.
+fn load_index(f: &Fetcher, source: &str) -> anyhow::Result<(PathBuf, index::Index)> {
+    let (path, text) = f.get_text(source)?;
+    let mut idx = index::parse(&path, &text).map_err(|d| diagnostic_error(&d))?;
+    if fetch::is_http(source) {
+        // Parsed against an empty folder, relative entries stay as written.
+        let raw = index::parse(Path::new(""), &text).map_err(|d| diagnostic_error(&d))?;
+        let join = |r: &String| fetch::join_url(source, r).unwrap_or_else(|| r.clone());
+        for (entry, raw) in idx.distributions.values_mut().zip(raw.distributions.values()) {
+            entry.distribution = raw.distribution.iter().map(join).collect();
+            entry.distribution_cache = raw.distribution_cache.as_ref().map(join);
+        }
+    }
+    Ok((path, idx))
+}
+
+/// The merged distribution files of `name` in the index at `source` (rosdistro's
+/// `get_distribution_file`).
+fn load_from_index(f: &Fetcher, source: &str, name: &str) -> anyhow::Result<DistributionFile> {
+    let (index_path, idx) = load_index(f, source)?;
+    let entry = idx.entry(name, &index_path).map_err(library_error)?;
+    let mut merged: Option<DistributionFile> = None;
+    for file in &entry.distribution {
+        let (path, text) = f.get_text(file)?;
+        let dist = match distribution::parse(&path, &text, name) {
+            Ok(Loaded::Distribution(d)) => d,
+            Ok(Loaded::Cache(_)) => {
+                return Err(diagnostic_error(&Diagnostic::error(
+                    &path,
+                    "expected a distribution file, found a distribution cache",
+                )));
+            }
+            Err(d) => return Err(diagnostic_error(&d)),
+        };
+        merged = Some(match merged {
+            None => dist,
+            Some(mut m) => {
+                m.merge(dist, &path);
+                m
+            }
+        });
+    }
+    merged.ok_or_else(|| {
+        anyhow::anyhow!("{source}: distribution '{name}' lists no distribution files")
+    })
+}
+
+fn stacks(f: &Fetcher, file: &str, as_json: bool, out: &mut String) -> anyhow::Result<Status> {
+    let distro = load_legacy(f, file)?;
     if as_json {
         let doc: IndexMap<&str, Option<&str>> =
             distro.stacks.values().map(|s| (s.name.as_str(), s.version.as_deref())).collect();
@@ -164,8 +217,8 @@ fn stacks(file: &str, as_json: bool, out: &mut String) -> anyhow::Result<Status>
     Ok(Status::Success)
 }
 
-fn variants(file: &str, as_json: bool, out: &mut String) -> anyhow::Result<Status> {
-    let distro = load_legacy(file)?;
+fn variants(f: &Fetcher, file: &str, as_json: bool, out: &mut String) -> anyhow::Result<Status> {
+    let distro = load_legacy(f, file)?;
     if as_json {
         let doc: IndexMap<&str, &[String]> =
             distro.variants.values().map(|v| (v.name.as_str(), v.get_stack_names(true))).collect();
@@ -179,10 +232,10 @@ fn variants(file: &str, as_json: bool, out: &mut String) -> anyhow::Result<Statu
 }
 
 /// Loads the distribution a [`Source`] names; errors rosdistro would raise fail the command.
-fn load_source(source: &Source) -> anyhow::Result<DistributionFile> {
+fn load_source(f: &Fetcher, source: &Source) -> anyhow::Result<DistributionFile> {
     let dist = match (&source.file, &source.index, &source.distro) {
-        (_, Some(idx), Some(name)) => index::load_distribution(idx, name).map_err(library_error)?,
-        (Some(file), _, _) => load_distribution_file(file)?,
+        (_, Some(idx), Some(name)) => load_from_index(f, idx, name)?,
+        (Some(file), _, _) => load_distribution_file(f, file)?,
         _ => anyhow::bail!("give a distribution FILE, or --index INDEX --distro NAME"),
     };
     if let Some(d) = dist.diagnostics.iter().find(|d| d.is_error()) {
@@ -194,8 +247,9 @@ fn load_source(source: &Source) -> anyhow::Result<DistributionFile> {
     Ok(dist)
 }
 
-fn load_distribution_file(file: &str) -> anyhow::Result<DistributionFile> {
-    Ok(distribution::load(file).map_err(library_error)?.into_distribution())
+fn load_distribution_file(f: &Fetcher, file: &str) -> anyhow::Result<DistributionFile> {
+    let (path, text) = f.get_text(file)?;
+    Ok(distribution::parse(&path, &text, "").map_err(|d| diagnostic_error(&d))?.into_distribution())
 }
 
 #[derive(Serialize)]
@@ -204,8 +258,13 @@ struct PackageRow<'a> {
     version: Option<&'a str>,
 }
 
-fn packages(source: &Source, as_json: bool, out: &mut String) -> anyhow::Result<Status> {
-    let dist = load_source(source)?;
+fn packages(
+    f: &Fetcher,
+    source: &Source,
+    as_json: bool,
+    out: &mut String,
+) -> anyhow::Result<Status> {
+    let dist = load_source(f, source)?;
     let mut names: Vec<&String> = dist.release_packages.keys().collect();
     names.sort();
     let rows: Vec<(&str, PackageRow<'_>)> = names
@@ -244,11 +303,11 @@ struct ShowDoc<'a> {
     statuses: BTreeMap<String, usize>,
 }
 
-fn show(source: &Source, as_json: bool, out: &mut String) -> anyhow::Result<Status> {
+fn show(f: &Fetcher, source: &Source, as_json: bool, out: &mut String) -> anyhow::Result<Status> {
     if let Some(file) = source.file.as_deref()
         && is_legacy(file)
     {
-        let d = load_legacy(file)?;
+        let d = load_legacy(f, file)?;
         let released = d.released_stacks().count();
         if as_json {
             #[derive(Serialize)]
@@ -282,11 +341,11 @@ fn show(source: &Source, as_json: bool, out: &mut String) -> anyhow::Result<Stat
         return Ok(Status::Success);
     }
     if let Some(file) = source.file.as_deref()
-        && is_index(file)
+        && is_index(f, file)
     {
-        return show_index(file, as_json, out);
+        return show_index(f, file, as_json, out);
     }
-    let dist = load_source(source)?;
+    let dist = load_source(f, source)?;
     let mut statuses = BTreeMap::new();
     for r in dist.repositories.values() {
         *statuses.entry(r.status.clone().unwrap_or_else(|| "(none)".into())).or_insert(0) += 1;
@@ -340,10 +399,8 @@ fn show(source: &Source, as_json: bool, out: &mut String) -> anyhow::Result<Stat
 }
 
 /// True when `file` reads as an index (`type: index` at the top level).
-fn is_index(file: &str) -> bool {
-    rdistro::resolve_source(file)
-        .and_then(|p| rdistro::read_text(&p))
-        .is_ok_and(|t| t.lines().any(|l| l.trim_end() == "type: index"))
+fn is_index(f: &Fetcher, file: &str) -> bool {
+    f.get_text(file).is_ok_and(|(_, t)| t.lines().any(|l| l.trim_end() == "type: index"))
 }
 
 /// `rosdeb distro show --json` for an index.
@@ -355,8 +412,8 @@ struct ShowIndexDoc<'a> {
     distributions: &'a IndexMap<String, index::IndexEntry>,
 }
 
-fn show_index(file: &str, as_json: bool, out: &mut String) -> anyhow::Result<Status> {
-    let (_, idx) = index::load(file).map_err(library_error)?;
+fn show_index(f: &Fetcher, file: &str, as_json: bool, out: &mut String) -> anyhow::Result<Status> {
+    let (_, idx) = load_index(f, file)?;
     if as_json {
         let doc = ShowIndexDoc {
             schema: json::SCHEMA,
@@ -400,10 +457,15 @@ struct ValidatedFile {
     problems: Vec<json::Problem>,
 }
 
-fn validate(files: &[String], as_json: bool, out: &mut String) -> anyhow::Result<Status> {
+fn validate(
+    f: &Fetcher,
+    files: &[String],
+    as_json: bool,
+    out: &mut String,
+) -> anyhow::Result<Status> {
     let mut results = Vec::new();
     for file in files {
-        let (kind, problems) = validate_one(file);
+        let (kind, problems) = validate_one(f, file);
         let valid = !problems.iter().any(Diagnostic::is_error);
         results.push(ValidatedFile {
             path: file.clone(),
@@ -427,23 +489,28 @@ fn validate(files: &[String], as_json: bool, out: &mut String) -> anyhow::Result
     Ok(if ok { Status::Success } else { Status::Failure })
 }
 
-fn validate_one(file: &str) -> (&'static str, Vec<Diagnostic>) {
+fn validate_one(fetcher: &Fetcher, file: &str) -> (&'static str, Vec<Diagnostic>) {
     let as_diags = |e: rdistro::Error| -> Vec<Diagnostic> {
         match e {
             rdistro::Error::Invalid(d) => vec![d],
             other => vec![Diagnostic::error(file, format!("{other:#}"))],
         }
     };
-    if is_legacy(file) {
-        let r = rdistro::resolve_source(file).and_then(|p| legacy::load_distro(&p));
-        return ("rosdistro", r.err().map(as_diags).unwrap_or_default());
-    }
-    let text = rdistro::resolve_source(file).and_then(|p| rdistro::read_text(&p).map(|t| (p, t)));
+    let text = match fetcher.get(file) {
+        Ok(fetched) => rdistro::decode_text(&fetched.path, fetched.bytes.to_vec())
+            .map(|t| (fetched.path, t))
+            .map_err(as_diags),
+        Err(e) => Err(vec![Diagnostic::error(file, format!("{e:#}"))]),
+    };
     let (path, text) = match text {
         Ok(x) => x,
-        Err(e) => return ("unknown", as_diags(e)),
+        Err(d) => return (if is_legacy(file) { "rosdistro" } else { "unknown" }, d),
     };
-    if is_index(file) {
+    if is_legacy(file) {
+        let r = legacy::parse_distro(&path, &text);
+        return ("rosdistro", r.err().into_iter().collect());
+    }
+    if is_index(fetcher, file) {
         return match index::parse(&path, &text) {
             Ok(idx) => {
                 let mut problems = Vec::new();
@@ -472,16 +539,16 @@ fn validate_one(file: &str) -> (&'static str, Vec<Diagnostic>) {
 /// Name → (version, repository) of either kind of file.
 type Versions = BTreeMap<String, (Option<String>, Option<String>)>;
 
-fn versions_of(file: &str) -> anyhow::Result<Versions> {
+fn versions_of(f: &Fetcher, file: &str) -> anyhow::Result<Versions> {
     if is_legacy(file) {
-        let d = load_legacy(file)?;
+        let d = load_legacy(f, file)?;
         return Ok(d
             .stacks
             .values()
             .map(|s| (s.name.clone(), (s.version.clone(), s.repo.clone())))
             .collect());
     }
-    let dist = load_distribution_file(file)?;
+    let dist = load_distribution_file(f, file)?;
     Ok(dist
         .release_packages
         .iter()
@@ -508,9 +575,9 @@ struct Change {
     new_repository: Option<String>,
 }
 
-fn diff(a: &str, b: &str, as_json: bool, out: &mut String) -> anyhow::Result<Status> {
-    let old = versions_of(a)?;
-    let new = versions_of(b)?;
+fn diff(f: &Fetcher, a: &str, b: &str, as_json: bool, out: &mut String) -> anyhow::Result<Status> {
+    let old = versions_of(f, a)?;
+    let new = versions_of(f, b)?;
     let mut doc = DiffDoc {
         schema: json::SCHEMA,
         added: BTreeMap::new(),

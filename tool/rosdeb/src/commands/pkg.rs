@@ -98,7 +98,7 @@ enum PkgCommand {
     Graph {
         /// Package name (default: every package).
         name: Option<String>,
-        /// Output format.
+        /// Output format (`--json` is the same as `--format json`).
         #[arg(long, value_enum, default_value_t = GraphFormat::Dot)]
         format: GraphFormat,
     },
@@ -178,7 +178,10 @@ pub fn run(args: Args) -> anyhow::Result<Status> {
             Status::Success
         }
         PkgCommand::Why { name, target } => why(&catalog, name, target, args.json, &mut out)?,
-        PkgCommand::Graph { name, format } => graph(&catalog, name.as_deref(), *format, &mut out)?,
+        PkgCommand::Graph { name, format } => {
+            let format = if args.json { GraphFormat::Json } else { *format };
+            graph(&catalog, name.as_deref(), format, &mut out)?
+        }
         PkgCommand::Licenses { name } => licenses(&catalog, name, args.json, &mut out)?,
         PkgCommand::Duplicates => duplicates(&catalog, args.json, &mut out)?,
         PkgCommand::Exports { name, lang, attrib, deps_only, allow_shell } => {

@@ -235,7 +235,7 @@ fn bad_input_gives_positioned_errors_not_panics() {
         (write(dir, "types.yaml", b"type: distribution\nversion: 2\nrepositories:\n  a:\n    release: [1]\n"), "types.yaml:5:"),
         (write(dir, "dups.yaml", b"type: distribution\nversion: 2\nrepositories:\n  a: {release: {url: u, packages: [p]}}\n  b: {release: {url: u, packages: [p]}}\n"), "duplicate package name 'p'"),
         (write(dir, "index.yaml", b"type: index\nversion: 4\n"), "--index"),
-        ("https://example.org/noetic/distribution.yaml".to_owned(), "not supported yet"),
+        ("ftp://example.org/noetic/distribution.yaml".to_owned(), "is not supported"),
         (dir.join("missing.yaml").display().to_string(), "missing.yaml"),
     ];
     let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());

@@ -2,6 +2,7 @@
 
 mod conformance;
 mod distro;
+mod fetch;
 mod harness;
 mod os;
 mod pkg;
