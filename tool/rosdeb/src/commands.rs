@@ -4,3 +4,4 @@ pub mod compat;
 pub mod distro;
 pub mod os;
 pub mod pkg;
+pub mod resolve;

@@ -60,6 +60,8 @@ enum Command {
     Os(commands::os::Args),
     /// Read distribution files: legacy .rosdistro and REP 143 index / distribution.yaml.
     Distro(commands::distro::Args),
+    /// Resolve rosdep keys to system packages for OS:CODENAME targets (one table, reasons).
+    Resolve(commands::resolve::Args),
 }
 
 fn main() -> ExitCode {
@@ -85,6 +87,7 @@ fn main() -> ExitCode {
                 Command::Pkg(args) => exit::report(commands::pkg::run(args)),
                 Command::Os(args) => exit::report(commands::os::run(args)),
                 Command::Distro(args) => exit::report(commands::distro::run(args)),
+                Command::Resolve(args) => exit::report(commands::resolve::run(args)),
             }
         }
     };

@@ -260,6 +260,12 @@ fn to_u32(n: usize) -> u32 {
     u32::try_from(n).unwrap_or(u32::MAX)
 }
 
+thread_local! {
+    /// The buffer `getdents` fills, one per crawl thread.
+    static LISTING_BUFFER: std::cell::RefCell<Vec<std::mem::MaybeUninit<u8>>> =
+        std::cell::RefCell::new(vec![std::mem::MaybeUninit::uninit(); 32 * 1024]);
+}
+
 /// Opens a directory (following symlinks) for listing, relative to `base`.
 fn open_dir<P: rustix::path::Arg>(base: BorrowedFd<'_>, path: P) -> rustix::io::Result<OwnedFd> {
     rustix::fs::openat(
@@ -295,64 +301,63 @@ impl<R: Send> State<'_, R> {
         self.lock().diagnostics.push(d);
     }
 
-    /// Lists the open directory `fd` (which is consumed) and stamps it.
-    fn list(&self, fd: OwnedFd, path: &Path) -> (Option<Listing>, Option<OwnedFd>) {
+    /// Lists the open directory `fd` and stamps it; returns the listing and the handle, still
+    /// usable for lookups relative to the directory.
+    fn list(&self, fd: OwnedFd, path: &Path) -> Option<(Listing, OwnedFd)> {
         let stamp = rustix::fs::fstat(&fd).ok().map(|st| Stamp::of_stat(&st));
-        let keep = rustix::io::dup(&fd).ok();
-        let mut dir = match rustix::fs::Dir::new(fd) {
-            Ok(dir) => dir,
-            Err(e) => {
-                self.unreadable(path, &std::io::Error::from(e));
-                return (None, None);
-            }
-        };
         let mut listing = Listing { stamp, ..Listing::default() };
-        while let Some(entry) = dir.read() {
-            let entry = match entry {
-                Ok(entry) => entry,
-                Err(e) => {
-                    self.unreadable(path, &std::io::Error::from(e));
-                    return (None, None);
+        let result = LISTING_BUFFER.with_borrow_mut(|buffer| {
+            let mut dir = rustix::fs::RawDir::new(&fd, buffer.as_mut_slice());
+            while let Some(entry) = dir.next() {
+                let entry = entry?;
+                let name = entry.file_name();
+                let bytes = name.to_bytes();
+                if bytes == b"." || bytes == b".." {
+                    continue;
                 }
-            };
-            let name = entry.file_name().to_bytes();
-            let file_type = entry.file_type();
-            let (is_dir, is_file, is_symlink) = match file_type {
-                FileType::Directory => (true, false, false),
-                FileType::RegularFile => (false, true, false),
-                FileType::Symlink | FileType::Unknown => {
-                    match rustix::fs::statat(dir_fd(&dir), entry.file_name(), AtFlags::empty()) {
-                        Ok(st) => {
-                            let kind = FileType::from_raw_mode(st.st_mode);
-                            (
-                                kind == FileType::Directory,
-                                kind == FileType::RegularFile,
-                                file_type == FileType::Symlink,
-                            )
+                let file_type = entry.file_type();
+                let (is_dir, is_file, is_symlink) = match file_type {
+                    FileType::Directory => (true, false, false),
+                    FileType::RegularFile => (false, true, false),
+                    FileType::Symlink | FileType::Unknown => {
+                        match rustix::fs::statat(&fd, name, AtFlags::empty()) {
+                            Ok(st) => {
+                                let kind = FileType::from_raw_mode(st.st_mode);
+                                (
+                                    kind == FileType::Directory,
+                                    kind == FileType::RegularFile,
+                                    file_type == FileType::Symlink,
+                                )
+                            }
+                            Err(_) => (false, false, true),
                         }
-                        Err(_) => (false, false, true),
                     }
-                }
-                _ => (false, false, false),
-            };
-            if is_file {
-                match name {
-                    b"package.xml" => listing.markers.package_xml = true,
-                    b"manifest.xml" => listing.markers.manifest_xml = true,
-                    b"stack.xml" => listing.markers.stack_xml = true,
-                    b"rospack_nosubdirs" => listing.markers.nosubdirs = true,
-                    b"CATKIN_IGNORE" => listing.ignored = true,
-                    b"COLCON_IGNORE" | b"AMENT_IGNORE" if self.options.ros2_markers => {
-                        listing.ignored = true
+                    _ => (false, false, false),
+                };
+                if is_file {
+                    match bytes {
+                        b"package.xml" => listing.markers.package_xml = true,
+                        b"manifest.xml" => listing.markers.manifest_xml = true,
+                        b"stack.xml" => listing.markers.stack_xml = true,
+                        b"rospack_nosubdirs" => listing.markers.nosubdirs = true,
+                        b"CATKIN_IGNORE" => listing.ignored = true,
+                        b"COLCON_IGNORE" | b"AMENT_IGNORE" if self.options.ros2_markers => {
+                            listing.ignored = true
+                        }
+                        _ => {}
                     }
-                    _ => {}
+                } else if is_dir && bytes.first() != Some(&b'.') {
+                    listing.subdirs.push((name.to_owned(), is_symlink));
                 }
-            } else if is_dir && name.first() != Some(&b'.') {
-                listing.subdirs.push((entry.file_name().to_owned(), is_symlink));
             }
+            Ok::<(), rustix::io::Errno>(())
+        });
+        if let Err(e) = result {
+            self.unreadable(path, &std::io::Error::from(e));
+            return None;
         }
         listing.subdirs.sort();
-        (Some(listing), keep)
+        Some((listing, fd))
     }
 
     fn unreadable(&self, dir: &Path, e: &std::io::Error) {
@@ -383,7 +388,7 @@ impl<R: Send> State<'_, R> {
             );
             return;
         }
-        let (Some(listing), Some(fd)) = self.list(fd, &dir) else { return };
+        let Some((listing, handle)) = self.list(fd, &dir) else { return };
         if let Some(stamp) = listing.stamp {
             let id = (stamp.dev, stamp.ino);
             if chain.contains(&id) {
@@ -409,13 +414,13 @@ impl<R: Send> State<'_, R> {
         } else {
             let found =
                 Found { dir: dir.clone(), root, markers: m, inside_stack, stamp: listing.stamp };
-            let read = (self.read)(&found, Some(fd.as_fd()));
+            let read = (self.read)(&found, Some(handle.as_fd()));
             self.lock().found.push((found, read));
         }
         if m.package_xml || m.manifest_xml || m.nosubdirs {
             return;
         }
-        let parent = std::sync::Arc::new(fd);
+        let parent = std::sync::Arc::new(handle);
         for (name, _is_symlink) in listing.subdirs {
             let parent = std::sync::Arc::clone(&parent);
             let chain = chain.clone();
@@ -477,11 +482,6 @@ impl<R: Send> State<'_, R> {
     }
 }
 
-/// The borrowed handle of an open directory stream.
-fn dir_fd(dir: &rustix::fs::Dir) -> BorrowedFd<'_> {
-    dir.fd().unwrap_or(CWD)
-}
-
 /// `dir/name` for a name read from the directory.
 fn dir_join(dir: &Path, name: &std::ffi::CStr) -> PathBuf {
     use std::os::unix::ffi::OsStrExt as _;
@@ -541,7 +541,7 @@ impl State<'_, ()> {
     ) -> bool {
         let started = std::time::Instant::now();
         let Ok(fd) = open_dir(CWD, dir) else { return false };
-        let (Some(listing), _) = self.list(fd, dir) else { return false };
+        let Some((listing, _)) = self.list(fd, dir) else { return false };
         if let Some(stamp) = listing.stamp {
             if chain.contains(&(stamp.dev, stamp.ino)) {
                 return false;

@@ -7,7 +7,8 @@
 //! - `yaml`: the single serde-saphyr configuration (budgets, duplicate keys) used by both.
 //!
 //! Every problem in an input file is a [`Diagnostic`] with file:line:col where known; nothing
-//! here panics on bad input. Inputs are local paths or `file://` URLs; HTTP is not supported yet.
+//! here panics on bad input. Inputs are local paths or `file://` URLs; callers that fetch by URL
+//! (the `rosdeb` CLI) hand the bytes to [`decode_text`] and the `parse` functions.
 
 use std::io::Read as _;
 use std::path::{Path, PathBuf};

@@ -30,7 +30,10 @@ use crate::distro::distribution::DistributionFile;
 pub mod rules;
 pub mod sources;
 
-#[allow(dead_code)] // the shared serde-saphyr configuration; rosdep uses only part of it
+// The one serde-saphyr configuration, `distro/yaml.rs`, compiled here too because `distro`
+// keeps its `yaml` module private. TODO: once `distro.rs` says `pub(crate) mod yaml;`, replace
+// these lines with `use crate::distro::yaml;`.
+#[allow(dead_code, clippy::duplicate_mod)]
 #[path = "distro/yaml.rs"]
 mod yaml;
 
@@ -38,7 +41,7 @@ mod yaml;
 mod tests;
 
 pub use crate::distro::Error;
-pub use rules::{Data, RuleFile};
+pub use rules::{Data, Map, RuleFile};
 
 /// The installer name of a key that is a released ROS package of the distribution.
 pub const ROS_INSTALLER: &str = "ros";
@@ -133,6 +136,12 @@ pub fn default_installer(target: &Target) -> Option<&'static str> {
         "slackware" => "sbotools",
         _ => return None,
     })
+}
+
+/// True when a sources-list entry with `tags` applies to `target` (rosdep's
+/// `DataSourceMatcher`): every tag is the OS, the codename or the distribution name.
+pub fn tags_match(tags: &[String], target: &Target, distro: Option<&str>) -> bool {
+    tags.iter().all(|t| *t == target.os || *t == target.codename || distro == Some(t.as_str()))
 }
 
 /// A key resolved for a target.
@@ -330,11 +339,7 @@ impl Rules {
     }
 
     fn matches(&self, file: &RuleFile, target: &Target) -> bool {
-        file.tags.iter().all(|t| {
-            *t == target.os
-                || *t == target.codename
-                || self.distro.as_ref().is_some_and(|d| d.name == *t)
-        })
+        tags_match(&file.tags, target, self.distro.as_ref().map(|d| d.name.as_str()))
     }
 
     /// rosdep's `get_rule_for_platform` over the merged definition of `key`.
@@ -386,7 +391,7 @@ impl Rules {
         let mut installer = default;
         let mut data = data;
         if let Data::Map(m) = data {
-            if let Some((i, d)) = installers.iter().find_map(|i| m.get(*i).map(|d| (*i, d))) {
+            if let Some((i, d)) = installers.iter().find_map(|i| m.get(i).map(|d| (*i, d))) {
                 installer = i;
                 data = d;
             } else {
@@ -400,7 +405,7 @@ impl Rules {
                 };
                 data = entry;
                 if let Data::Map(m) = data
-                    && let Some((i, d)) = installers.iter().find_map(|i| m.get(*i).map(|d| (*i, d)))
+                    && let Some((i, d)) = installers.iter().find_map(|i| m.get(i).map(|d| (*i, d)))
                 {
                     installer = i;
                     data = d;

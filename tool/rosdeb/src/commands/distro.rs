@@ -36,7 +36,7 @@ pub struct Args {
 enum DistroCommand {
     /// Stacks of a legacy .rosdistro file with their versions (null = unreleased).
     Stacks {
-        /// The .rosdistro file (path or file:// URL).
+        /// The .rosdistro file (path, file:// or http(s):// URL).
         file: String,
         /// Print `{stack: version or null}`.
         #[arg(long)]
@@ -45,7 +45,7 @@ enum DistroCommand {
     /// Variants of a legacy .rosdistro file with their stacks, parents' stacks first (as
     /// rospkg's `Variant.get_stack_names(implicit=True)`, duplicates kept).
     Variants {
-        /// The .rosdistro file (path or file:// URL).
+        /// The .rosdistro file (path, file:// or http(s):// URL).
         file: String,
         /// Print `{variant: [stack, ...]}`.
         #[arg(long)]
@@ -92,10 +92,10 @@ enum DistroCommand {
 /// Where a distribution comes from: a file / URL, or an index plus a distribution name.
 #[derive(Debug, clap::Args)]
 struct Source {
-    /// A distribution.yaml, a cache (*.yaml.gz), a path or a file:// URL.
+    /// A distribution.yaml or a cache (*.yaml.gz): a path, a file:// or http(s):// URL.
     #[arg(required_unless_present = "index", conflicts_with = "index")]
     file: Option<String>,
-    /// An index file (index.yaml / index-v4.yaml), path or file:// URL.
+    /// An index file (index.yaml / index-v4.yaml): a path, a file:// or http(s):// URL.
     #[arg(long, requires = "distro")]
     index: Option<String>,
     /// The distribution to read from --index, e.g. noetic.
@@ -144,8 +144,8 @@ fn library_error(e: rdistro::Error) -> anyhow::Error {
     match e {
         rdistro::Error::Invalid(d) => diagnostic_error(&d),
         rdistro::Error::Unsupported { url } => Hinted::error(
-            format!("cannot fetch {url}: HTTP(S) is not supported yet"),
-            "download the file and pass its path (or a file:// URL)",
+            format!("cannot fetch {url}: the URL scheme is not supported"),
+            "give a path, a file:// URL or an http(s):// URL",
         ),
         e @ rdistro::Error::Io { .. } => anyhow::Error::new(e),
     }

@@ -42,10 +42,7 @@ fn cache_round_trip_and_layout() {
     assert_eq!((got, body), (meta, b"body".to_vec()));
     let (b, m) = cache.paths(url);
     let key = &sha256_hex(url.as_bytes())[..32];
-    assert_eq!(
-        files_in(&cache.dir().to_path_buf()),
-        [format!("{key}.body"), format!("{key}.json")]
-    );
+    assert_eq!(files_in(cache.dir()), [format!("{key}.body"), format!("{key}.json")]);
     assert!(b.ends_with(format!("{key}.body")) && m.ends_with(format!("{key}.json")));
     // Another URL, another entry; the first is untouched.
     cache.put("http://example.org/other", None, None, b"x").unwrap();

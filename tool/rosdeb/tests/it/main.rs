@@ -7,3 +7,4 @@ mod harness;
 mod os;
 mod pkg;
 mod property;
+mod resolve;

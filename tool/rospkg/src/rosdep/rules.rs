@@ -9,7 +9,10 @@ use std::path::{Path, PathBuf};
 
 use indexmap::IndexMap;
 
-use super::yaml::{self, Node, Value};
+use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde_saphyr::Spanned;
+
+use super::yaml;
 use crate::diagnostic::{Diagnostic, Position};
 use crate::distro::{Error, read_text, resolve_source};
 
@@ -25,22 +28,52 @@ pub enum Data {
     /// A list.
     Seq(Vec<Data>),
     /// A mapping (keys in Python's `str()` form).
-    Map(IndexMap<String, Data>),
+    Map(Map),
+}
+
+/// A mapping in file order. Rule mappings are small (a few OSes, codenames or installers), so a
+/// vector searched linearly beats hashing; duplicate keys never get here (the parser rejects
+/// them).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Map(Vec<(String, Data)>);
+
+impl Map {
+    /// The value of `key`.
+    pub fn get(&self, key: &str) -> Option<&Data> {
+        self.0.iter().find(|(k, _)| k == key).map(|(_, v)| v)
+    }
+
+    /// True when `key` is present.
+    pub fn contains_key(&self, key: &str) -> bool {
+        self.get(key).is_some()
+    }
+
+    /// Entries in file order.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &Data)> {
+        self.0.iter().map(|(k, v)| (k.as_str(), v))
+    }
+
+    /// Number of entries.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// True when empty.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+/// `map["key"]`: the value, or [`Data::Null`] when absent.
+impl std::ops::Index<&str> for Map {
+    type Output = Data;
+
+    fn index(&self, key: &str) -> &Data {
+        self.get(key).unwrap_or(&Data::Null)
+    }
 }
 
 impl Data {
-    fn from_node(node: Node) -> Data {
-        match node.value {
-            Value::Null => Data::Null,
-            Value::Str(s) => Data::Str(s),
-            Value::Seq(items) => Data::Seq(items.into_iter().map(Data::from_node).collect()),
-            Value::Map(m) => {
-                Data::Map(m.into_iter().map(|(k, v)| (k, Data::from_node(v))).collect())
-            }
-            scalar => Data::Scalar(scalar.python_str()),
-        }
-    }
-
     /// The packages of a rule, as rosdep's `PackageManagerInstaller.resolve`: a mapping's
     /// `packages` (a list, or a string split on whitespace; none → empty), a string split on
     /// spaces, a list as is. `None` for anything else (rosdep's `InvalidData`).
@@ -85,7 +118,7 @@ pub struct KeyRules {
     /// Where the key's rules start.
     pub position: Option<Position>,
     /// OS → rule, in file order.
-    pub os: IndexMap<String, Data>,
+    pub os: Map,
 }
 
 /// One rule file.
@@ -117,28 +150,19 @@ impl RuleFile {
         if yaml::is_empty_document(text) {
             return Ok(file);
         }
-        let root: Node = yaml::from_str(path, text)?;
-        let root_position = yaml::position(&root);
-        let top = match root.value {
-            Value::Map(m) => m,
-            Value::Null => return Ok(file),
-            other => {
-                let mut d = Diagnostic::error(
-                    path,
-                    format!("a rosdep file must be a mapping of keys, not {}", other.type_name()),
-                )
-                .with_hint("each top-level entry is `key:` followed by its OS rules");
-                if let Some(p) = root_position {
-                    d = d.at(p);
-                }
-                return Err(d);
-            }
-        };
+        // Read straight into `Data` (positions kept for the keys only): the file is large and
+        // this is most of the cost of a resolution.
+        let top: IndexMap<String, Spanned<Data>> = yaml::from_str(path, text)?;
         for (key, node) in top {
-            let position = yaml::position(&node);
+            let loc = node.referenced;
+            let position = (loc.line() > 0).then(|| {
+                Position::new(
+                    u32::try_from(loc.line()).unwrap_or(u32::MAX),
+                    u32::try_from(loc.column()).unwrap_or(u32::MAX),
+                )
+            });
             match node.value {
-                Value::Map(m) => {
-                    let os = m.into_iter().map(|(k, v)| (k, Data::from_node(v))).collect();
+                Data::Map(os) => {
                     file.keys.insert(key, KeyRules { position, os });
                 }
                 other => {
@@ -146,7 +170,7 @@ impl RuleFile {
                         path,
                         format!(
                             "the rules of '{key}' must be a mapping of OS names, not {}; key left out",
-                            other.type_name()
+                            other.describe()
                         ),
                     )
                     .with_hint("write `key:` then one `os: [packages]` line per OS");
@@ -186,5 +210,92 @@ impl RuleFile {
             Some(p) => format!("{}:{}:{}", self.path.display(), p.line, p.column),
             None => self.path.display().to_string(),
         }
+    }
+}
+
+impl<'de> de::Deserialize<'de> for Data {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(DataVisitor)
+    }
+}
+
+/// PyYAML's YAML 1.1 boolean words beyond `true` / `false` (as `distro::yaml` reads them).
+fn pyyaml_bool(s: &str) -> Option<&'static str> {
+    match s {
+        "yes" | "Yes" | "YES" | "on" | "On" | "ON" => Some("True"),
+        "no" | "No" | "NO" | "off" | "Off" | "OFF" => Some("False"),
+        _ => None,
+    }
+}
+
+struct DataVisitor;
+
+impl<'de> Visitor<'de> for DataVisitor {
+    type Value = Data;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("any YAML value")
+    }
+    fn visit_bool<E>(self, v: bool) -> Result<Data, E> {
+        Ok(Data::Scalar(if v { "True" } else { "False" }.into()))
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<Data, E> {
+        Ok(Data::Scalar(v.to_string()))
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<Data, E> {
+        Ok(Data::Scalar(v.to_string()))
+    }
+    fn visit_i128<E>(self, v: i128) -> Result<Data, E> {
+        Ok(Data::Scalar(v.to_string()))
+    }
+    fn visit_u128<E>(self, v: u128) -> Result<Data, E> {
+        Ok(Data::Scalar(v.to_string()))
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<Data, E> {
+        let s = if v.is_finite() && v.fract() == 0.0 && v.abs() < 1e16 {
+            format!("{v:.1}")
+        } else {
+            format!("{v}")
+        };
+        Ok(Data::Scalar(s))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Data, E> {
+        Ok(pyyaml_bool(v).map_or_else(|| Data::Str(v.to_owned()), |b| Data::Scalar(b.into())))
+    }
+    fn visit_string<E>(self, v: String) -> Result<Data, E> {
+        Ok(match pyyaml_bool(&v) {
+            Some(b) => Data::Scalar(b.into()),
+            None => Data::Str(v),
+        })
+    }
+    fn visit_unit<E>(self) -> Result<Data, E> {
+        Ok(Data::Null)
+    }
+    fn visit_none<E>(self) -> Result<Data, E> {
+        Ok(Data::Null)
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Data, D::Error> {
+        de::Deserialize::deserialize(d)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Data, A::Error> {
+        let mut items = Vec::new();
+        while let Some(item) = seq.next_element::<Data>()? {
+            items.push(item);
+        }
+        Ok(Data::Seq(items))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Data, A::Error> {
+        let mut items = Vec::with_capacity(map.size_hint().unwrap_or(4));
+        while let Some(key) = map.next_key::<Data>()? {
+            let key = match key {
+                Data::Str(s) | Data::Scalar(s) => s,
+                Data::Null => "None".to_owned(),
+                Data::Seq(_) | Data::Map(_) => {
+                    return Err(de::Error::custom("a mapping key must be a scalar"));
+                }
+            };
+            items.push((key, map.next_value::<Data>()?));
+        }
+        Ok(Data::Map(Map(items)))
     }
 }

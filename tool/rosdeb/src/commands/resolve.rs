@@ -1,0 +1,292 @@
+//! `rosdeb resolve KEY... --os OS:CODENAME...`: rosdep keys to system packages, every key for
+//! every target in one table, with the reason for each failure.
+//!
+//! Rules come from `--rosdep FILE` (first), then the sources lists of `ROSDEP_SOURCE_PATH` (or
+//! `/etc/ros/rosdep/sources.list.d`), as rosdep reads them; `file://` URLs and paths only (an
+//! http(s) entry is an error, or a warning when `--rosdep` files are given). `--distro NAME`
+//! (through the index at `ROSDISTRO_INDEX_URL`) or `--distro-file FILE` adds the released
+//! packages of a distribution: they print as `ros-<distro>-<name-with-dashes>` with the OS's
+//! default installer (`apt` on Debian and Ubuntu), as rosdep generates them.
+//!
+//! Only the OS's default installer counts as resolved (a binary package can depend on nothing
+//! else); `--any-installer` accepts pip, gem, ... as `rosdep resolve` does.
+//!
+//! Text: one `KEY<TAB>OS:CODENAME<TAB>INSTALLER<TAB>PACKAGES` line per answer on stdout,
+//! failures on stderr. `--json`: `{key: {"os:codename": {"installer", "packages"} or
+//! {"error"}}}` (the pinned shape, no schema field). Exit 1 when any key fails anywhere.
+
+use anyhow::Context as _;
+use indexmap::IndexMap;
+use rospkg::Diagnostic;
+use rospkg::distro::{self as rdistro, distribution, index};
+use rospkg::environment::Environment;
+use rospkg::rosdep::{
+    self, Failure, Outcome, Policy, ROS_INSTALLER, RosDistro, RuleFile, Rules, Target,
+};
+use serde::Serialize;
+use std::fmt::Write as _;
+use std::io::Write as _;
+
+use crate::exit::{Hinted, Status};
+
+/// The environment variable naming the rosdistro index.
+const INDEX_ENV: &str = "ROSDISTRO_INDEX_URL";
+
+/// `rosdeb resolve` arguments.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// rosdep keys (e.g. boost, python3-yaml) or ROS package names of the distribution.
+    #[arg(required = true, value_name = "KEY")]
+    keys: Vec<String>,
+    /// A target platform, OS:CODENAME (e.g. ubuntu:jammy); repeat for several.
+    #[arg(long = "os", value_name = "OS:CODENAME", required = true)]
+    targets: Vec<Target>,
+    /// A rosdep rule file (path or file:// URL), before the sources lists; repeatable.
+    #[arg(long = "rosdep", value_name = "FILE")]
+    rosdep: Vec<String>,
+    /// The ROS distribution (e.g. humble), read through the index at $ROSDISTRO_INDEX_URL;
+    /// with --distro-file, the name to give that file's packages.
+    #[arg(long, value_name = "NAME")]
+    distro: Option<String>,
+    /// The ROS distribution's distribution.yaml (path or file:// URL); its name is the folder's
+    /// (`humble/distribution.yaml`) unless --distro gives one.
+    #[arg(long, value_name = "FILE")]
+    distro_file: Option<String>,
+    /// Accept rules for any installer of the OS (pip, gem, npm), as `rosdep resolve` does.
+    #[arg(long)]
+    any_installer: bool,
+    /// Print `{key: {"os:codename": {"installer": ..., "packages": [...]} or {"error": ...}}}`.
+    #[arg(long)]
+    json: bool,
+}
+
+/// One answer in `--json`.
+#[derive(Serialize)]
+#[serde(untagged)]
+enum Answer {
+    Resolved { installer: String, packages: Vec<String> },
+    Failed { error: String },
+}
+
+/// Runs the command.
+pub fn run(args: Args) -> anyhow::Result<Status> {
+    let env = Environment::from_process();
+    let mut warnings = String::new();
+    let rules = load_rules(&args, &env, &mut warnings)?;
+    let policy = Policy { default_installer_only: !args.any_installer };
+    let table = rules.resolve_table(&args.keys, &args.targets, policy);
+
+    let mut out = String::new();
+    let mut failed = 0usize;
+    let mut doc: IndexMap<&str, IndexMap<String, Answer>> = IndexMap::new();
+    for (key, row) in &table {
+        let answers = doc.entry(key.as_str()).or_default();
+        for (target, outcome) in row {
+            let answer = answer(&rules, target, outcome);
+            match &answer {
+                Answer::Resolved { installer, packages } => {
+                    if !args.json {
+                        let _ =
+                            writeln!(out, "{key}\t{target}\t{installer}\t{}", packages.join(" "));
+                    }
+                }
+                Answer::Failed { error } => {
+                    failed += 1;
+                    if !args.json {
+                        let _ =
+                            writeln!(warnings, "error: cannot resolve {key} on {target}: {error}");
+                    }
+                }
+            }
+            answers.insert(target.to_string(), answer);
+        }
+    }
+    if args.json {
+        out.push_str(&serde_json::to_string_pretty(&doc)?);
+        out.push('\n');
+    }
+    if failed > 0 && args.json {
+        let total: usize = table.values().map(IndexMap::len).sum();
+        let _ =
+            writeln!(warnings, "error: {failed} of {total} answers failed (see their \"error\")");
+    }
+    let no_rule = table.values().flat_map(|r| r.values()).any(|o| o == &Err(Failure::NoRule));
+    if no_rule && rules.distro().is_none() && !args.json {
+        let _ = writeln!(
+            warnings,
+            "  hint: keys that are ROS packages resolve with --distro NAME or --distro-file FILE"
+        );
+    }
+    let _ = std::io::stderr().lock().write_all(warnings.as_bytes());
+    let mut stdout = std::io::stdout().lock();
+    stdout.write_all(out.as_bytes()).and_then(|()| stdout.flush()).context("writing to stdout")?;
+    Ok(if failed > 0 { Status::Failure } else { Status::Success })
+}
+
+/// An outcome as printed: a ROS package becomes `ros-<distro>-<name-with-dashes>` for the OS's
+/// default installer.
+fn answer(rules: &Rules, target: &Target, outcome: &Outcome) -> Answer {
+    match outcome {
+        Ok(r) if r.installer == ROS_INSTALLER => {
+            let distro = rules.distro().map_or("", |d| d.name.as_str());
+            Answer::Resolved {
+                installer: rosdep::default_installer(target).unwrap_or("apt").to_owned(),
+                packages: r
+                    .packages
+                    .iter()
+                    .map(|p| format!("ros-{distro}-{p}").replace('_', "-"))
+                    .collect(),
+            }
+        }
+        Ok(r) => Answer::Resolved { installer: r.installer.clone(), packages: r.packages.clone() },
+        Err(f) => Answer::Failed { error: f.to_string() },
+    }
+}
+
+fn load_rules(args: &Args, env: &Environment, warnings: &mut String) -> anyhow::Result<Rules> {
+    let mut rules = Rules::new();
+    let distro = load_distro(args, env)?;
+    let distro_name = distro.as_ref().map(|d| d.name.clone());
+    for file in &args.rosdep {
+        push_file(&mut rules, RuleFile::load(file, Vec::new()).map_err(library_error)?, warnings);
+    }
+    let dirs = rosdep::sources::list_dirs(env.get(rosdep::sources::SOURCE_PATH_ENV));
+    let entries = rosdep::sources::read_dirs(&dirs).map_err(library_error)?;
+    for entry in entries {
+        if entry.kind == rosdep::sources::Kind::Gbpdistro {
+            continue; // electric / fuerte only; rosdep ignores them for later distributions
+        }
+        // Entries whose tags cannot match any target are not read (rosdep skips them too).
+        let usable =
+            args.targets.iter().any(|t| rosdep::tags_match(&entry.tags, t, distro_name.as_deref()));
+        if !usable {
+            continue;
+        }
+        match RuleFile::load(&entry.url, entry.tags.clone()) {
+            Ok(file) => push_file(&mut rules, file, warnings),
+            Err(rdistro::Error::Unsupported { url }) if !args.rosdep.is_empty() => {
+                let _ = writeln!(
+                    warnings,
+                    "warning: {}: skipping {url}: fetching over HTTP(S) is not built yet",
+                    entry.place()
+                );
+            }
+            Err(rdistro::Error::Unsupported { url }) => {
+                return Err(Hinted::error(
+                    format!(
+                        "{}: cannot fetch {url}: fetching over HTTP(S) is not built yet",
+                        entry.place()
+                    ),
+                    "download the file and pass it with --rosdep FILE, or point \
+                     ROSDEP_SOURCE_PATH at a sources list of file:// URLs",
+                ));
+            }
+            Err(e) => {
+                return Err(
+                    library_error(e).context(format!("sources list entry {}", entry.place()))
+                );
+            }
+        }
+    }
+    if let Some(d) = distro {
+        rules.set_distro(d);
+    }
+    if rules.files().is_empty() && rules.distro().is_none() {
+        return Err(Hinted::error(
+            "no rosdep rules: no --rosdep file, and no sources list entry",
+            "pass --rosdep FILE (e.g. rosdistro's rosdep/base.yaml), or set ROSDEP_SOURCE_PATH \
+             to a directory of *.list files",
+        ));
+    }
+    Ok(rules)
+}
+
+fn push_file(rules: &mut Rules, file: RuleFile, warnings: &mut String) {
+    for d in &file.diagnostics {
+        let _ = writeln!(warnings, "{d}");
+    }
+    rules.push(file);
+}
+
+/// The distribution of `--distro-file` or `--distro` (through `ROSDISTRO_INDEX_URL`).
+fn load_distro(args: &Args, env: &Environment) -> anyhow::Result<Option<RosDistro>> {
+    let (dist, name) = match (&args.distro_file, &args.distro) {
+        (Some(file), name) => {
+            let dist = distribution::load(file).map_err(library_error)?.into_distribution();
+            let name = match name {
+                Some(n) => n.clone(),
+                None if !dist.name.is_empty() => dist.name.clone(),
+                None => name_from_path(file).ok_or_else(|| {
+                    Hinted::error(
+                        format!("cannot tell the distribution name of {file}"),
+                        "add --distro NAME",
+                    )
+                })?,
+            };
+            (dist, name)
+        }
+        (None, Some(name)) => {
+            let Some(url) = env.get(INDEX_ENV).filter(|u| !u.is_empty()) else {
+                return Err(Hinted::error(
+                    format!(
+                        "--distro {name} needs the rosdistro index, and {INDEX_ENV} is not set"
+                    ),
+                    format!(
+                        "set {INDEX_ENV}=file:///path/to/rosdistro/index-v4.yaml, or pass \
+                         --distro-file FILE"
+                    ),
+                ));
+            };
+            let dist = index::load_distribution(url, name).map_err(|e| match e {
+                rdistro::Error::Unsupported { url } => Hinted::error(
+                    format!("cannot fetch {url}: fetching over HTTP(S) is not built yet"),
+                    format!(
+                        "point {INDEX_ENV} at a local index (file://.../index-v4.yaml), or pass \
+                         --distro-file FILE"
+                    ),
+                ),
+                e => library_error(e),
+            })?;
+            (dist, name.clone())
+        }
+        (None, None) => return Ok(None),
+    };
+    if let Some(d) = dist.diagnostics.iter().find(|d| d.is_error()) {
+        return Err(diagnostic_error(d).context("the distribution file is invalid"));
+    }
+    Ok(Some(RosDistro::from_distribution(&name, &dist)))
+}
+
+/// `humble` from `.../humble/distribution.yaml` (rosdistro's layout; other names give `None`).
+fn name_from_path(file: &str) -> Option<String> {
+    let path = rdistro::resolve_source(file).ok()?;
+    if path.file_name()? != "distribution.yaml" {
+        return None;
+    }
+    let parent = path.parent()?.file_name()?.to_str()?;
+    (!parent.is_empty()).then(|| parent.to_owned())
+}
+
+/// A diagnostic as a user-facing error: `file:line:col: message` plus its hint.
+fn diagnostic_error(d: &Diagnostic) -> anyhow::Error {
+    let mut place = d.path.display().to_string();
+    if let Some(p) = d.position {
+        let _ = write!(place, ":{}:{}", p.line, p.column);
+    }
+    let message = format!("{place}: {}", d.message);
+    match &d.hint {
+        Some(hint) => Hinted::error(message, hint.clone()),
+        None => anyhow::anyhow!(message),
+    }
+}
+
+fn library_error(e: rdistro::Error) -> anyhow::Error {
+    match e {
+        rdistro::Error::Invalid(d) => diagnostic_error(&d),
+        rdistro::Error::Unsupported { url } => Hinted::error(
+            format!("cannot fetch {url}: fetching over HTTP(S) is not built yet"),
+            "download the file and pass its path (or a file:// URL), e.g. --rosdep FILE",
+        ),
+        e @ rdistro::Error::Io { .. } => anyhow::Error::new(e),
+    }
+}
