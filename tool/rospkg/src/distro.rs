@@ -18,7 +18,7 @@ use crate::diagnostic::Diagnostic;
 pub mod distribution;
 pub mod index;
 pub mod legacy;
-mod yaml;
+pub(crate) mod yaml;
 
 #[cfg(test)]
 mod tests;

@@ -30,12 +30,7 @@ use crate::distro::distribution::DistributionFile;
 pub mod rules;
 pub mod sources;
 
-// The one serde-saphyr configuration, `distro/yaml.rs`, compiled here too because `distro`
-// keeps its `yaml` module private. TODO: once `distro.rs` says `pub(crate) mod yaml;`, replace
-// these lines with `use crate::distro::yaml;`.
-#[allow(dead_code, clippy::duplicate_mod)]
-#[path = "distro/yaml.rs"]
-mod yaml;
+use crate::distro::yaml;
 
 #[cfg(test)]
 mod tests;
