@@ -174,7 +174,11 @@ fn load_index(f: &Fetcher, source: &str) -> anyhow::Result<(PathBuf, index::Inde
 
 /// The merged distribution files of `name` in the index at `source` (rosdistro's
 /// `get_distribution_file`).
-fn load_from_index(f: &Fetcher, source: &str, name: &str) -> anyhow::Result<DistributionFile> {
+pub(crate) fn load_from_index(
+    f: &Fetcher,
+    source: &str,
+    name: &str,
+) -> anyhow::Result<DistributionFile> {
     let (index_path, idx) = load_index(f, source)?;
     let entry = idx.entry(name, &index_path).map_err(library_error)?;
     let mut merged: Option<DistributionFile> = None;
@@ -247,7 +251,7 @@ fn load_source(f: &Fetcher, source: &Source) -> anyhow::Result<DistributionFile>
     Ok(dist)
 }
 
-fn load_distribution_file(f: &Fetcher, file: &str) -> anyhow::Result<DistributionFile> {
+pub(crate) fn load_distribution_file(f: &Fetcher, file: &str) -> anyhow::Result<DistributionFile> {
     let (path, text) = f.get_text(file)?;
     Ok(distribution::parse(&path, &text, "").map_err(|d| diagnostic_error(&d))?.into_distribution())
 }

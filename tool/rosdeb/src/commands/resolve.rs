@@ -2,8 +2,8 @@
 //! every target in one table, with the reason for each failure.
 //!
 //! Rules come from `--rosdep FILE` (first), then the sources lists of `ROSDEP_SOURCE_PATH` (or
-//! `/etc/ros/rosdep/sources.list.d`), as rosdep reads them; `file://` URLs and paths only (an
-//! http(s) entry is an error, or a warning when `--rosdep` files are given). `--distro NAME`
+//! `/etc/ros/rosdep/sources.list.d`), as rosdep reads them: paths, `file://` and `http(s)://`
+//! URLs, the latter through the HTTP cache (`--offline`, `--frozen`, `--lock`). `--distro NAME`
 //! (through the index at `ROSDISTRO_INDEX_URL`) or `--distro-file FILE` adds the released
 //! packages of a distribution: they print as `ros-<distro>-<name-with-dashes>` with the OS's
 //! default installer (`apt` on Debian and Ubuntu), as rosdep generates them.
@@ -18,7 +18,7 @@
 use anyhow::Context as _;
 use indexmap::IndexMap;
 use rospkg::Diagnostic;
-use rospkg::distro::{self as rdistro, distribution, index};
+use rospkg::distro as rdistro;
 use rospkg::environment::Environment;
 use rospkg::rosdep::{
     self, Failure, Outcome, Policy, ROS_INSTALLER, RosDistro, RuleFile, Rules, Target,
@@ -28,6 +28,7 @@ use std::fmt::Write as _;
 use std::io::Write as _;
 
 use crate::exit::{Hinted, Status};
+use crate::fetch::Fetcher;
 
 /// The environment variable naming the rosdistro index.
 const INDEX_ENV: &str = "ROSDISTRO_INDEX_URL";
@@ -41,7 +42,7 @@ pub struct Args {
     /// A target platform, OS:CODENAME (e.g. ubuntu:jammy); repeat for several.
     #[arg(long = "os", value_name = "OS:CODENAME", required = true)]
     targets: Vec<Target>,
-    /// A rosdep rule file (path or file:// URL), before the sources lists; repeatable.
+    /// A rosdep rule file (path, file:// or http(s):// URL), before the sources lists; repeatable.
     #[arg(long = "rosdep", value_name = "FILE")]
     rosdep: Vec<String>,
     /// The ROS distribution (e.g. humble), read through the index at $ROSDISTRO_INDEX_URL;
@@ -58,6 +59,8 @@ pub struct Args {
     /// Print `{key: {"os:codename": {"installer": ..., "packages": [...]} or {"error": ...}}}`.
     #[arg(long)]
     json: bool,
+    #[command(flatten)]
+    fetch: crate::fetch::FetchArgs,
 }
 
 /// One answer in `--json`.
@@ -144,11 +147,12 @@ fn answer(rules: &Rules, target: &Target, outcome: &Outcome) -> Answer {
 }
 
 fn load_rules(args: &Args, env: &Environment, warnings: &mut String) -> anyhow::Result<Rules> {
+    let fetcher = Fetcher::new(args.fetch.options())?;
     let mut rules = Rules::new();
-    let distro = load_distro(args, env)?;
+    let distro = load_distro(args, env, &fetcher)?;
     let distro_name = distro.as_ref().map(|d| d.name.clone());
     for file in &args.rosdep {
-        push_file(&mut rules, RuleFile::load(file, Vec::new()).map_err(library_error)?, warnings);
+        push_file(&mut rules, rule_file(&fetcher, file, Vec::new())?, warnings);
     }
     let dirs = rosdep::sources::list_dirs(env.get(rosdep::sources::SOURCE_PATH_ENV));
     let entries = rosdep::sources::read_dirs(&dirs).map_err(library_error)?;
@@ -162,35 +166,25 @@ fn load_rules(args: &Args, env: &Environment, warnings: &mut String) -> anyhow::
         if !usable {
             continue;
         }
-        match RuleFile::load(&entry.url, entry.tags.clone()) {
+        match rule_file(&fetcher, &entry.url, entry.tags.clone()) {
             Ok(file) => push_file(&mut rules, file, warnings),
-            Err(rdistro::Error::Unsupported { url }) if !args.rosdep.is_empty() => {
-                let _ = writeln!(
-                    warnings,
-                    "warning: {}: skipping {url}: fetching over HTTP(S) is not built yet",
-                    entry.place()
-                );
-            }
-            Err(rdistro::Error::Unsupported { url }) => {
-                return Err(Hinted::error(
-                    format!(
-                        "{}: cannot fetch {url}: fetching over HTTP(S) is not built yet",
-                        entry.place()
-                    ),
-                    "download the file and pass it with --rosdep FILE, or point \
-                     ROSDEP_SOURCE_PATH at a sources list of file:// URLs",
-                ));
+            // Like rosdep, a source that cannot be read is skipped with a warning when other
+            // rules were given explicitly; otherwise it is an error.
+            Err(e) if !args.rosdep.is_empty() => {
+                let _ = writeln!(warnings, "warning: {}: skipped: {e:#}", entry.place());
             }
             Err(e) => {
-                return Err(
-                    library_error(e).context(format!("sources list entry {}", entry.place()))
-                );
+                return Err(Hinted::error(
+                    format!("{}: {e:#}", entry.place()),
+                    "pass the rules with --rosdep FILE, or fix the sources list",
+                ));
             }
         }
     }
     if let Some(d) = distro {
         rules.set_distro(d);
     }
+    fetcher.finish()?;
     if rules.files().is_empty() && rules.distro().is_none() {
         return Err(Hinted::error(
             "no rosdep rules: no --rosdep file, and no sources list entry",
@@ -201,6 +195,14 @@ fn load_rules(args: &Args, env: &Environment, warnings: &mut String) -> anyhow::
     Ok(rules)
 }
 
+/// Reads one rule file by path, `file://` or `http(s)://` URL (through the HTTP cache).
+fn rule_file(fetcher: &Fetcher, source: &str, tags: Vec<String>) -> anyhow::Result<RuleFile> {
+    let (path, text) = fetcher.get_text(source)?;
+    let mut file = RuleFile::parse(&path, &text).map_err(|d| diagnostic_error(&d))?;
+    file.tags = tags;
+    Ok(file)
+}
+
 fn push_file(rules: &mut Rules, file: RuleFile, warnings: &mut String) {
     for d in &file.diagnostics {
         let _ = writeln!(warnings, "{d}");
@@ -209,10 +211,14 @@ fn push_file(rules: &mut Rules, file: RuleFile, warnings: &mut String) {
 }
 
 /// The distribution of `--distro-file` or `--distro` (through `ROSDISTRO_INDEX_URL`).
-fn load_distro(args: &Args, env: &Environment) -> anyhow::Result<Option<RosDistro>> {
+fn load_distro(
+    args: &Args,
+    env: &Environment,
+    fetcher: &Fetcher,
+) -> anyhow::Result<Option<RosDistro>> {
     let (dist, name) = match (&args.distro_file, &args.distro) {
         (Some(file), name) => {
-            let dist = distribution::load(file).map_err(library_error)?.into_distribution();
+            let dist = crate::commands::distro::load_distribution_file(fetcher, file)?;
             let name = match name {
                 Some(n) => n.clone(),
                 None if !dist.name.is_empty() => dist.name.clone(),
@@ -237,16 +243,7 @@ fn load_distro(args: &Args, env: &Environment) -> anyhow::Result<Option<RosDistr
                     ),
                 ));
             };
-            let dist = index::load_distribution(url, name).map_err(|e| match e {
-                rdistro::Error::Unsupported { url } => Hinted::error(
-                    format!("cannot fetch {url}: fetching over HTTP(S) is not built yet"),
-                    format!(
-                        "point {INDEX_ENV} at a local index (file://.../index-v4.yaml), or pass \
-                         --distro-file FILE"
-                    ),
-                ),
-                e => library_error(e),
-            })?;
+            let dist = crate::commands::distro::load_from_index(fetcher, url, name)?;
             (dist, name.clone())
         }
         (None, None) => return Ok(None),

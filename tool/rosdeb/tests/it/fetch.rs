@@ -366,3 +366,39 @@ fn http_errors_are_one_line_and_never_corrupt_the_cache() {
     server.set(path, Some(Mode::Body(b"type: distribution\nversion: 9\n".to_vec())));
     one_line_error(&env.distro(&["packages", &url]), &[&format!("{url}:2:10: unable to handle")]);
 }
+
+/// `rosdeb resolve` reads `yaml http://...` sources-list lines through the same HTTP cache,
+/// and `--offline` then answers from the cache alone.
+#[test]
+fn resolve_reads_rosdep_rules_by_url() {
+    let server = Server::start();
+    let env = Env::new("fetch-resolve");
+    let lists = env.sandbox.dir.path().join("sources.list.d");
+    fs_err::create_dir_all(&lists).expect("mkdir");
+    let base = "rosdep/base.yaml";
+    fs_err::write(lists.join("20-default.list"), format!("yaml {}\n", server.url(base)))
+        .expect("write");
+    let resolve = |extra: &[&str]| {
+        let mut args: Vec<OsString> =
+            ["resolve", "boost", "--os", "ubuntu:jammy", "--json", "--cache-dir"]
+                .map(OsString::from)
+                .to_vec();
+        args.push(env.cache().into_os_string());
+        args.extend(extra.iter().map(OsString::from));
+        let mut environment = base_env(&env.sandbox, None);
+        environment.push(("ROSDEP_SOURCE_PATH".into(), lists.clone().into_os_string()));
+        run(&Invocation {
+            program: rosdeb(),
+            args,
+            env: environment,
+            dir: RunDir::Path(env.sandbox.cwd()),
+            stdin: None,
+        })
+    };
+    let first = ok(&resolve(&[]), "resolve over HTTP");
+    assert!(first.contains("libboost"), "{first}");
+    assert_eq!(server.take(base), [200]);
+    server.set(base, Some(Mode::Status(500)));
+    assert_eq!(ok(&resolve(&["--offline"]), "resolve offline"), first);
+    assert_eq!(server.take(base), Vec::<u16>::new(), "--offline sends no request");
+}
