@@ -1,6 +1,7 @@
 //! Integration tests of `rosdeb resolve`: the pinned `--json` shape, text output, exit codes,
-//! where rules come from (`--rosdep`, `ROSDEP_SOURCE_PATH` with `file://` URLs and paths, http
-//! entries refused with a hint), `--distro` / `--distro-file`, bad input, and agreement with
+//! where rules come from (`--rosdep`, `ROSDEP_SOURCE_PATH` with `file://` URLs and paths, an
+//! http entry that cannot be fetched reported with a hint; fetching itself is tested in
+//! `fetch.rs`), `--distro` / `--distro-file`, bad input, and agreement with
 //! Debian's `rosdep resolve` (run at test time on an offline cache) on a few keys.
 
 use std::ffi::OsString;
