@@ -40,6 +40,49 @@ pub(crate) fn run(_args: &Args) -> anyhow::Result<()> {
         eprintln!("      {line}");
     }
 
+    // The distribution side, on the real files bundled in fixtures/rosdistro.
+    let root = crate::project_root();
+    let rosdistro = root.join("fixtures/rosdistro");
+    let index = rosdistro.join("index-v4.yaml");
+    let packages = demo_run(
+        &binary,
+        &[
+            "distro",
+            "packages",
+            "--index",
+            &index.to_string_lossy(),
+            "--distro",
+            "noetic",
+            "--json",
+        ],
+        &package_path,
+        &ros_home,
+    )?;
+    let doc: serde_json::Value =
+        serde_json::from_str(&packages).context("parsing `distro packages --json`")?;
+    eprintln!("    noetic releases {} packages", doc.as_object().map_or(0, serde_json::Map::len));
+    let os = demo_run(&binary, &["os", "--json"], &package_path, &ros_home)?;
+    eprintln!("    this machine: {}", os.split_whitespace().collect::<Vec<_>>().join(" "));
+    let resolved = demo_run(
+        &binary,
+        &[
+            "resolve",
+            "boost",
+            "roscpp",
+            "--os",
+            "ubuntu:focal",
+            "--rosdep",
+            &rosdistro.join("rosdep/base.yaml").to_string_lossy(),
+            "--distro-file",
+            &rosdistro.join("noetic/distribution.yaml").to_string_lossy(),
+        ],
+        &package_path,
+        &ros_home,
+    )?;
+    for line in resolved.lines() {
+        eprintln!("    {line}");
+    }
+
     banner("dist: done");
     eprintln!("binary:    {}", binary.display());
     eprintln!("demo tree: {} (ROS_PACKAGE_PATH={})", tree.display(), package_path.display());
@@ -62,6 +105,8 @@ fn demo_run(
         .args(args)
         .env("ROS_PACKAGE_PATH", package_path)
         .env("ROS_HOME", ros_home)
+        // The machine's rosdep sources may name URLs; the demo reads only bundled files.
+        .env("ROSDEP_SOURCE_PATH", ros_home)
         .env_remove("ROS_ROOT")
         .stdin(Stdio::null())
         .stderr(Stdio::inherit())
