@@ -219,7 +219,21 @@ pub fn load_merged(name: &str, sources: &[String]) -> Result<DistributionFile, E
 }
 
 /// Parses a distribution file or cache (`path` is for diagnostics).
+///
+/// A first pass reads the YAML without node positions (the common case of a clean file); if
+/// it finds any problem, the file is read again with positions so that every diagnostic says
+/// file:line:col.
 pub fn parse(path: &Path, text: &str, name: &str) -> Result<Loaded, Diagnostic> {
+    let fast = yaml::without_positions(|| parse_tree(path, text, name));
+    let clean = match &fast {
+        Ok(Loaded::Distribution(d)) => d.diagnostics.is_empty(),
+        Ok(Loaded::Cache(c)) => c.distribution.diagnostics.is_empty(),
+        Err(_) => false,
+    };
+    if clean { fast } else { parse_tree(path, text, name) }
+}
+
+fn parse_tree(path: &Path, text: &str, name: &str) -> Result<Loaded, Diagnostic> {
     let root: Node = yaml::from_str(path, text)?;
     let r = Reader { path };
     let map = r.map(&root, "the file")?;

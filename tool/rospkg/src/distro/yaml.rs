@@ -63,21 +63,52 @@ pub(crate) fn to_diagnostic(path: &Path, error: &serde_saphyr::Error) -> Diagnos
     d
 }
 
-/// A YAML node with its position.
-pub(crate) type Node = Spanned<Value>;
+/// A YAML node with its position (line and column 0 when positions were not asked for).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Node {
+    /// The value.
+    pub(crate) value: Value,
+    line: u32,
+    column: u32,
+}
+
+thread_local! {
+    /// Whether [`Node`]s record their position. Reading positions costs about a third of the
+    /// parse of a distribution file, and they are only needed to report a problem, so
+    /// [`without_positions`] lets a caller try a fast pass first.
+    static POSITIONS: std::cell::Cell<bool> = const { std::cell::Cell::new(true) };
+}
+
+/// Runs `parse` with nodes that do not record their position.
+pub(crate) fn without_positions<T>(parse: impl FnOnce() -> T) -> T {
+    let before = POSITIONS.replace(false);
+    let result = parse();
+    POSITIONS.set(before);
+    result
+}
+
+impl<'de> de::Deserialize<'de> for Node {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        if POSITIONS.get() {
+            let spanned = Spanned::<Value>::deserialize(deserializer)?;
+            let loc = spanned.referenced;
+            Ok(Node {
+                value: spanned.value,
+                line: u32::try_from(loc.line()).unwrap_or(u32::MAX),
+                column: u32::try_from(loc.column()).unwrap_or(u32::MAX),
+            })
+        } else {
+            Ok(Node { value: Value::deserialize(deserializer)?, line: 0, column: 0 })
+        }
+    }
+}
 
 /// A mapping node's entries.
 pub(crate) type Mapping = IndexMap<String, Node>;
 
-/// The position of a node.
+/// The position of a node, when it was recorded.
 pub(crate) fn position(node: &Node) -> Option<Position> {
-    let loc = node.referenced;
-    (loc.line() > 0).then(|| {
-        Position::new(
-            u32::try_from(loc.line()).unwrap_or(u32::MAX),
-            u32::try_from(loc.column()).unwrap_or(u32::MAX),
-        )
-    })
+    (node.line > 0).then(|| Position::new(node.line, node.column))
 }
 
 /// A generic YAML value, typed the way PyYAML's `safe_load` types plain scalars.
