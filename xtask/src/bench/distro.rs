@@ -67,11 +67,15 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<()> {
     let _ = writeln!(
         report,
         "- method: Python = in-process parse only (`yaml.safe_load` + `create_distribution_file`, start-up and imports \
-         excluded), median of {runs}; rosdeb = whole `rosdeb distro packages FILE --json` processes, median of {runs}\n",
+         excluded), median of {runs}; rosdeb parse = the same step inside `rosdeb distro packages` (its `parse_us` \
+         debug log: YAML to the distribution model); rosdeb whole process = `rosdeb distro packages FILE --json` from \
+         exec to exit, output included; medians of {runs}\n",
         runs = args.runs
     );
-    report.push_str("| distribution | size | Python rosdistro parse | rosdeb whole process | ratio | packages |\n");
-    report.push_str("|---|---|---|---|---|---|\n");
+    report.push_str(
+        "| distribution | size | Python rosdistro parse | rosdeb parse | ratio | rosdeb whole process | ratio | packages |\n",
+    );
+    report.push_str("|---|---|---|---|---|---|---|---|\n");
     for distro in DISTROS {
         let file = data.join(distro).join("distribution.yaml");
         let size = fs_err::metadata(&file)?.len();
@@ -83,6 +87,7 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<()> {
         );
         let plan = Plan { max_runs: args.runs, budget: Duration::from_secs(30), warmup: true };
         let (ours, stdout) = measure(&invocation, plan)?;
+        let parse = rosdeb_parse(&rosdeb, &file, args.runs)?;
         let doc: serde_json::Value =
             serde_json::from_str(&stdout).context("parsing rosdeb's --json output")?;
         let our_packages = doc.as_object().map_or(0, serde_json::Map::len);
@@ -93,9 +98,11 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<()> {
         };
         let _ = writeln!(
             report,
-            "| {distro} | {} KB | {} | {} | {} | {check} |",
+            "| {distro} | {} KB | {} | {} | {} | {} | {} | {check} |",
             size / 1000,
             python.cell(),
+            parse.cell(),
+            fmt_ratio(python.median(), parse.median()),
             ours.cell(),
             fmt_ratio(python.median(), ours.median())
         );
@@ -112,6 +119,30 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<()> {
         eprintln!("wrote `{}`", out.display());
     }
     Ok(())
+}
+
+/// rosdeb's own parse time (its `parse_us` debug log line) over `runs` runs.
+fn rosdeb_parse(rosdeb: &Path, file: &Path, runs: usize) -> anyhow::Result<Timing> {
+    let mut times = Vec::new();
+    for _ in 0..runs {
+        let output = std::process::Command::new(rosdeb)
+            .args(["distro", "packages"])
+            .arg(file)
+            .env("RUST_LOG", "rospkg::distro=debug")
+            .env("NO_COLOR", "1")
+            .output()
+            .context("running rosdeb distro packages")?;
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        let micros = stderr
+            .split("parse_us=")
+            .nth(1)
+            .and_then(|rest| rest.split(|c: char| !c.is_ascii_digit()).next())
+            .and_then(|n| n.parse::<u64>().ok())
+            .with_context(|| format!("no `parse_us=` in rosdeb's debug log: {stderr}"))?;
+        times.push(Duration::from_micros(micros));
+    }
+    times.sort_unstable();
+    Ok(Timing { runs: times, max_runs: runs })
 }
 
 /// Runs [`PYTHON_PARSE`]; returns the timings and the package count.

@@ -224,6 +224,13 @@ pub fn load_merged(name: &str, sources: &[String]) -> Result<DistributionFile, E
 /// it finds any problem, the file is read again with positions so that every diagnostic says
 /// file:line:col.
 pub fn parse(path: &Path, text: &str, name: &str) -> Result<Loaded, Diagnostic> {
+    let started = std::time::Instant::now();
+    let loaded = parse_twice(path, text, name);
+    tracing::debug!(parse_us = started.elapsed().as_micros(), "parsed {}", path.display());
+    loaded
+}
+
+fn parse_twice(path: &Path, text: &str, name: &str) -> Result<Loaded, Diagnostic> {
     let fast = yaml::without_positions(|| parse_tree(path, text, name));
     let clean = match &fast {
         Ok(Loaded::Distribution(d)) => d.diagnostics.is_empty(),
@@ -260,11 +267,7 @@ impl Reader<'_> {
         d
     }
 
-    pub(super) fn map<'n>(
-        &self,
-        node: &'n Node,
-        what: &str,
-    ) -> Result<&'n IndexMap<String, Node>, Diagnostic> {
+    pub(super) fn map<'n>(&self, node: &'n Node, what: &str) -> Result<&'n Mapping, Diagnostic> {
         match &node.value {
             Value::Map(m) => Ok(m),
             v => {
@@ -279,7 +282,7 @@ impl Reader<'_> {
         &self,
         node: Option<&'n Node>,
         what: &str,
-    ) -> Result<Option<&'n IndexMap<String, Node>>, Diagnostic> {
+    ) -> Result<Option<&'n Mapping>, Diagnostic> {
         match node {
             None => Ok(None),
             Some(n) if n.value == Value::Null => Ok(None),
@@ -334,7 +337,7 @@ impl Reader<'_> {
         }
     }
 
-    fn cache(&self, root: &Node, map: &IndexMap<String, Node>) -> Result<Cache, Diagnostic> {
+    fn cache(&self, root: &Node, map: &Mapping) -> Result<Cache, Diagnostic> {
         let version = map
             .get("version")
             .ok_or_else(|| self.err(Some(root), "cache file lacks required version information"))?;
@@ -635,7 +638,7 @@ impl Reader<'_> {
         repo: &str,
         section: &str,
         node: &Node,
-        map: &IndexMap<String, Node>,
+        map: &Mapping,
         diagnostics: &mut Vec<Diagnostic>,
     ) -> Result<RepositorySpec, Diagnostic> {
         let kind = self.scalar(map.get("type"), "type")?.unwrap_or_else(|| "git".into());

@@ -304,14 +304,14 @@ impl Loader {
     fn stacks(
         &self,
         root: &Node,
-        doc: &IndexMap<String, Node>,
+        doc: &Mapping,
         release: &str,
     ) -> Result<IndexMap<String, DistroStack>, Diagnostic> {
         let stacks_node = doc.get("stacks").ok_or_else(|| {
             self.err(Some(root), "distro is missing required 'stacks' key")
                 .with_hint("add a `stacks:` mapping of stack name to `{version, _rules}`")
         })?;
-        let empty = IndexMap::new();
+        let empty = Mapping::default();
         let stack_props = match &stacks_node.value {
             Value::Map(m) => m,
             v if !v.truthy() => &empty,
@@ -401,7 +401,7 @@ impl Loader {
     fn vcs_config(
         &self,
         stack: &str,
-        rules: &IndexMap<String, Node>,
+        rules: &Mapping,
         eval: &dyn Fn(&str) -> String,
     ) -> Result<Option<VcsConfig>, Diagnostic> {
         let Some((kind, node)) =
@@ -542,7 +542,7 @@ impl Loader {
                 self.err(Some(node), format!("variant extends cycle: {}", stack.join(" -> ")))
             );
         }
-        let empty = IndexMap::new();
+        let empty = Mapping::default();
         let data = match &node.value {
             Value::Map(m) => m,
             Value::Null => &empty,

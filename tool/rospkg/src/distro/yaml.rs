@@ -103,8 +103,9 @@ impl<'de> de::Deserialize<'de> for Node {
     }
 }
 
-/// A mapping node's entries.
-pub(crate) type Mapping = IndexMap<String, Node>;
+/// A mapping node's entries (a fast hasher: the keys are the file's own, and hashing them
+/// with SipHash was a visible share of parsing a distribution file).
+pub(crate) type Mapping = IndexMap<String, Node, rustc_hash::FxBuildHasher>;
 
 /// The position of a node, when it was recorded.
 pub(crate) fn position(node: &Node) -> Option<Position> {
@@ -127,7 +128,7 @@ pub(crate) enum Value {
     /// A sequence.
     Seq(Vec<Node>),
     /// A mapping; keys are scalars in their Python `str()` form.
-    Map(IndexMap<String, Node>),
+    Map(Mapping),
 }
 
 impl Value {
@@ -252,7 +253,7 @@ impl<'de> Visitor<'de> for ValueVisitor {
         Ok(Value::Seq(items))
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
-        let mut items = IndexMap::new();
+        let mut items = Mapping::default();
         while let Some(key) = map.next_key::<Value>()? {
             let key = match key {
                 Value::Seq(_) | Value::Map(_) => {
