@@ -1,0 +1,3 @@
+//! pyros-bridge (being written, issue 5).
+
+fn main() {}

@@ -1,0 +1,1 @@
+//! pyros wire protocol (being written, issue 5).

@@ -1,0 +1,1 @@
+//! .deb archives (being written).

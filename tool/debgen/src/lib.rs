@@ -1,0 +1,10 @@
+//! debgen: a ROS package and a target (distribution, OS, codename) turned into Debian packaging.
+//!
+//! Being written (issue 4). Layout:
+//! - [`generate`]: the `debian/` tree of a package, rendered from the templates.
+//! - [`deb`]: `.deb` archives built from a staging tree, byte for byte reproducible.
+
+#![warn(missing_docs)]
+
+pub mod deb;
+pub mod generate;
