@@ -253,6 +253,12 @@ fn warn_problems(catalog: &Catalog) {
 }
 
 fn list(catalog: &Catalog, as_json: bool, out: &mut String) -> anyhow::Result<Status> {
+    if catalog.search_path().roots().is_empty() {
+        let _ = writeln!(
+            std::io::stderr().lock(),
+            "warning: the search path is empty\n  hint: set ROS_PACKAGE_PATH, or pass --path DIR"
+        );
+    }
     if as_json {
         let doc = json::List {
             schema: json::SCHEMA,
