@@ -43,6 +43,10 @@ pub struct Args {
     /// Count every dependency whatever its REP 149 condition.
     #[arg(long, global = true)]
     ignore_conditions: bool,
+    /// A rosdep rule file (e.g. rosdistro's rosdep/base.yaml): dependencies that are keys of it
+    /// are classified `system` instead of `unknown`; repeatable.
+    #[arg(long = "rosdep", value_name = "FILE", global = true)]
+    rosdep: Vec<String>,
     /// Print a JSON document (`"schema": 1`) instead of text.
     #[arg(long, global = true)]
     json: bool,
@@ -153,6 +157,16 @@ pub fn run(args: Args) -> anyhow::Result<Status> {
     };
     if !args.ignore_conditions {
         options.conditions = Some(context.env.clone());
+    }
+    if !args.rosdep.is_empty() {
+        let mut keys = std::collections::HashSet::new();
+        for file in &args.rosdep {
+            let rules = rospkg::rosdep::RuleFile::load(file, Vec::new())
+                .map_err(anyhow::Error::new)
+                .with_context(|| format!("reading rosdep rules `{file}`"))?;
+            keys.extend(rules.keys().cloned());
+        }
+        options.system_keys = Some(std::sync::Arc::new(keys));
     }
     let search = context.search.clone().with_ament_prefixes(&context.env);
     let catalog = Catalog::open(Flavor::Packages, &search, options);

@@ -299,10 +299,24 @@ fn deps_reports_dependencies_that_are_not_packages() {
     assert_eq!(other.len(), 1, "{d}");
     assert_eq!(other[0]["name"], json!("message_runtime"));
     assert_eq!(other[0]["required_by"], json!("std_msgs"));
-    assert!(
-        matches!(other[0]["class"].as_str(), Some("system" | "unknown")),
-        "class of a non-package dependency: {d}"
+    assert_eq!(other[0]["class"], json!("unknown"), "no rosdep rules given: {d}");
+
+    // With rosdep rules, a key they define is a system dependency; anything else stays unknown.
+    let rules = tree(
+        "pkg-rosdep",
+        &[("rules.yaml", "message_runtime:\n  ubuntu: [ros-message-runtime]\n".into())],
     );
+    let rules = s(&rules.path().join("rules.yaml"));
+    let d = ok_json(&[&noetic], &["deps", "std_msgs", "--rosdep", &rules]);
+    assert_eq!(d["other"][0]["class"], json!("system"), "{d}");
+    let d = ok_json(&[&noetic], &["deps", "roscpp", "--rosdep", &rules]);
+    let classes: BTreeSet<String> = d["other"]
+        .as_array()
+        .expect("other")
+        .iter()
+        .map(|o| o["class"].as_str().unwrap_or("").to_owned())
+        .collect();
+    assert!(classes.contains("unknown") && classes.contains("system"), "{d}");
 }
 
 /// Checks that `text` looks like the DOT we print: a `digraph` with quoted node statements
