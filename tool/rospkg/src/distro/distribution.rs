@@ -231,7 +231,10 @@ pub fn parse(path: &Path, text: &str, name: &str) -> Result<Loaded, Diagnostic> 
 }
 
 fn parse_twice(path: &Path, text: &str, name: &str) -> Result<Loaded, Diagnostic> {
-    let fast = yaml::without_positions(|| parse_tree(path, text, name));
+    let fast = yaml::without_positions(|| match yaml::split_section(text, "repositories") {
+        Some((first, second)) => parse_split(path, &first, &second, name),
+        None => parse_tree(path, text, name),
+    });
     let clean = match &fast {
         Ok(Loaded::Distribution(d)) => d.diagnostics.is_empty(),
         Ok(Loaded::Cache(c)) => c.distribution.diagnostics.is_empty(),
@@ -240,17 +243,54 @@ fn parse_twice(path: &Path, text: &str, name: &str) -> Result<Loaded, Diagnostic
     if clean { fast } else { parse_tree(path, text, name) }
 }
 
-fn parse_tree(path: &Path, text: &str, name: &str) -> Result<Loaded, Diagnostic> {
+pub(super) fn parse_tree(path: &Path, text: &str, name: &str) -> Result<Loaded, Diagnostic> {
     let root: Node = yaml::from_str(path, text)?;
+    build(path, &root, name)
+}
+
+/// The two halves of a file split by [`yaml::split_section`], parsed on two threads and joined
+/// back into one tree (the second half's repositories after the first's, as in the file).
+/// Anything unexpected (a repository in both halves, a parse error) is reported as an error, so
+/// the caller reads the whole file again the ordinary way and reports it precisely.
+pub(super) fn parse_split(
+    path: &Path,
+    first: &str,
+    second: &str,
+    name: &str,
+) -> Result<Loaded, Diagnostic> {
+    let (a, b) = rayon::join(
+        || yaml::from_str::<Node>(path, first),
+        || yaml::from_str::<Node>(path, second),
+    );
+    let (mut root, rest) = (a?, b?);
+    let split_failed = || Diagnostic::error(path, "the split parse did not line up");
+    let (Value::Map(top), Value::Map(mut rest_top)) = (&mut root.value, rest.value) else {
+        return Err(split_failed());
+    };
+    let (Some(Node { value: Value::Map(repos), .. }), Some(Node { value: Value::Map(more), .. })) =
+        (top.get_mut("repositories"), rest_top.swap_remove("repositories"))
+    else {
+        return Err(split_failed());
+    };
+    for (key, node) in more {
+        if repos.insert(key, node).is_some() {
+            return Err(split_failed());
+        }
+    }
+    build(path, &root, name)
+}
+
+/// The distribution model of a parsed file.
+fn build(path: &Path, root: &Node, name: &str) -> Result<Loaded, Diagnostic> {
     let r = Reader { path };
-    let map = r.map(&root, "the file")?;
+    let map = r.map(root, "the file")?;
     match map.get("type").map(|n| &n.value) {
-        Some(Value::Str(t)) if t == "cache" => r.cache(&root, map).map(Loaded::Cache),
+        Some(Value::Str(t)) if t == "cache" => r.cache(root, map).map(Loaded::Cache),
         Some(Value::Str(t)) if t == "release" => {
-            r.release_file(&root, map, name).map(Loaded::Distribution)
+            r.release_file(root, map, name).map(Loaded::Distribution)
         }
         Some(Value::Str(t)) if t == "gbp" => r.gbp_file(map, name).map(Loaded::Distribution),
-        _ => r.distribution(&root, name).map(Loaded::Distribution),
+        _ => r.distribution(root, name).map(Loaded::Distribution),
     }
 }
 

@@ -303,3 +303,32 @@ fn rep137_release_file_packages() {
     let e = dist_err("type: release\nversion: 2\n");
     assert!(e.message.contains("'release' format version '2'"), "{e}");
 }
+
+/// The two-thread parse of a distribution file (split at `repositories:`) gives exactly the
+/// model of the ordinary parse, on every real distribution file.
+#[test]
+fn split_parse_equals_whole_parse() {
+    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/rosdistro");
+    let mut checked = 0;
+    for distro in ["noetic", "melodic", "humble", "jazzy"] {
+        let path = data.join(distro).join("distribution.yaml");
+        let Ok(text) = fs_err::read_to_string(&path) else { continue };
+        let (first, second) = super::yaml::split_section(&text, "repositories").expect("splits");
+        let split = super::yaml::without_positions(|| {
+            super::distribution::parse_split(&path, &first, &second, distro)
+        })
+        .expect("split parse");
+        let whole = super::yaml::without_positions(|| {
+            super::distribution::parse_tree(&path, &text, distro)
+        })
+        .expect("whole parse");
+        assert_eq!(split, whole, "{distro}");
+        checked += 1;
+    }
+    assert!(checked == 4 || !data.exists(), "the real distribution files were not all read");
+    // Small or unusual documents are parsed whole.
+    assert!(
+        super::yaml::split_section("repositories:\n  a:\n    x: 1\n", "repositories").is_none()
+    );
+    assert!(super::yaml::split_section("repositories: {a: 1}\n", "repositories").is_none());
+}

@@ -33,6 +33,47 @@ pub(crate) fn from_str<T: DeserializeOwned>(path: &Path, text: &str) -> Result<T
     serde_saphyr::from_str_with_options(text, options()).map_err(|e| to_diagnostic(path, &e))
 }
 
+/// Splits a block-style YAML document whose top level holds the mapping `section:` into two
+/// documents: the first with everything but the second half of that section's entries, the
+/// second with just `section:` and those entries, so that both parse on their own. `None` when
+/// the document does not have that simple shape (flow style, tabs, anchors, a small section),
+/// in which case it is to be parsed whole.
+pub(crate) fn split_section(text: &str, section: &str) -> Option<(String, String)> {
+    if text.contains(" &") || text.contains(" *") || text.contains('\t') {
+        return None; // maybe anchors, aliases or tabs: not worth the risk
+    }
+    let header = format!("{section}:");
+    let lines: Vec<&str> = text.split_inclusive('\n').collect();
+    let start = lines.iter().position(|l| l.trim_end() == header)?;
+    // The section runs until the next line that starts at column 0 (not a comment).
+    let end = lines[start + 1..]
+        .iter()
+        .position(|l| !l.starts_with([' ', '#', '\n', '\r']) && !l.trim().is_empty())
+        .map_or(lines.len(), |i| start + 1 + i);
+    // Entry starts: exactly two spaces of indentation, then a key.
+    let entries: Vec<usize> = (start + 1..end)
+        .filter(|&i| {
+            let l = lines[i];
+            l.starts_with("  ") && !l.starts_with("   ") && !l[2..].starts_with(['#', '-', ' '])
+        })
+        .collect();
+    if entries.len() < 64 || entries[0] != start + 1 {
+        return None;
+    }
+    let cut = entries[entries.len() / 2];
+    let mut first = String::with_capacity(text.len());
+    for l in lines[..cut].iter().chain(&lines[end..]) {
+        first.push_str(l);
+    }
+    let mut second = String::with_capacity(text.len() / 2);
+    second.push_str(&header);
+    second.push('\n');
+    for l in &lines[cut..end] {
+        second.push_str(l);
+    }
+    Some((first, second))
+}
+
 /// True when `text` holds no YAML content (only blank lines, comments, directives).
 pub(crate) fn is_empty_document(text: &str) -> bool {
     text.lines().all(|l| {
