@@ -23,7 +23,9 @@ pub(crate) const DEBIAN_PACKAGES: &[&str] = &[
     "python3-catkin-pkg",
     "python3-rosdistro",
     "python3-rosdep2",
+    "python3-bloom",
     "python3-yaml",
+    "lintian",
     "hyperfine",
     "time",
 ];

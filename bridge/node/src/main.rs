@@ -1,3 +1,134 @@
-//! pyros-bridge (being written, issue 5).
+//! `pyros-bridge`: parses flags, sets up tracing, binds the socket and runs the node.
 
-fn main() {}
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::{Context as _, Result};
+use bridge_node::access::Policy;
+use bridge_node::mock::MockBackend;
+use bridge_node::{Config, run, selftest};
+use clap::{Parser, Subcommand, ValueEnum};
+use tokio::net::UnixListener;
+
+/// ROS bridge node: exposes topics, services and parameters over a Unix socket.
+#[derive(Debug, Parser)]
+#[command(version)]
+struct Cli {
+    /// More logging (-v info, -vv debug); RUST_LOG overrides.
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    verbose: u8,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serve clients on a Unix socket.
+    Run(RunArgs),
+    /// Run the protocol conformance suite against an in-process mock node.
+    Selftest,
+}
+
+#[derive(Debug, clap::Args)]
+struct RunArgs {
+    /// Path of the Unix socket to create.
+    #[arg(long)]
+    socket: PathBuf,
+    /// Backend: only `mock` exists for now.
+    #[arg(long, value_enum, default_value_t = Backend::Mock)]
+    backend: Backend,
+    /// Expose names matching `[CLASS=]GLOB` (classes: subscribe, publish, call, param_read,
+    /// param_write; `*` matches anything). Nothing is exposed by default.
+    #[arg(long = "allow", value_name = "PATTERN")]
+    allow: Vec<String>,
+    /// Hide names matching `[CLASS=]GLOB`; deny wins over allow.
+    #[arg(long = "deny", value_name = "PATTERN")]
+    deny: Vec<String>,
+    /// Maximum frame body in bytes.
+    #[arg(long, default_value_t = bridge_protocol::DEFAULT_MAX_FRAME)]
+    max_frame: usize,
+    /// Outbound bytes queued per connection before stream messages are dropped.
+    #[arg(long, default_value_t = 4 * 1024 * 1024)]
+    send_budget: usize,
+    /// Peer uids allowed to connect (default: the bridge's own uid and root).
+    #[arg(long = "allow-uid", value_name = "UID")]
+    allow_uid: Vec<u32>,
+    /// Remove a stale socket file at PATH before binding.
+    #[arg(long)]
+    replace: bool,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum Backend {
+    Mock,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let level = match cli.verbose {
+        0 => "warn",
+        1 => "info",
+        _ => "debug",
+    };
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level)),
+        )
+        .init();
+    match real_main(cli) {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("error: {error}");
+            for cause in error.chain().skip(1) {
+                eprintln!("caused by: {cause}");
+            }
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn real_main(cli: Cli) -> Result<ExitCode> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the tokio runtime")?;
+    match cli.command {
+        Command::Run(args) => runtime.block_on(serve(args)).map(|()| ExitCode::SUCCESS),
+        Command::Selftest => {
+            let (_, failed) = runtime.block_on(selftest::run_selftest(&mut std::io::stdout()))?;
+            Ok(if failed == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+        }
+    }
+}
+
+async fn serve(args: RunArgs) -> Result<()> {
+    let Backend::Mock = args.backend;
+    let policy = Policy::from_specs(&args.allow, &args.deny).context("parsing --allow/--deny")?;
+    let mut config = Config::new(policy);
+    config.max_frame = args.max_frame;
+    config.send_budget = args.send_budget;
+    if !args.allow_uid.is_empty() {
+        config.allowed_uids = args.allow_uid;
+    }
+    if args.replace && args.socket.exists() {
+        fs_err::remove_file(&args.socket)?;
+    }
+    let listener = UnixListener::bind(&args.socket)
+        .with_context(|| format!("binding `{}`", args.socket.display()))?;
+    tracing::info!(socket = %args.socket.display(), "listening");
+    let backend = Arc::new(MockBackend::default());
+    let shutdown = async {
+        let mut term =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = async { match term.as_mut() { Some(t) => { t.recv().await; } None => std::future::pending().await } } => {}
+        }
+    };
+    run(listener, config, backend, shutdown).await;
+    let _ = fs_err::remove_file(&args.socket);
+    Ok(())
+}

@@ -2,9 +2,11 @@
 //!
 //! Being written (issue 4). Layout:
 //! - [`generate`]: the `debian/` tree of a package, rendered from the templates.
+//! - [`templates`]: the embedded `templates/` and `--templates DIR` overrides.
 //! - [`deb`]: `.deb` archives built from a staging tree, byte for byte reproducible.
 
 #![warn(missing_docs)]
 
 pub mod deb;
 pub mod generate;
+pub mod templates;

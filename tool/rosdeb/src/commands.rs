@@ -1,6 +1,8 @@
 //! One module per command family.
 
 pub mod compat;
+pub mod deb;
+pub mod debian;
 pub mod distro;
 pub mod os;
 pub mod pkg;

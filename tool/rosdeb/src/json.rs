@@ -218,3 +218,22 @@ pub struct Exports {
     /// Values in rospack's order: the package, then its dependencies depth first.
     pub exports: Vec<ExportRow>,
 }
+
+/// `rosdeb deb build --json`
+#[derive(Debug, Serialize)]
+pub struct DebBuilt {
+    /// Always [`SCHEMA`].
+    pub schema: u32,
+    /// The package name.
+    pub name: String,
+    /// The version, epoch included.
+    pub version: String,
+    /// The architecture.
+    pub architecture: String,
+    /// Where the .deb was written.
+    pub path: String,
+    /// SHA-256 of the file, lowercase hex.
+    pub sha256: String,
+    /// File size in bytes.
+    pub size: u64,
+}

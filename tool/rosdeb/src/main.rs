@@ -62,6 +62,10 @@ enum Command {
     Distro(commands::distro::Args),
     /// Resolve rosdep keys to system packages for OS:CODENAME targets (one table, reasons).
     Resolve(commands::resolve::Args),
+    /// Build .deb archives natively (`deb build STAGING_DIR --control FILE --out DIR`).
+    Deb(commands::deb::Args),
+    /// Debian packaging of ROS packages: `debian generate` writes a package's debian/ folder.
+    Debian(commands::debian::Args),
 }
 
 fn main() -> ExitCode {
@@ -88,6 +92,8 @@ fn main() -> ExitCode {
                 Command::Os(args) => exit::report(commands::os::run(args)),
                 Command::Distro(args) => exit::report(commands::distro::run(args)),
                 Command::Resolve(args) => exit::report(commands::resolve::run(args)),
+                Command::Deb(args) => exit::report(commands::deb::run(args)),
+                Command::Debian(args) => exit::report(commands::debian::run(args)),
             }
         }
     };

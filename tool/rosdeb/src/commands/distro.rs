@@ -172,6 +172,16 @@ fn load_index(f: &Fetcher, source: &str) -> anyhow::Result<(PathBuf, index::Inde
     Ok((path, idx))
 }
 
+/// The entry of `name` in the index at `source`: its type (`ros1`/`ros2`) and Python version.
+pub(crate) fn load_index_entry(
+    f: &Fetcher,
+    source: &str,
+    name: &str,
+) -> anyhow::Result<index::IndexEntry> {
+    let (index_path, idx) = load_index(f, source)?;
+    Ok(idx.entry(name, &index_path).map_err(library_error)?.clone())
+}
+
 /// The merged distribution files of `name` in the index at `source` (rosdistro's
 /// `get_distribution_file`).
 pub(crate) fn load_from_index(

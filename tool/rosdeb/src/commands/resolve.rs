@@ -19,6 +19,7 @@ use anyhow::Context as _;
 use indexmap::IndexMap;
 use rospkg::Diagnostic;
 use rospkg::distro as rdistro;
+use rospkg::distro::distribution::DistributionFile;
 use rospkg::environment::Environment;
 use rospkg::rosdep::{
     self, Failure, Outcome, Policy, ROS_INSTALLER, RosDistro, RuleFile, Rules, Target,
@@ -31,7 +32,7 @@ use crate::exit::{Hinted, Status};
 use crate::fetch::Fetcher;
 
 /// The environment variable naming the rosdistro index.
-const INDEX_ENV: &str = "ROSDISTRO_INDEX_URL";
+pub const INDEX_ENV: &str = "ROSDISTRO_INDEX_URL";
 
 /// `rosdeb resolve` arguments.
 #[derive(Debug, clap::Args)]
@@ -75,7 +76,14 @@ enum Answer {
 pub fn run(args: Args) -> anyhow::Result<Status> {
     let env = Environment::from_process();
     let mut warnings = String::new();
-    let rules = load_rules(&args, &env, &mut warnings)?;
+    let inputs = RuleInputs {
+        rosdep: &args.rosdep,
+        distro: args.distro.as_deref(),
+        distro_file: args.distro_file.as_deref(),
+        targets: &args.targets,
+        fetch: &args.fetch,
+    };
+    let (rules, _) = load_rules(&inputs, &env, &mut warnings)?;
     let policy = Policy { default_installer_only: !args.any_installer };
     let table = rules.resolve_table(&args.keys, &args.targets, policy);
 
@@ -146,12 +154,36 @@ fn answer(rules: &Rules, target: &Target, outcome: &Outcome) -> Answer {
     }
 }
 
-fn load_rules(args: &Args, env: &Environment, warnings: &mut String) -> anyhow::Result<Rules> {
+/// Where rosdep rules and the distribution come from; shared by `resolve` and `debian generate`.
+pub struct RuleInputs<'a> {
+    /// `--rosdep FILE`s, first in precedence.
+    pub rosdep: &'a [String],
+    /// `--distro NAME` (through `ROSDISTRO_INDEX_URL` unless `distro_file` is given).
+    pub distro: Option<&'a str>,
+    /// `--distro-file FILE`.
+    pub distro_file: Option<&'a str>,
+    /// The targets (sources list entries whose tags match none are not read).
+    pub targets: &'a [Target],
+    /// HTTP cache flags.
+    pub fetch: &'a crate::fetch::FetchArgs,
+}
+
+/// The rules of `--rosdep` files, then the sources lists of `ROSDEP_SOURCE_PATH` (or the
+/// system's), plus the distribution (also returned whole, for its release versions).
+pub fn load_rules(
+    args: &RuleInputs<'_>,
+    env: &Environment,
+    warnings: &mut String,
+) -> anyhow::Result<(Rules, Option<DistributionFile>)> {
     let fetcher = Fetcher::new(args.fetch.options())?;
     let mut rules = Rules::new();
-    let distro = load_distro(args, env, &fetcher)?;
+    let loaded = load_distro(args, env, &fetcher)?;
+    let (distro, file) = match loaded {
+        Some((d, f)) => (Some(d), Some(f)),
+        None => (None, None),
+    };
     let distro_name = distro.as_ref().map(|d| d.name.clone());
-    for file in &args.rosdep {
+    for file in args.rosdep {
         push_file(&mut rules, rule_file(&fetcher, file, Vec::new())?, warnings);
     }
     let dirs = rosdep::sources::list_dirs(env.get(rosdep::sources::SOURCE_PATH_ENV));
@@ -192,7 +224,7 @@ fn load_rules(args: &Args, env: &Environment, warnings: &mut String) -> anyhow::
              to a directory of *.list files",
         ));
     }
-    Ok(rules)
+    Ok((rules, file))
 }
 
 /// Reads one rule file by path, `file://` or `http(s)://` URL (through the HTTP cache).
@@ -212,15 +244,15 @@ fn push_file(rules: &mut Rules, file: RuleFile, warnings: &mut String) {
 
 /// The distribution of `--distro-file` or `--distro` (through `ROSDISTRO_INDEX_URL`).
 fn load_distro(
-    args: &Args,
+    args: &RuleInputs<'_>,
     env: &Environment,
     fetcher: &Fetcher,
-) -> anyhow::Result<Option<RosDistro>> {
-    let (dist, name) = match (&args.distro_file, &args.distro) {
+) -> anyhow::Result<Option<(RosDistro, DistributionFile)>> {
+    let (dist, name) = match (args.distro_file, args.distro) {
         (Some(file), name) => {
             let dist = crate::commands::distro::load_distribution_file(fetcher, file)?;
             let name = match name {
-                Some(n) => n.clone(),
+                Some(n) => n.to_owned(),
                 None if !dist.name.is_empty() => dist.name.clone(),
                 None => name_from_path(file).ok_or_else(|| {
                     Hinted::error(
@@ -244,14 +276,14 @@ fn load_distro(
                 ));
             };
             let dist = crate::commands::distro::load_from_index(fetcher, url, name)?;
-            (dist, name.clone())
+            (dist, name.to_owned())
         }
         (None, None) => return Ok(None),
     };
     if let Some(d) = dist.diagnostics.iter().find(|d| d.is_error()) {
         return Err(diagnostic_error(d).context("the distribution file is invalid"));
     }
-    Ok(Some(RosDistro::from_distribution(&name, &dist)))
+    Ok(Some((RosDistro::from_distribution(&name, &dist), dist)))
 }
 
 /// `humble` from `.../humble/distribution.yaml` (rosdistro's layout; other names give `None`).

@@ -1,6 +1,8 @@
 //! Integration tests of the `rosdeb` binary (one test binary; see `harness` and `conformance`).
 
 mod conformance;
+mod deb;
+mod debian;
 mod distro;
 mod fetch;
 mod harness;

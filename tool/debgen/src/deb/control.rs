@@ -1,0 +1,227 @@
+//! The binary package's `control` file: one deb822 paragraph, parsed, checked and written back.
+//!
+//! Field order is kept as given; names compare case-insensitively (Debian Policy §5.1).
+
+use std::fmt::Write as _;
+
+/// A binary package control paragraph (`DEBIAN/control`), fields in their given order.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Control {
+    /// (name, value); a multi-line value keeps its continuation lines as `\n` + the line.
+    fields: Vec<(String, String)>,
+}
+
+/// What is wrong with a control paragraph.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ControlError {
+    /// A line that is neither `Name: value`, a continuation, nor a comment.
+    #[error("line {line}: expected `Field: value`, found `{text}`")]
+    Syntax {
+        /// 1-based line number.
+        line: usize,
+        /// The offending line.
+        text: String,
+    },
+    /// More than one paragraph.
+    #[error("line {line}: a binary control file holds one paragraph, found a second one")]
+    SecondParagraph {
+        /// 1-based line number where the second paragraph starts.
+        line: usize,
+    },
+    /// The same field twice.
+    #[error("field `{0}` appears twice")]
+    DuplicateField(String),
+    /// A mandatory field is absent or empty.
+    #[error("mandatory field `{0}` is missing")]
+    MissingField(&'static str),
+    /// A field value dpkg would refuse.
+    #[error("field `{field}`: `{value}` {reason}")]
+    InvalidValue {
+        /// The field name.
+        field: &'static str,
+        /// The value given.
+        value: String,
+        /// Why it is refused.
+        reason: &'static str,
+    },
+}
+
+/// The identity of a checked control paragraph.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Identity {
+    pub(crate) package: String,
+    pub(crate) version: String,
+    pub(crate) architecture: String,
+}
+
+impl Control {
+    /// Parses the text of a control file (one paragraph; `#` comment lines are skipped).
+    pub fn parse(text: &str) -> Result<Control, ControlError> {
+        let mut control = Control::default();
+        let mut ended_at = None;
+        for (index, line) in text.lines().enumerate() {
+            let number = index + 1;
+            if line.starts_with('#') {
+                continue;
+            }
+            if line.trim().is_empty() {
+                if !control.fields.is_empty() {
+                    ended_at.get_or_insert(number);
+                }
+                continue;
+            }
+            if ended_at.is_some() {
+                return Err(ControlError::SecondParagraph { line: number });
+            }
+            if line.starts_with([' ', '\t']) {
+                let Some((_, value)) = control.fields.last_mut() else {
+                    return Err(ControlError::Syntax { line: number, text: line.to_owned() });
+                };
+                value.push('\n');
+                value.push_str(line.trim_end());
+                continue;
+            }
+            let Some((name, value)) = line.split_once(':') else {
+                return Err(ControlError::Syntax { line: number, text: line.to_owned() });
+            };
+            if !valid_field_name(name) {
+                return Err(ControlError::Syntax { line: number, text: line.to_owned() });
+            }
+            if control.get(name).is_some() {
+                return Err(ControlError::DuplicateField(name.to_owned()));
+            }
+            control.fields.push((name.to_owned(), value.trim().to_owned()));
+        }
+        Ok(control)
+    }
+
+    /// The value of a field (case-insensitive name), continuation lines included.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.fields.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+
+    /// Sets a field: replaced in place when present, else appended.
+    pub fn set(&mut self, name: &str, value: &str) {
+        self.set_after(name, value, None);
+    }
+
+    /// Sets a field: replaced in place when present, else inserted after `after` when that
+    /// field exists, else appended.
+    pub(crate) fn set_after(&mut self, name: &str, value: &str, after: Option<&str>) {
+        if let Some(slot) = self.fields.iter_mut().find(|(n, _)| n.eq_ignore_ascii_case(name)) {
+            slot.1 = value.to_owned();
+            return;
+        }
+        let at = after
+            .and_then(|a| self.fields.iter().position(|(n, _)| n.eq_ignore_ascii_case(a)))
+            .map_or(self.fields.len(), |i| i + 1);
+        self.fields.insert(at, (name.to_owned(), value.to_owned()));
+    }
+
+    /// The paragraph as control file text, each line ending in `\n`.
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        for (name, value) in &self.fields {
+            if value.starts_with('\n') {
+                let _ = writeln!(out, "{name}:{value}");
+            } else {
+                let _ = writeln!(out, "{name}: {value}");
+            }
+        }
+        out
+    }
+
+    /// Checks the fields dpkg needs and returns package, version and architecture.
+    pub(crate) fn identity(&self) -> Result<Identity, ControlError> {
+        let package = self.required("Package")?;
+        let version = self.required("Version")?;
+        let architecture = self.required("Architecture")?;
+        self.required("Maintainer")?;
+        let description = self.required("Description")?;
+        if description.lines().next().is_none_or(|l| l.trim().is_empty()) {
+            return Err(ControlError::MissingField("Description"));
+        }
+        check_package(package)?;
+        check_version(version)?;
+        check_architecture(architecture)?;
+        Ok(Identity {
+            package: package.to_owned(),
+            version: version.to_owned(),
+            architecture: architecture.to_owned(),
+        })
+    }
+
+    fn required(&self, name: &'static str) -> Result<&str, ControlError> {
+        match self.get(name) {
+            Some(v) if !v.trim().is_empty() => Ok(v),
+            _ => Err(ControlError::MissingField(name)),
+        }
+    }
+}
+
+fn valid_field_name(name: &str) -> bool {
+    !name.is_empty()
+        && !name.starts_with(['#', '-'])
+        && name.bytes().all(|b| b.is_ascii_graphic() && b != b':')
+}
+
+fn check_package(value: &str) -> Result<(), ControlError> {
+    let ok = value.len() >= 2
+        && value.starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"+.-".contains(&b));
+    if ok {
+        Ok(())
+    } else {
+        Err(ControlError::InvalidValue {
+            field: "Package",
+            value: value.to_owned(),
+            reason: "is not a Debian package name ([a-z0-9][a-z0-9+.-]+)",
+        })
+    }
+}
+
+fn check_version(value: &str) -> Result<(), ControlError> {
+    let invalid =
+        |reason| ControlError::InvalidValue { field: "Version", value: value.to_owned(), reason };
+    let upstream = match value.split_once(':') {
+        Some((epoch, rest)) => {
+            if epoch.is_empty() || !epoch.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(invalid("has an epoch that is not a number"));
+            }
+            rest
+        }
+        None => value,
+    };
+    if !upstream.starts_with(|c: char| c.is_ascii_digit()) {
+        return Err(invalid("does not start with a digit"));
+    }
+    if !upstream.bytes().all(|b| b.is_ascii_alphanumeric() || b".+~:-".contains(&b)) {
+        return Err(invalid("has characters outside [A-Za-z0-9.+~:-]"));
+    }
+    if upstream.ends_with('-') {
+        return Err(invalid("has an empty Debian revision"));
+    }
+    Ok(())
+}
+
+fn check_architecture(value: &str) -> Result<(), ControlError> {
+    let ok = value.starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
+        && value.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+    if ok {
+        Ok(())
+    } else {
+        Err(ControlError::InvalidValue {
+            field: "Architecture",
+            value: value.to_owned(),
+            reason: "is not a single Debian architecture name",
+        })
+    }
+}
+
+/// The version as dpkg-deb puts it in file names: without the epoch.
+pub(crate) fn version_without_epoch(version: &str) -> &str {
+    version.split_once(':').map_or(version, |(_, rest)| rest)
+}

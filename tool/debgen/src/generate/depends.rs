@@ -1,0 +1,170 @@
+//! package.xml dependencies → Debian relationship fields, through rosdep.
+//!
+//! Kinds map as bloom maps them, with its mistakes fixed (docs/bloom-differences.md):
+//! - Build-Depends: buildtool + build (+ `depend`), test dependencies with the `<!nocheck>` profile.
+//! - Depends: exec/run + buildtool_export + **build_export** (bloom leaves build_export out, so
+//!   headers a package's headers include are missing at the user's build time).
+//! - Conflicts / Replaces from `<conflict>` / `<replace>`; those may stay unresolved.
+//! - A key whose only rule is for another installer (pip, gem) is unresolved, not a bogus
+//!   Depends on a package that does not exist in apt.
+//! - Version constraints are kept only for ROS packages (whose Debian version starts with the
+//!   upstream version); on system packages bloom's copy compares unrelated version schemes.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use rospkg::Manifest;
+use rospkg::manifest::{Condition, DependKind, Dependency};
+use rospkg::rosdep::{Failure, Policy, ROS_INSTALLER, Rules, Target as RosdepTarget};
+
+use super::Target;
+
+/// The Debian relationship fields of one package, each entry rendered (`name (>= 1.0)`), sorted.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Depends {
+    /// Build-Depends (without debhelper and the build type's tools; those come from the build type).
+    pub build: BTreeSet<String>,
+    /// Build-Depends with the `<!nocheck>` profile.
+    pub test: BTreeSet<String>,
+    /// Depends.
+    pub run: BTreeSet<String>,
+    /// Conflicts.
+    pub conflicts: BTreeSet<String>,
+    /// Replaces.
+    pub replaces: BTreeSet<String>,
+}
+
+/// A rosdep key that did not resolve.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unresolved {
+    /// The key.
+    pub key: String,
+    /// The tags that declared it (`build_depend`, `exec_depend`, ...), sorted.
+    pub tags: Vec<&'static str>,
+    /// Why it did not resolve.
+    pub reason: String,
+}
+
+/// The condition variables of `target` (REP 149): `ROS_DISTRO`, `ROS_VERSION`, `ROS_PYTHON_VERSION`.
+pub fn condition_vars(target: &Target) -> BTreeMap<String, String> {
+    let mut vars = BTreeMap::new();
+    vars.insert("ROS_DISTRO".to_owned(), target.distro.clone());
+    if let Some(v) = target.ros_version {
+        vars.insert("ROS_VERSION".to_owned(), v.to_string());
+    }
+    if let Some(v) = target.python_version {
+        vars.insert("ROS_PYTHON_VERSION".to_owned(), v.to_string());
+    }
+    vars
+}
+
+/// True when `dep`'s condition holds for `vars` (no condition: true; an unparsable one: false,
+/// as catkin_pkg drops it).
+fn holds(dep: &Dependency, vars: &BTreeMap<String, String>) -> bool {
+    dep.condition.as_deref().is_none_or(|c| {
+        Condition::parse(c).map(|c| c.evaluate(&|v| vars.get(v).cloned())).unwrap_or(false)
+    })
+}
+
+/// The Debian name of ROS package `name` in `distro`: `ros-<distro>-<name with dashes>`.
+pub fn ros_package_name(distro: &str, name: &str) -> String {
+    format!("ros-{distro}-{}", name.replace('_', "-"))
+}
+
+/// Resolves every dependency of `manifest` for `target`. `peers` are the packages released
+/// together with this one: they become `ros-<distro>-<name>` before rosdep is asked. Every
+/// unresolved key is returned at once, sorted by key.
+pub fn resolve(
+    manifest: &Manifest,
+    rules: &Rules,
+    target: &Target,
+    peers: &BTreeSet<String>,
+) -> Result<Depends, Vec<Unresolved>> {
+    let vars = condition_vars(target);
+    let rosdep_target = RosdepTarget::new(target.os.clone(), target.codename.clone());
+    let policy = Policy { default_installer_only: true };
+    let mut out = Depends::default();
+    let mut failures: BTreeMap<String, (BTreeSet<&'static str>, String)> = BTreeMap::new();
+    for dep in manifest.dependencies.iter().filter(|d| holds(d, &vars)) {
+        let (build, test, run, conflict, replace) = match dep.kind {
+            DependKind::Buildtool | DependKind::Build => (true, false, false, false, false),
+            DependKind::BuildtoolExport | DependKind::BuildExport | DependKind::Exec => {
+                (false, false, true, false, false)
+            }
+            DependKind::Run => (false, false, true, false, false),
+            DependKind::Depend => (true, false, true, false, false),
+            DependKind::Test => (false, true, false, false, false),
+            DependKind::Conflict => (false, false, false, true, false),
+            DependKind::Replace => (false, false, false, false, true),
+            DependKind::Doc | DependKind::RosbuildPackage | DependKind::RosbuildStack => continue,
+        };
+        let resolved: Result<(Vec<String>, bool), String> = if peers.contains(&dep.name) {
+            Ok((vec![ros_package_name(&target.distro, &dep.name)], true))
+        } else {
+            match rules.resolve_with(&dep.name, &rosdep_target, policy) {
+                Ok(r) if r.installer == ROS_INSTALLER => Ok((
+                    r.packages.iter().map(|p| ros_package_name(&target.distro, p)).collect(),
+                    true,
+                )),
+                Ok(r) => Ok((r.packages, false)),
+                Err(Failure::WrongInstaller { installer, .. }) => Err(format!(
+                    "only a {installer} rule: {installer} packages cannot be Debian dependencies"
+                )),
+                Err(f) => Err(f.to_string()),
+            }
+        };
+        let (packages, is_ros) = match resolved {
+            Ok(x) => x,
+            Err(_) if conflict || replace => continue, // bloom tolerates these too
+            Err(reason) => {
+                let entry = failures.entry(dep.name.clone()).or_insert((BTreeSet::new(), reason));
+                entry.0.insert(dep.kind.tag());
+                continue;
+            }
+        };
+        let suffix = if is_ros { version_suffix(dep) } else { String::new() };
+        for p in packages {
+            let rendered = format!("{p}{suffix}");
+            if build {
+                out.build.insert(rendered.clone());
+            }
+            if test {
+                out.test.insert(rendered.clone());
+            }
+            if run {
+                out.run.insert(rendered.clone());
+            }
+            if conflict {
+                out.conflicts.insert(rendered.clone());
+            }
+            if replace {
+                out.replaces.insert(rendered);
+            }
+        }
+    }
+    // A test dependency that is also a build dependency is needed without the profile.
+    let build = out.build.clone();
+    out.test.retain(|t| !build.contains(t));
+    if failures.is_empty() {
+        Ok(out)
+    } else {
+        Err(failures
+            .into_iter()
+            .map(|(key, (tags, reason))| Unresolved {
+                key,
+                tags: tags.into_iter().collect(),
+                reason,
+            })
+            .collect())
+    }
+}
+
+/// ` (>= 1.0)` etc. from the `version_*` attributes; several give several relations, which
+/// Debian cannot put on one name, so only the first (lt, lte, eq, gte, gt) is kept.
+fn version_suffix(dep: &Dependency) -> String {
+    let v = &dep.version;
+    let pairs = [("<<", &v.lt), ("<=", &v.lte), ("=", &v.eq), (">=", &v.gte), (">>", &v.gt)];
+    pairs
+        .iter()
+        .find_map(|(op, value)| value.as_ref().map(|value| format!(" ({op} {value})")))
+        .unwrap_or_default()
+}

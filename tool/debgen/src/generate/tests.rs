@@ -1,0 +1,237 @@
+//! Unit tests of debian/ generation: names, versions, descriptions, dependency mapping,
+//! changelog parsing and dates, architecture, strict templates.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+use rospkg::manifest::{self, ManifestKind};
+use rospkg::rosdep::{RuleFile, Rules};
+
+use super::*;
+
+fn manifest(body: &str) -> Manifest {
+    let xml = format!("<?xml version=\"1.0\"?>\n<package format=\"2\">\n{body}\n</package>\n");
+    manifest::parse(ManifestKind::PackageXml, &xml, Path::new("pkg/package.xml")).unwrap()
+}
+
+const HEAD: &str = "<name>demo_pkg</name><version>1.2.3</version>\
+    <description>Demo package. It has a longer text.</description>\
+    <maintainer email=\"jane@example.com\">Jane Doe</maintainer><license>BSD</license>";
+
+fn target() -> Target {
+    Target {
+        distro: "noetic".into(),
+        os: "ubuntu".into(),
+        codename: "focal".into(),
+        ros_version: Some(1),
+        python_version: Some(3),
+    }
+}
+
+fn rules() -> Rules {
+    let yaml = "boost:\n  ubuntu: [libboost-all-dev]\n\
+                transforms3d:\n  ubuntu:\n    pip:\n      packages: [transforms3d]\n\
+                roscpp:\n  ubuntu: [ros-noetic-roscpp]\n";
+    let mut rules = Rules::new();
+    rules.push(RuleFile::parse(Path::new("rules.yaml"), yaml).unwrap());
+    rules
+}
+
+fn render(m: &Manifest, depends: &Depends, staged_has_elf: Option<bool>) -> Result<Tree, GenerateError> {
+    let templates = Templates::default();
+    let empty = BTreeMap::new();
+    let t = target();
+    generate(&Input {
+        manifest: m,
+        target: &t,
+        depends,
+        inc: 2,
+        timestamp: 1_714_521_600,
+        changelog: None,
+        license_files: &empty,
+        staged_has_elf,
+        shipped: &empty,
+        templates: &templates,
+    })
+}
+
+fn control(m: &Manifest, staged_has_elf: Option<bool>) -> String {
+    render(m, &Depends::default(), staged_has_elf).unwrap()["debian/control"].contents.clone()
+}
+
+#[test]
+fn names_and_versions() {
+    assert_eq!(ros_package_name("noetic", "roscpp_tutorials"), "ros-noetic-roscpp-tutorials");
+    assert!(is_debian_name("ros-noetic-a-b"));
+    assert!(!is_debian_name("ros-noetic-Demo"));
+    assert!(!is_debian_name("x"));
+    assert!(is_ros_version("1.2.3"));
+    for bad in ["1.2", "1.2.3.4", "1.a.3", "", "1..3"] {
+        assert!(!is_ros_version(bad), "{bad}");
+    }
+}
+
+#[test]
+fn bad_packages_are_errors() {
+    let m = manifest(&HEAD.replace("demo_pkg", "Demo"));
+    assert!(matches!(render(&m, &Depends::default(), None), Err(GenerateError::InvalidName { .. })));
+    let m = manifest(&HEAD.replace("<license>BSD</license>", ""));
+    assert!(matches!(render(&m, &Depends::default(), None), Err(GenerateError::MissingLicense { .. })));
+    let mut m = manifest(HEAD);
+    m.version = "1.2".into();
+    assert!(matches!(render(&m, &Depends::default(), None), Err(GenerateError::InvalidVersion { .. })));
+}
+
+#[test]
+fn description_has_synopsis_and_extended_text() {
+    let (synopsis, extended) = description("Demo <b>package</b>.  It has\n more.", "demo", "noetic");
+    assert_eq!(synopsis, "Demo package");
+    assert_eq!(extended[0], "It has more.");
+    assert_eq!(extended[1], ".");
+    // One sentence still gets an extended description (bloom leaves it empty).
+    let (synopsis, extended) = description("Only one sentence.", "demo", "noetic");
+    assert_eq!(synopsis, "Only one sentence");
+    assert_eq!(extended[0], "Only one sentence.");
+    let long = "word ".repeat(40);
+    let (synopsis, _) = description(&long, "demo", "noetic");
+    assert!(synopsis.len() <= 79 && synopsis.ends_with("word..."), "{synopsis}");
+}
+
+#[test]
+fn architecture_all_for_independent_packages() {
+    assert!(control(&manifest(HEAD), None).contains("Architecture: any"));
+    assert!(control(&manifest(HEAD), Some(false)).contains("Architecture: all"));
+    let meta = manifest(&format!("{HEAD}<export><metapackage/></export>"));
+    assert!(control(&meta, Some(true)).contains("Architecture: all"));
+    let indep = manifest(&format!("{HEAD}<export><architecture_independent/></export>"));
+    assert!(control(&indep, None).contains("Architecture: all"));
+    let python = manifest(&format!("{HEAD}<export><build_type>ament_python</build_type></export>"));
+    let c = control(&python, None);
+    assert!(c.contains("Architecture: all") && c.contains("${python3:Depends}"), "{c}");
+}
+
+#[test]
+fn control_and_changelog_fields() {
+    let tree = render(&manifest(HEAD), &Depends::default(), None).unwrap();
+    let c = &tree["debian/control"].contents;
+    assert!(c.starts_with("Source: ros-noetic-demo-pkg\n"), "{c}");
+    assert!(c.contains("Maintainer: Jane Doe <jane@example.com>\n"));
+    assert!(c.contains("Build-Depends: cmake, debhelper-compat (= 13)\n"), "{c}");
+    assert!(c.contains("Description: Demo package\n It has a longer text.\n .\n"), "{c}");
+    let log = &tree["debian/changelog"].contents;
+    assert!(log.starts_with("ros-noetic-demo-pkg (1.2.3-2focal) focal; urgency=high\n"), "{log}");
+    assert!(log.ends_with(" -- Jane Doe <jane@example.com>  Wed, 01 May 2024 00:00:00 +0000\n"));
+    assert!(tree["debian/rules"].executable);
+    assert!(tree.contains_key("debian/ros-noetic-demo-pkg.lintian-overrides"));
+    assert_eq!(tree["debian/source/format"].contents, "3.0 (quilt)\n");
+}
+
+#[test]
+fn dependency_kinds_map_to_fields() {
+    let m = manifest(&format!(
+        "{HEAD}<buildtool_depend>catkin</buildtool_depend>\
+         <build_export_depend>boost</build_export_depend>\
+         <exec_depend version_gte=\"1.0\">roscpp</exec_depend>\
+         <test_depend>boost</test_depend><test_depend>peer_pkg</test_depend>\
+         <doc_depend>no_such_doc_key</doc_depend><conflict>no_such_conflict</conflict>"
+    ));
+    let peers: BTreeSet<String> = ["catkin", "peer_pkg"].iter().map(|s| (*s).to_owned()).collect();
+    let d = resolve(&m, &rules(), &target(), &peers).unwrap();
+    let set = |v: &[&str]| v.iter().map(|s| (*s).to_owned()).collect::<BTreeSet<_>>();
+    assert_eq!(d.build, set(&["ros-noetic-catkin"]));
+    // build_export_depend is a run-time dependency (bloom drops it); the version constraint of
+    // a system package is not copied (roscpp resolves through apt here, so none either).
+    assert_eq!(d.run, set(&["libboost-all-dev", "ros-noetic-roscpp"]));
+    assert_eq!(d.test, set(&["libboost-all-dev", "ros-noetic-peer-pkg"]));
+    assert!(d.conflicts.is_empty());
+}
+
+#[test]
+fn pip_only_and_missing_keys_are_unresolved_together() {
+    let m = manifest(&format!(
+        "{HEAD}<exec_depend>transforms3d</exec_depend><build_depend>nope_a</build_depend>\
+         <depend>nope_b</depend>"
+    ));
+    let err = resolve(&m, &rules(), &target(), &BTreeSet::new()).unwrap_err();
+    let keys: Vec<&str> = err.iter().map(|u| u.key.as_str()).collect();
+    assert_eq!(keys, ["nope_a", "nope_b", "transforms3d"]);
+    assert!(err[2].reason.contains("pip"), "{}", err[2].reason);
+    assert_eq!(err[1].tags, ["depend"]);
+}
+
+#[test]
+fn conditions_filter_dependencies() {
+    let m = manifest(&format!(
+        "{HEAD}<exec_depend condition=\"$ROS_VERSION == 2\">nope_ros2</exec_depend>\
+         <exec_depend condition=\"$ROS_VERSION == 1\">boost</exec_depend>"
+    ))
+    .clone();
+    let mut m = m;
+    m.format = 3;
+    let d = resolve(&m, &rules(), &target(), &BTreeSet::new()).unwrap();
+    assert_eq!(d.run.len(), 1);
+}
+
+#[test]
+fn changelog_sections_and_dates() {
+    let text = "Changelog\n=========\n\n1.2.3 (2024-05-01)\n------------------\n* Fixed a\n  thing\n\
+                * Contributors: Jane\n\n1.2.2 (2020-02-29)\n------------------\n* Older\n";
+    let s = changelog::parse(text);
+    assert_eq!(s.len(), 2);
+    assert_eq!(s[0].version, "1.2.3");
+    assert_eq!(s[0].items, ["Fixed a thing", "Contributors: Jane"]);
+    assert_eq!(changelog::rfc2822(s[1].days * 86_400), "Sat, 29 Feb 2020 00:00:00 +0000");
+    assert_eq!(changelog::rfc2822(0), "Thu, 01 Jan 1970 00:00:00 +0000");
+    assert_eq!(changelog::rfc2822(1_700_000_000), "Tue, 14 Nov 2023 22:13:20 +0000");
+}
+
+#[test]
+fn strict_templates_reject_unknown_variables() {
+    let mut templates = Templates::default();
+    assert!(templates.set("control.j2", "{{ source }} {{ missing_var }}".into()));
+    let empty = BTreeMap::new();
+    let m = manifest(HEAD);
+    let t = target();
+    let err = generate(&Input {
+        manifest: &m,
+        target: &t,
+        depends: &Depends::default(),
+        inc: 0,
+        timestamp: 0,
+        changelog: None,
+        license_files: &empty,
+        staged_has_elf: None,
+        shipped: &empty,
+        templates: &templates,
+    })
+    .unwrap_err();
+    let message = err.to_string();
+    assert!(message.contains("control.j2") && message.contains("undefined"), "{message}");
+}
+
+#[test]
+fn shipped_scripts_and_units() {
+    let mut shipped = BTreeMap::new();
+    shipped.insert("postinst".to_owned(), "#!/bin/sh\nset -e\n".to_owned());
+    shipped.insert("demo.service".to_owned(), "[Unit]\n".to_owned());
+    let templates = Templates::default();
+    let empty = BTreeMap::new();
+    let m = manifest(HEAD);
+    let t = target();
+    let tree = generate(&Input {
+        manifest: &m,
+        target: &t,
+        depends: &Depends::default(),
+        inc: 0,
+        timestamp: 0,
+        changelog: None,
+        license_files: &empty,
+        staged_has_elf: None,
+        shipped: &shipped,
+        templates: &templates,
+    })
+    .unwrap();
+    assert!(tree["debian/ros-noetic-demo-pkg.postinst"].executable);
+    assert!(tree.contains_key("debian/ros-noetic-demo-pkg.demo.service"));
+    assert!(tree["debian/rules"].contents.contains("dh_installsystemd --name=demo"));
+}

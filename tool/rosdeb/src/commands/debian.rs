@@ -1,0 +1,477 @@
+//! `rosdeb debian generate PKG_DIR --distro NAME --os OS:CODENAME`: the `debian/` folder of one
+//! ROS package, rendered by `debgen` from the embedded templates (`--templates DIR` overrides
+//! single files).
+//!
+//! Inputs are found as bloom finds them: the distribution through `ROSDISTRO_INDEX_URL` (or
+//! `--distro-file`), rosdep rules from `--rosdep FILE`s, then the sources lists of
+//! `ROSDEP_SOURCE_PATH` (or the system's). Every unresolved key is reported in one table (exit 1);
+//! nothing is written unless everything rendered. The tree is written into a temporary folder
+//! beside `--out DIR/debian`, then renamed over it. stdout: the written paths, or `--json`.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
+use std::io::Write as _;
+use std::os::unix::fs::PermissionsExt as _;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context as _;
+use debgen::generate::{self, GenerateError, Input, Target as DebTarget};
+use debgen::templates::Templates;
+use rospkg::environment::Environment;
+use rospkg::manifest::{self, ManifestKind};
+use rospkg::rosdep::Target;
+use serde::Serialize;
+
+use super::resolve::{INDEX_ENV, RuleInputs, load_rules};
+use crate::exit::{Hinted, Status};
+
+/// ROS 1 distributions (`ROS_VERSION=1`) when the index does not say.
+const ROS1_DISTROS: &[&str] = &[
+    "boxturtle",
+    "cturtle",
+    "diamondback",
+    "electric",
+    "fuerte",
+    "groovy",
+    "hydro",
+    "indigo",
+    "jade",
+    "kinetic",
+    "lunar",
+    "melodic",
+    "noetic",
+];
+
+/// Files of `PKG_DIR/packaging/debian/` copied into `debian/` as `<package>.<name>`.
+const SHIPPED_NAMES: &[&str] = &["preinst", "postinst", "prerm", "postrm", "config", "triggers"];
+
+/// `rosdeb debian` arguments.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, clap::Subcommand)]
+enum Command {
+    /// Write PKG_DIR/debian (or --out DIR/debian) for one ROS package, as bloom-generate rosdebian.
+    Generate(GenerateArgs),
+}
+
+/// `rosdeb debian generate` arguments.
+#[derive(Debug, clap::Args)]
+struct GenerateArgs {
+    /// The package folder (holding package.xml).
+    #[arg(value_name = "PKG_DIR")]
+    package: PathBuf,
+    /// The ROS distribution (e.g. noetic), read through the index at $ROSDISTRO_INDEX_URL unless
+    /// --distro-file is given.
+    #[arg(long, value_name = "NAME")]
+    distro: String,
+    /// The distribution's distribution.yaml (path or file:// URL) instead of the index.
+    #[arg(long, value_name = "FILE")]
+    distro_file: Option<String>,
+    /// The target platform, OS:CODENAME (e.g. ubuntu:jammy).
+    #[arg(long = "os", value_name = "OS:CODENAME")]
+    target: Target,
+    /// A rosdep rule file (path, file:// or http(s):// URL), before the sources lists; repeatable.
+    #[arg(long = "rosdep", value_name = "FILE")]
+    rosdep: Vec<String>,
+    /// Where to write debian/ [default: PKG_DIR].
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+    /// The Debian increment when the distribution does not list this version.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    inc: u32,
+    /// A folder of templates (same names as templates/, e.g. control.j2, rules/catkin.j2) that
+    /// replace the embedded ones.
+    #[arg(long, value_name = "DIR")]
+    templates: Option<PathBuf>,
+    /// The package's staged (installed) files: without any ELF file, `Architecture: all`.
+    #[arg(long, value_name = "DIR")]
+    staged: Option<PathBuf>,
+    /// Print a JSON document instead of the written paths.
+    #[arg(long)]
+    json: bool,
+    #[command(flatten)]
+    fetch: crate::fetch::FetchArgs,
+}
+
+/// `--json` document.
+#[derive(Serialize)]
+struct Report<'a> {
+    schema: u32,
+    package: &'a str,
+    version: &'a str,
+    architecture: &'a str,
+    directory: String,
+    files: Vec<&'a str>,
+}
+
+/// `--json` document for unresolved keys.
+#[derive(Serialize)]
+struct UnresolvedReport<'a> {
+    schema: u32,
+    target: String,
+    unresolved: Vec<UnresolvedKey<'a>>,
+}
+
+#[derive(Serialize)]
+struct UnresolvedKey<'a> {
+    key: &'a str,
+    tags: &'a [&'static str],
+    reason: &'a str,
+}
+
+/// Runs the command.
+pub fn run(args: Args) -> anyhow::Result<Status> {
+    match args.command {
+        Command::Generate(args) => run_generate(&args),
+    }
+}
+
+fn run_generate(args: &GenerateArgs) -> anyhow::Result<Status> {
+    let env = Environment::from_process();
+    let mut warnings = String::new();
+    let xml = args.package.join("package.xml");
+    if !xml.is_file() {
+        return Err(Hinted::error(
+            format!("no package.xml in `{}`", args.package.display()),
+            "pass the folder of one ROS package",
+        ));
+    }
+    let manifest = manifest::parse_file(ManifestKind::PackageXml, &xml)
+        .map_err(|d| anyhow::anyhow!("{}", d))?;
+    if let Some(d) = manifest.diagnostics.iter().find(|d| d.is_error()) {
+        return Err(anyhow::anyhow!("{d}").context("package.xml is invalid"));
+    }
+    let name = manifest.name.clone().unwrap_or_default();
+
+    let targets = [args.target.clone()];
+    let inputs = RuleInputs {
+        rosdep: &args.rosdep,
+        distro: Some(&args.distro),
+        distro_file: args.distro_file.as_deref(),
+        targets: &targets,
+        fetch: &args.fetch,
+    };
+    let (rules, distribution) = load_rules(&inputs, &env, &mut warnings)?;
+    let (ros_version, python_version) = index_versions(args, &env)?;
+    let target = DebTarget {
+        distro: args.distro.clone(),
+        os: args.target.os.clone(),
+        codename: args.target.codename.clone(),
+        ros_version,
+        python_version,
+    };
+
+    // Packages released from the same repository resolve to their own Debian names.
+    let mut peers = BTreeSet::new();
+    let mut inc = args.inc;
+    if let Some(dist) = &distribution {
+        if let Some(repo) = dist.release_packages.get(&name) {
+            peers.extend(
+                dist.release_packages.iter().filter(|(_, r)| *r == repo).map(|(p, _)| p.clone()),
+            );
+        }
+        if let Some(released) = dist.package_version(&name)
+            && let Some(n) = released.strip_prefix(&format!("{}-", manifest.version))
+            && let Ok(n) = n.parse()
+        {
+            inc = n;
+        }
+    }
+
+    let depends = match generate::resolve(&manifest, &rules, &target, &peers) {
+        Ok(d) => d,
+        Err(unresolved) => {
+            flush_warnings(&warnings);
+            return report_unresolved(args, &xml, &unresolved);
+        }
+    };
+
+    let templates = load_templates(args.templates.as_deref())?;
+    let changelog = read_optional(&args.package.join("CHANGELOG.rst"))?;
+    let mut license_files = BTreeMap::new();
+    for l in &manifest.licenses {
+        if let Some(file) = &l.file
+            && let Some(text) = read_optional(&args.package.join(file))?
+        {
+            license_files.insert(file.clone(), text);
+        }
+    }
+    let shipped = read_shipped(&args.package.join("packaging/debian"))?;
+    let staged_has_elf = match &args.staged {
+        Some(dir) => Some(has_elf(dir)?),
+        None => None,
+    };
+    let timestamp = timestamp(&env, &xml)?;
+    let input = Input {
+        manifest: &manifest,
+        target: &target,
+        depends: &depends,
+        inc,
+        timestamp,
+        changelog: changelog.as_deref(),
+        license_files: &license_files,
+        staged_has_elf,
+        shipped: &shipped,
+        templates: &templates,
+    };
+    let tree = generate::generate(&input).map_err(|e| generate_error(&xml, e))?;
+
+    let out = args.out.clone().unwrap_or_else(|| args.package.clone());
+    let debian = write_tree(&out, &tree)?;
+    flush_warnings(&warnings);
+
+    let package = generate::ros_package_name(&target.distro, &name);
+    let version = format!("{}-{inc}{}", manifest.version, target.codename);
+    let control = tree.get("debian/control").map_or("", |f| f.contents.as_str());
+    let architecture =
+        control.lines().find_map(|l| l.strip_prefix("Architecture: ")).unwrap_or("any");
+    let mut text = String::new();
+    if args.json {
+        let report = Report {
+            schema: crate::json::SCHEMA,
+            package: &package,
+            version: &version,
+            architecture,
+            directory: debian.display().to_string(),
+            files: tree.keys().map(String::as_str).collect(),
+        };
+        text = serde_json::to_string_pretty(&report)?;
+        text.push('\n');
+    } else {
+        for path in tree.keys() {
+            let _ = writeln!(text, "{}", out.join(path).display());
+        }
+    }
+    let mut stdout = std::io::stdout().lock();
+    stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()).context("writing to stdout")?;
+    Ok(Status::Success)
+}
+
+fn flush_warnings(warnings: &str) {
+    let _ = std::io::stderr().lock().write_all(warnings.as_bytes());
+}
+
+/// `ROS_VERSION` and `ROS_PYTHON_VERSION` from the index entry (when the distribution comes
+/// from the index), else from the distribution's name.
+fn index_versions(
+    args: &GenerateArgs,
+    env: &Environment,
+) -> anyhow::Result<(Option<u8>, Option<u8>)> {
+    let by_name = || {
+        let ros1 = ROS1_DISTROS.contains(&args.distro.as_str());
+        (Some(if ros1 { 1 } else { 2 }), None)
+    };
+    if args.distro_file.is_some() {
+        return Ok(by_name());
+    }
+    let Some(url) = env.get(INDEX_ENV).filter(|u| !u.is_empty()) else {
+        return Ok(by_name());
+    };
+    let fetcher = crate::fetch::Fetcher::new(args.fetch.options())?;
+    let entry = crate::commands::distro::load_index_entry(&fetcher, url, &args.distro)?;
+    let ros = match entry.distribution_type.as_deref() {
+        Some("ros1") => Some(1),
+        Some("ros2") => Some(2),
+        _ => by_name().0,
+    };
+    let python = entry.python_version.and_then(|v| u8::try_from(v).ok());
+    Ok((ros, python))
+}
+
+/// Prints every unresolved key in one table (stderr), or the `--json` document (stdout).
+fn report_unresolved(
+    args: &GenerateArgs,
+    xml: &Path,
+    unresolved: &[generate::Unresolved],
+) -> anyhow::Result<Status> {
+    if args.json {
+        let doc = UnresolvedReport {
+            schema: crate::json::SCHEMA,
+            target: args.target.to_string(),
+            unresolved: unresolved
+                .iter()
+                .map(|u| UnresolvedKey { key: &u.key, tags: &u.tags, reason: &u.reason })
+                .collect(),
+        };
+        let mut text = serde_json::to_string_pretty(&doc)?;
+        text.push('\n');
+        let mut stdout = std::io::stdout().lock();
+        stdout.write_all(text.as_bytes()).context("writing to stdout")?;
+    }
+    let key_width = unresolved.iter().map(|u| u.key.len()).max().unwrap_or(3).max(3);
+    let tag_width = unresolved.iter().map(|u| u.tags.join(",").len()).max().unwrap_or(8).max(8);
+    let mut text = format!(
+        "error: {}: {} rosdep key{} do not resolve on {}; nothing was written\n",
+        xml.display(),
+        unresolved.len(),
+        if unresolved.len() == 1 { "" } else { "s" },
+        args.target
+    );
+    let _ = writeln!(text, "  {:key_width$}  {:tag_width$}  REASON", "KEY", "TAGS");
+    for u in unresolved {
+        let _ =
+            writeln!(text, "  {:key_width$}  {:tag_width$}  {}", u.key, u.tags.join(","), u.reason);
+    }
+    text.push_str(
+        "  hint: add rules for these keys to a rosdep YAML file and pass it with --rosdep FILE\n",
+    );
+    flush_warnings(&text);
+    Ok(Status::Failure)
+}
+
+/// A generation error with the package.xml place and a hint.
+fn generate_error(xml: &Path, e: GenerateError) -> anyhow::Error {
+    let hint = match &e {
+        GenerateError::InvalidName { .. } => {
+            "Debian names allow lowercase letters, digits, `+`, `-` and `.` only (Policy 5.6.7)"
+        }
+        GenerateError::InvalidVersion { .. } => "set <version> in package.xml to e.g. 1.2.3",
+        GenerateError::MissingLicense { .. } => {
+            "add e.g. <license>BSD-3-Clause</license> to package.xml"
+        }
+        GenerateError::MissingLicenseFile { .. } => {
+            "the file= of <license> is relative to the package folder"
+        }
+        GenerateError::MissingMaintainer { .. } => {
+            "add <maintainer email=\"...\">Name</maintainer> to package.xml"
+        }
+        GenerateError::UnknownBuildType { .. } => "set <build_type> in <export> to a known one",
+        GenerateError::Template { .. } => {
+            "templates/README.md lists the variables of each template"
+        }
+        GenerateError::NoName { .. } => "add <name> to package.xml",
+    };
+    let _ = xml;
+    Hinted::error(e.to_string(), hint)
+}
+
+/// The embedded templates, with every `*.j2` of `dir` (by relative path) replacing its namesake.
+fn load_templates(dir: Option<&Path>) -> anyhow::Result<Templates> {
+    let mut templates = Templates::default();
+    let Some(dir) = dir else { return Ok(templates) };
+    let mut files = Vec::new();
+    collect_files(dir, dir, &mut files)?;
+    for (rel, path) in files {
+        if !rel.ends_with(".j2") {
+            continue;
+        }
+        let text = fs_err::read_to_string(&path)?;
+        if !templates.set(&rel, text) {
+            let known: Vec<&str> = templates.names().collect();
+            return Err(Hinted::error(
+                format!("{}: no template is named `{rel}`", path.display()),
+                format!("the templates are: {}", known.join(", ")),
+            ));
+        }
+    }
+    Ok(templates)
+}
+
+fn collect_files(root: &Path, dir: &Path, out: &mut Vec<(String, PathBuf)>) -> anyhow::Result<()> {
+    let mut entries: Vec<_> = fs_err::read_dir(dir)?.collect::<Result<_, _>>()?;
+    entries.sort_by_key(fs_err::DirEntry::path);
+    for entry in entries {
+        let path = entry.path();
+        if entry.file_type()?.is_dir() {
+            collect_files(root, &path, out)?;
+        } else if let Ok(rel) = path.strip_prefix(root) {
+            out.push((rel.to_string_lossy().into_owned(), path.clone()));
+        }
+    }
+    Ok(())
+}
+
+fn read_optional(path: &Path) -> anyhow::Result<Option<String>> {
+    if path.is_file() { Ok(Some(fs_err::read_to_string(path)?)) } else { Ok(None) }
+}
+
+/// Maintainer scripts and systemd units the package ships in `packaging/debian/`.
+fn read_shipped(dir: &Path) -> anyhow::Result<BTreeMap<String, String>> {
+    let mut shipped = BTreeMap::new();
+    if !dir.is_dir() {
+        return Ok(shipped);
+    }
+    let mut files = Vec::new();
+    collect_files(dir, dir, &mut files)?;
+    for (rel, path) in files {
+        let known = SHIPPED_NAMES.contains(&rel.as_str())
+            || [".service", ".socket", ".timer"].iter().any(|s| rel.ends_with(s));
+        if known && !rel.contains('/') {
+            shipped.insert(rel, fs_err::read_to_string(&path)?);
+        }
+    }
+    Ok(shipped)
+}
+
+/// True when a regular file under `dir` starts with the ELF magic.
+fn has_elf(dir: &Path) -> anyhow::Result<bool> {
+    let mut files = Vec::new();
+    collect_files(dir, dir, &mut files)?;
+    for (_, path) in files {
+        let mut magic = [0u8; 4];
+        let mut f = fs_err::File::open(&path)?;
+        if std::io::Read::read(&mut f, &mut magic)? == 4 && magic == *b"\x7fELF" {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+/// `SOURCE_DATE_EPOCH`, else package.xml's modification time (never the clock).
+fn timestamp(env: &Environment, xml: &Path) -> anyhow::Result<i64> {
+    if let Some(v) = env.get("SOURCE_DATE_EPOCH").filter(|v| !v.is_empty()) {
+        return v.trim().parse().map_err(|_| {
+            Hinted::error(
+                format!("SOURCE_DATE_EPOCH=`{v}` is not a number of seconds"),
+                "set it to a Unix timestamp, e.g. SOURCE_DATE_EPOCH=$(git log -1 --format=%ct)",
+            )
+        });
+    }
+    let modified = fs_err::metadata(xml)?.modified()?;
+    Ok(modified
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX)))
+}
+
+/// Writes `tree` into a temporary folder in `out`, then renames it to `out/debian` (the old
+/// `debian/` is removed only after the new one is complete). Returns `out/debian`.
+fn write_tree(out: &Path, tree: &generate::Tree) -> anyhow::Result<PathBuf> {
+    fs_err::create_dir_all(out)?;
+    let staging = tempfile::Builder::new()
+        .prefix(".debian-")
+        .tempdir_in(out)
+        .with_context(|| format!("creating a temporary folder in `{}`", out.display()))?;
+    for (rel, file) in tree {
+        let rel = rel.strip_prefix("debian/").unwrap_or(rel);
+        let path = staging.path().join(rel);
+        if let Some(parent) = path.parent() {
+            fs_err::create_dir_all(parent)?;
+        }
+        fs_err::write(&path, &file.contents)?;
+        let mode = if file.executable { 0o755 } else { 0o644 };
+        fs_err::set_permissions(&path, std::fs::Permissions::from_mode(mode))?;
+    }
+    fs_err::set_permissions(staging.path(), std::fs::Permissions::from_mode(0o755))?;
+    let debian = out.join("debian");
+    let old = out.join(format!(".debian-old-{}", std::process::id()));
+    let had_old = debian.exists();
+    if had_old {
+        fs_err::rename(&debian, &old)?;
+    }
+    let staging = staging.keep();
+    if let Err(e) = fs_err::rename(&staging, &debian) {
+        if had_old {
+            let _ = fs_err::rename(&old, &debian);
+        }
+        let _ = fs_err::remove_dir_all(&staging);
+        return Err(e.into());
+    }
+    if had_old {
+        fs_err::remove_dir_all(&old)?;
+    }
+    Ok(debian)
+}
