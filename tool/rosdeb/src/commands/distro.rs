@@ -89,17 +89,26 @@ enum DistroCommand {
     },
 }
 
+/// The environment variable naming the rosdistro index (as bloom and rosdep read it).
+const INDEX_ENV: &str = "ROSDISTRO_INDEX_URL";
+
 /// Where a distribution comes from: a file / URL, or an index plus a distribution name.
+/// `--distro NAME` and `--distro-file FILE` mean what they mean in every rosdeb command.
 #[derive(Debug, clap::Args)]
+#[group(required = true, multiple = true)]
 struct Source {
     /// A distribution.yaml or a cache (*.yaml.gz): a path, a file:// or http(s):// URL.
-    #[arg(required_unless_present = "index", conflicts_with = "index")]
+    #[arg(conflicts_with_all = ["index", "distro", "distro_file"])]
     file: Option<String>,
-    /// An index file (index.yaml / index-v4.yaml): a path, a file:// or http(s):// URL.
+    /// The same as FILE.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["index", "distro"])]
+    distro_file: Option<String>,
+    /// An index file (index.yaml / index-v4.yaml): a path, a file:// or http(s):// URL
+    /// [default: $ROSDISTRO_INDEX_URL].
     #[arg(long, requires = "distro")]
     index: Option<String>,
-    /// The distribution to read from --index, e.g. noetic.
-    #[arg(long, requires = "index")]
+    /// The distribution to read from the index, e.g. noetic.
+    #[arg(long)]
     distro: Option<String>,
 }
 
@@ -247,10 +256,33 @@ fn variants(f: &Fetcher, file: &str, as_json: bool, out: &mut String) -> anyhow:
 
 /// Loads the distribution a [`Source`] names; errors rosdistro would raise fail the command.
 fn load_source(f: &Fetcher, source: &Source) -> anyhow::Result<DistributionFile> {
-    let dist = match (&source.file, &source.index, &source.distro) {
-        (_, Some(idx), Some(name)) => load_from_index(f, idx, name)?,
+    let index_env = std::env::var(INDEX_ENV).ok().filter(|v| !v.is_empty());
+    let dist = match (
+        source.file.as_ref().or(source.distro_file.as_ref()),
+        &source.index,
+        &source.distro,
+    ) {
         (Some(file), _, _) => load_distribution_file(f, file)?,
-        _ => anyhow::bail!("give a distribution FILE, or --index INDEX --distro NAME"),
+        (None, Some(idx), Some(name)) => load_from_index(f, idx, name)?,
+        (None, None, Some(name)) => match &index_env {
+            Some(idx) => load_from_index(f, idx, name)?,
+            None => {
+                return Err(Hinted::error(
+                    format!(
+                        "--distro {name} needs the rosdistro index, and {INDEX_ENV} is not set"
+                    ),
+                    format!(
+                        "pass --index INDEX, set {INDEX_ENV}=file:///path/to/index-v4.yaml, or give the distribution FILE"
+                    ),
+                ));
+            }
+        },
+        _ => {
+            return Err(Hinted::error(
+                "no distribution given",
+                "give a distribution FILE (or --distro-file FILE), or --distro NAME with --index INDEX or $ROSDISTRO_INDEX_URL",
+            ));
+        }
     };
     if let Some(d) = dist.diagnostics.iter().find(|d| d.is_error()) {
         let n = dist.diagnostics.iter().filter(|d| d.is_error()).count();

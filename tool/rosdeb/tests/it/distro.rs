@@ -281,3 +281,33 @@ fn usage_errors() {
             && out.stderr_str().contains("noetic")
     );
 }
+
+/// `--distro NAME` reads the index at `$ROSDISTRO_INDEX_URL` when no `--index` is given, and
+/// `--distro-file FILE` is the same as the FILE argument: the two flags mean the same as in
+/// `rosdeb resolve`.
+#[test]
+fn distro_flags_mean_the_same_as_everywhere() {
+    let index = format!("file://{}", data_dir().join("index-v4.yaml").display());
+    let file = data_dir().join("noetic/distribution.yaml").display().to_string();
+    let by_file = distro(&["packages", &file, "--json"]);
+    assert_eq!(by_file.code, 0, "{}", by_file.stderr_str());
+    let by_flag = distro(&["packages", "--distro-file", &file, "--json"]);
+    assert_eq!(by_flag.stdout_str(), by_file.stdout_str());
+
+    let sandbox = Sandbox::new("distro-env");
+    let mut env = base_env(&sandbox, None);
+    env.push(("ROSDISTRO_INDEX_URL".into(), index.into()));
+    let by_env = run(&Invocation {
+        program: rosdeb(),
+        args: ["distro", "packages", "--distro", "noetic", "--json"].map(OsString::from).to_vec(),
+        env,
+        dir: RunDir::Path(sandbox.cwd()),
+        stdin: None,
+    });
+    assert_eq!(by_env.code, 0, "{}", by_env.stderr_str());
+    assert_eq!(by_env.stdout_str(), by_file.stdout_str());
+
+    let no_index = distro(&["packages", "--distro", "noetic"]);
+    assert_eq!(no_index.code, 1);
+    assert!(no_index.stderr_str().contains("ROSDISTRO_INDEX_URL"), "{}", no_index.stderr_str());
+}
