@@ -248,6 +248,8 @@ pub async fn run_selftest(out: &mut (impl Write + Send)) -> Result<(usize, usize
     check!("invalid requests", invalid_requests);
     check!("client disconnects mid-request", disconnect);
     check!("oversized frame", oversized);
+    check!("peer uid check (SO_PEERCRED)", peer_uid);
+    check!("shutdown notifies clients", shutdown);
     let _ = stop_tx.send(());
     let _ = tokio::time::timeout(Duration::from_secs(5), server).await;
     writeln!(out, "{passed} passed, {failed} failed")?;
@@ -786,5 +788,48 @@ async fn oversized(node: &Node) -> Result<()> {
     // The node itself is fine.
     let mut other = TestClient::greeted(&node.path, &[]).await?;
     ok(other.request(Op::Ping {}).await?)?;
+    Ok(())
+}
+
+/// Starts a second node on its own socket; returns its path, the stop sender and the task.
+async fn start_node(
+    dir: &Path,
+    config: Config,
+) -> Result<(PathBuf, tokio::sync::oneshot::Sender<()>, tokio::task::JoinHandle<()>)> {
+    let path = dir.join("extra.sock");
+    let listener = UnixListener::bind(&path)?;
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(run(listener, config, Arc::new(MockBackend::default()), async {
+        let _ = stop_rx.await;
+    }));
+    Ok((path, stop_tx, task))
+}
+
+async fn peer_uid(_node: &Node) -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let mut config = selftest_config();
+    let own = rustix::process::getuid().as_raw();
+    config.allowed_uids = vec![own.wrapping_add(12345)];
+    let (path, stop, task) = start_node(dir.path(), config).await?;
+    let mut client = TestClient::connect(&path).await?;
+    let refused = client.reply(None).await?;
+    fails_with(refused, ErrorCode::NotAllowed)?;
+    ensure!(client.closed().await?, "connection left open");
+    let _ = stop.send(());
+    let _ = task.await;
+    Ok(())
+}
+
+async fn shutdown(_node: &Node) -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let (path, stop, task) = start_node(dir.path(), selftest_config()).await?;
+    let mut client = TestClient::greeted(&path, &[]).await?;
+    let _ = stop.send(());
+    match client.event().await? {
+        (Event::Status { code, .. }, _) if code == "shutting_down" => {}
+        (other, _) => bail!("expected status shutting_down, got {other:?}"),
+    }
+    ensure!(client.closed().await?, "connection left open");
+    tokio::time::timeout(Duration::from_secs(5), task).await??;
     Ok(())
 }

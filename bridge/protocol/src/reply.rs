@@ -24,6 +24,9 @@ pub enum ErrorCode {
     ServiceError,
     NoData,
     Internal,
+    /// A code this version does not know (sent by a newer server); treat as a failure.
+    #[serde(other)]
+    Unknown,
 }
 
 impl ErrorCode {
@@ -40,6 +43,7 @@ impl ErrorCode {
             ErrorCode::ServiceError => "service_error",
             ErrorCode::NoData => "no_data",
             ErrorCode::Internal => "internal",
+            ErrorCode::Unknown => "unknown",
         }
     }
 }
@@ -117,6 +121,9 @@ pub enum Event {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         sub_id: Option<u64>,
     },
+    /// An event kind this version does not know (sent by a newer server); ignore it.
+    #[serde(other)]
+    Unknown,
 }
 
 /// ROS-style time: seconds and nanoseconds.
