@@ -37,7 +37,11 @@ fn rules() -> Rules {
     rules
 }
 
-fn render(m: &Manifest, depends: &Depends, staged_has_elf: Option<bool>) -> Result<Tree, GenerateError> {
+fn render(
+    m: &Manifest,
+    depends: &Depends,
+    staged_has_elf: Option<bool>,
+) -> Result<Tree, GenerateError> {
     let templates = Templates::default();
     let empty = BTreeMap::new();
     let t = target();
@@ -74,17 +78,27 @@ fn names_and_versions() {
 #[test]
 fn bad_packages_are_errors() {
     let m = manifest(&HEAD.replace("demo_pkg", "Demo"));
-    assert!(matches!(render(&m, &Depends::default(), None), Err(GenerateError::InvalidName { .. })));
+    assert!(matches!(
+        render(&m, &Depends::default(), None),
+        Err(GenerateError::InvalidName { .. })
+    ));
     let m = manifest(&HEAD.replace("<license>BSD</license>", ""));
-    assert!(matches!(render(&m, &Depends::default(), None), Err(GenerateError::MissingLicense { .. })));
+    assert!(matches!(
+        render(&m, &Depends::default(), None),
+        Err(GenerateError::MissingLicense { .. })
+    ));
     let mut m = manifest(HEAD);
     m.version = "1.2".into();
-    assert!(matches!(render(&m, &Depends::default(), None), Err(GenerateError::InvalidVersion { .. })));
+    assert!(matches!(
+        render(&m, &Depends::default(), None),
+        Err(GenerateError::InvalidVersion { .. })
+    ));
 }
 
 #[test]
 fn description_has_synopsis_and_extended_text() {
-    let (synopsis, extended) = description("Demo <b>package</b>.  It has\n more.", "demo", "noetic");
+    let (synopsis, extended) =
+        description("Demo <b>package</b>.  It has\n more.", "demo", "noetic");
     assert_eq!(synopsis, "Demo package");
     assert_eq!(extended[0], "It has more.");
     assert_eq!(extended[1], ".");
@@ -234,4 +248,36 @@ fn shipped_scripts_and_units() {
     assert!(tree["debian/ros-noetic-demo-pkg.postinst"].executable);
     assert!(tree.contains_key("debian/ros-noetic-demo-pkg.demo.service"));
     assert!(tree["debian/rules"].contents.contains("dh_installsystemd --name=demo"));
+}
+
+#[test]
+fn licence_files_and_short_names() {
+    let m = manifest(&HEAD.replace(
+        "<license>BSD</license>",
+        "<license file=\"LICENSE\">Apache License 2.0</license><license>My Licence</license>",
+    ));
+    let templates = Templates::default();
+    let empty = BTreeMap::new();
+    let t = target();
+    let mut input = Input {
+        manifest: &m,
+        target: &t,
+        depends: &Depends::default(),
+        inc: 0,
+        timestamp: 0,
+        changelog: None,
+        license_files: &empty,
+        staged_has_elf: None,
+        shipped: &empty,
+        templates: &templates,
+    };
+    let err = generate(&input).unwrap_err();
+    assert!(matches!(err, GenerateError::MissingLicenseFile { ref file, .. } if file == "LICENSE"));
+    let mut files = BTreeMap::new();
+    files.insert("LICENSE".to_owned(), "Line one\n\nLine two\n".to_owned());
+    input.license_files = &files;
+    let copyright = generate(&input).unwrap()["debian/copyright"].contents.clone();
+    assert!(copyright.contains("License: Apache-2.0 and My-Licence\n"), "{copyright}");
+    assert!(copyright.contains("License: Apache-2.0\n Line one\n .\n Line two\n"), "{copyright}");
+    assert!(copyright.contains("Copyright: Jane Doe <jane@example.com>\n"), "{copyright}");
 }

@@ -114,7 +114,10 @@ fn golden_trees() {
                 match (got.get(n), expected.get(n)) {
                     (Some(g), Some(e)) if g == e => {}
                     (Some(g), Some(e)) => {
-                        diff.push_str(&format!("--- {n} expected\n{}\n+++ {n} got\n{}\n", e.0, g.0));
+                        diff.push_str(&format!(
+                            "--- {n} expected\n{}\n+++ {n} got\n{}\n",
+                            e.0, g.0
+                        ));
                         if g.1 != e.1 {
                             diff.push_str(&format!("{n}: executable {} vs {}\n", g.1, e.1));
                         }
@@ -211,8 +214,11 @@ fn unknown_template_variable_fails_and_writes_nothing() {
     package(dir.path(), &format!("{HEAD}<license>BSD</license>"));
     let templates = dir.path().join("templates");
     fs_err::create_dir_all(&templates).unwrap();
-    fs_err::write(templates.join("control.j2"), "Source: {{ source }}\nX: {{ no_such_variable }}\n")
-        .unwrap();
+    fs_err::write(
+        templates.join("control.j2"),
+        "Source: {{ source }}\nX: {{ no_such_variable }}\n",
+    )
+    .unwrap();
     let t = templates.display().to_string();
     let out = generate(dir.path(), &noetic_args(dir.path(), &["--templates", &t]));
     let err = stderr(&out);
@@ -247,12 +253,16 @@ fn template_override_replaces_one_file() {
 #[test]
 fn invalid_name_version_and_missing_licence_are_errors() {
     let cases = [
-        ("<name>Demo_Pkg</name><version>1.2.3</version><description>D. E.</description>\
+        (
+            "<name>Demo_Pkg</name><version>1.2.3</version><description>D. E.</description>\
           <maintainer email=\"j@e.com\">J</maintainer><license>BSD</license>",
-         "not a valid Debian package name"),
-        ("<name>demo_pkg</name><version>1.2</version><description>D. E.</description>\
+            "not a valid Debian package name",
+        ),
+        (
+            "<name>demo_pkg</name><version>1.2</version><description>D. E.</description>\
           <maintainer email=\"j@e.com\">J</maintainer><license>BSD</license>",
-         "1.2"),
+            "1.2",
+        ),
         (HEAD, "license"),
     ];
     for (body, needle) in cases {
@@ -276,10 +286,8 @@ fn previous_debian_folder_is_replaced_whole() {
     let out = generate(dir.path(), &noetic_args(dir.path(), &[]));
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(!stale.exists());
-    let leftovers: Vec<_> = fs_err::read_dir(dir.path().join("out"))
-        .unwrap()
-        .map(|e| e.unwrap().file_name())
-        .collect();
+    let leftovers: Vec<_> =
+        fs_err::read_dir(dir.path().join("out")).unwrap().map(|e| e.unwrap().file_name()).collect();
     assert_eq!(leftovers, ["debian"]);
 }
 
@@ -383,4 +391,22 @@ fn agrees_with_bloom_generate() {
             "{case}: Depends"
         );
     }
+}
+
+#[test]
+fn maintainer_scripts_and_units_are_shipped() {
+    let dir = tempfile::tempdir().unwrap();
+    let pkg = package(dir.path(), &format!("{HEAD}<license>BSD</license>"));
+    let packaging = pkg.join("packaging/debian");
+    fs_err::create_dir_all(&packaging).unwrap();
+    fs_err::write(packaging.join("postinst"), "#!/bin/sh\nset -e\n#DEBHELPER#\n").unwrap();
+    fs_err::write(packaging.join("demo.service"), "[Unit]\nDescription=demo\n").unwrap();
+    fs_err::write(packaging.join("README"), "not shipped").unwrap();
+    let out = generate(dir.path(), &noetic_args(dir.path(), &[]));
+    assert!(out.status.success(), "{}", stderr(&out));
+    let files = tree(&dir.path().join("out/debian"));
+    assert!(files["ros-noetic-demo-pkg.postinst"].1, "postinst is executable");
+    assert!(files.contains_key("ros-noetic-demo-pkg.demo.service"));
+    assert!(!files.keys().any(|k| k.contains("README")));
+    assert!(files["rules"].0.contains("dh_installsystemd --name=demo"));
 }
