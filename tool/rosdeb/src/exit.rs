@@ -85,3 +85,28 @@ fn eprintln_lossy(text: &str) {
     use std::io::Write;
     let _ = writeln!(std::io::stderr().lock(), "{text}");
 }
+
+/// A library diagnostic as a user-facing error: `file:line:col: message`, plus its hint.
+pub fn diagnostic_error(d: &rospkg::Diagnostic) -> anyhow::Error {
+    let mut place = d.path.display().to_string();
+    if let Some(p) = d.position {
+        place.push_str(&format!(":{}:{}", p.line, p.column));
+    }
+    let message = format!("{place}: {}", d.message);
+    match &d.hint {
+        Some(hint) => Hinted::error(message, hint.clone()),
+        None => anyhow::anyhow!(message),
+    }
+}
+
+/// An error of rospkg's distribution and rosdep readers as a user-facing error.
+pub fn distro_error(e: rospkg::distro::Error) -> anyhow::Error {
+    match e {
+        rospkg::distro::Error::Invalid(d) => diagnostic_error(&d),
+        rospkg::distro::Error::Unsupported { url } => Hinted::error(
+            format!("cannot fetch {url}: the URL scheme is not supported"),
+            "give a path, a file:// URL or an http(s):// URL",
+        ),
+        e @ rospkg::distro::Error::Io { .. } => anyhow::Error::new(e),
+    }
+}

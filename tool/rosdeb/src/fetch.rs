@@ -234,21 +234,8 @@ impl Fetcher {
     /// and the text. Damaged gzip and non-UTF-8 bytes are positioned errors naming the source.
     pub fn get_text(&self, source: &str) -> anyhow::Result<(PathBuf, String)> {
         let fetched = self.get(source)?;
-        let text =
-            rdistro::decode_text(&fetched.path, fetched.bytes.to_vec()).map_err(|e| match e {
-                rdistro::Error::Invalid(d) => {
-                    let mut place = d.path.display().to_string();
-                    if let Some(p) = d.position {
-                        place.push_str(&format!(":{}:{}", p.line, p.column));
-                    }
-                    let message = format!("{place}: {}", d.message);
-                    match d.hint {
-                        Some(hint) => Hinted::error(message, hint),
-                        None => anyhow::anyhow!(message),
-                    }
-                }
-                e => anyhow::Error::new(e),
-            })?;
+        let text = rdistro::decode_text(&fetched.path, fetched.bytes.to_vec())
+            .map_err(crate::exit::distro_error)?;
         Ok((fetched.path, text))
     }
 

@@ -19,7 +19,7 @@ use rospkg::distro::distribution::{self, DistributionFile, Loaded};
 use rospkg::distro::{self as rdistro, index, legacy};
 use serde::Serialize;
 
-use crate::exit::{Hinted, Status};
+use crate::exit::{Hinted, Status, diagnostic_error, distro_error};
 use crate::fetch::{self, FetchArgs, Fetcher};
 use crate::json;
 
@@ -136,30 +136,6 @@ fn push_json(out: &mut String, doc: &impl Serialize) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// A diagnostic as a user-facing error: `file:line:col: message` plus its hint.
-fn diagnostic_error(d: &Diagnostic) -> anyhow::Error {
-    let mut place = d.path.display().to_string();
-    if let Some(p) = d.position {
-        let _ = write!(place, ":{}:{}", p.line, p.column);
-    }
-    let message = format!("{place}: {}", d.message);
-    match &d.hint {
-        Some(hint) => Hinted::error(message, hint.clone()),
-        None => anyhow::anyhow!(message),
-    }
-}
-
-fn library_error(e: rdistro::Error) -> anyhow::Error {
-    match e {
-        rdistro::Error::Invalid(d) => diagnostic_error(&d),
-        rdistro::Error::Unsupported { url } => Hinted::error(
-            format!("cannot fetch {url}: the URL scheme is not supported"),
-            "give a path, a file:// URL or an http(s):// URL",
-        ),
-        e @ rdistro::Error::Io { .. } => anyhow::Error::new(e),
-    }
-}
-
 fn load_legacy(f: &Fetcher, file: &str) -> anyhow::Result<legacy::Distro> {
     let (path, text) = f.get_text(file)?;
     legacy::parse_distro(&path, &text).map_err(|d| diagnostic_error(&d))
@@ -188,7 +164,7 @@ pub(crate) fn load_index_entry(
     name: &str,
 ) -> anyhow::Result<index::IndexEntry> {
     let (index_path, idx) = load_index(f, source)?;
-    Ok(idx.entry(name, &index_path).map_err(library_error)?.clone())
+    Ok(idx.entry(name, &index_path).map_err(distro_error)?.clone())
 }
 
 /// The merged distribution files of `name` in the index at `source` (rosdistro's
@@ -199,7 +175,7 @@ pub(crate) fn load_from_index(
     name: &str,
 ) -> anyhow::Result<DistributionFile> {
     let (index_path, idx) = load_index(f, source)?;
-    let entry = idx.entry(name, &index_path).map_err(library_error)?;
+    let entry = idx.entry(name, &index_path).map_err(distro_error)?;
     let mut merged: Option<DistributionFile> = None;
     for file in &entry.distribution {
         let (path, text) = f.get_text(file)?;

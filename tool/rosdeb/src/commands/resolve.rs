@@ -17,7 +17,6 @@
 
 use anyhow::Context as _;
 use indexmap::IndexMap;
-use rospkg::Diagnostic;
 use rospkg::distro as rdistro;
 use rospkg::distro::distribution::DistributionFile;
 use rospkg::environment::Environment;
@@ -28,7 +27,7 @@ use serde::Serialize;
 use std::fmt::Write as _;
 use std::io::Write as _;
 
-use crate::exit::{Hinted, Status};
+use crate::exit::{Hinted, Status, diagnostic_error, distro_error};
 use crate::fetch::Fetcher;
 
 /// The environment variable naming the rosdistro index.
@@ -187,7 +186,7 @@ pub fn load_rules(
         push_file(&mut rules, rule_file(&fetcher, file, Vec::new())?, warnings);
     }
     let dirs = rosdep::sources::list_dirs(env.get(rosdep::sources::SOURCE_PATH_ENV));
-    let entries = rosdep::sources::read_dirs(&dirs).map_err(library_error)?;
+    let entries = rosdep::sources::read_dirs(&dirs).map_err(distro_error)?;
     for entry in entries {
         if entry.kind == rosdep::sources::Kind::Gbpdistro {
             continue; // electric / fuerte only; rosdep ignores them for later distributions
@@ -294,28 +293,4 @@ fn name_from_path(file: &str) -> Option<String> {
     }
     let parent = path.parent()?.file_name()?.to_str()?;
     (!parent.is_empty()).then(|| parent.to_owned())
-}
-
-/// A diagnostic as a user-facing error: `file:line:col: message` plus its hint.
-fn diagnostic_error(d: &Diagnostic) -> anyhow::Error {
-    let mut place = d.path.display().to_string();
-    if let Some(p) = d.position {
-        let _ = write!(place, ":{}:{}", p.line, p.column);
-    }
-    let message = format!("{place}: {}", d.message);
-    match &d.hint {
-        Some(hint) => Hinted::error(message, hint.clone()),
-        None => anyhow::anyhow!(message),
-    }
-}
-
-fn library_error(e: rdistro::Error) -> anyhow::Error {
-    match e {
-        rdistro::Error::Invalid(d) => diagnostic_error(&d),
-        rdistro::Error::Unsupported { url } => Hinted::error(
-            format!("cannot fetch {url}: fetching over HTTP(S) is not built yet"),
-            "download the file and pass its path (or a file:// URL), e.g. --rosdep FILE",
-        ),
-        e @ rdistro::Error::Io { .. } => anyhow::Error::new(e),
-    }
 }
