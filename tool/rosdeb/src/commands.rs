@@ -1,5 +1,6 @@
 //! One module per command family.
 
+pub mod apt;
 pub mod compat;
 pub mod deb;
 pub mod debian;

@@ -237,3 +237,53 @@ pub struct DebBuilt {
     /// File size in bytes.
     pub size: u64,
 }
+
+/// One package of an apt repository.
+#[derive(Debug, Serialize)]
+pub struct AptPackage {
+    /// The package name.
+    pub name: String,
+    /// The version, epoch included.
+    pub version: String,
+    /// `all` or one architecture.
+    pub architecture: String,
+    /// The pool path, relative to the repository root.
+    pub filename: String,
+    /// SHA-256 of the .deb, lowercase hex.
+    pub sha256: String,
+    /// Size in bytes.
+    pub size: u64,
+}
+
+/// `rosdeb apt publish --json`
+#[derive(Debug, Serialize)]
+pub struct AptPublished {
+    /// Always [`SCHEMA`].
+    pub schema: u32,
+    /// The codename published to.
+    pub codename: String,
+    /// Packages newly listed, in the order given.
+    pub added: Vec<AptPackage>,
+    /// Packages that were already there with the same content.
+    pub unchanged: Vec<AptPackage>,
+}
+
+/// One codename in `rosdeb apt list --json`.
+#[derive(Debug, Serialize)]
+pub struct AptSuite {
+    /// The codename.
+    pub codename: String,
+    /// The `binary-<arch>` indexes, sorted.
+    pub architectures: Vec<String>,
+    /// Packages sorted by name, then version (Debian order), then architecture.
+    pub packages: Vec<AptPackage>,
+}
+
+/// `rosdeb apt list --json`
+#[derive(Debug, Serialize)]
+pub struct AptList {
+    /// Always [`SCHEMA`].
+    pub schema: u32,
+    /// Codenames, sorted.
+    pub codenames: Vec<AptSuite>,
+}

@@ -66,6 +66,8 @@ enum Command {
     Deb(commands::deb::Args),
     /// Debian packaging of ROS packages: `debian generate` writes a package's debian/ folder.
     Debian(commands::debian::Args),
+    /// A local apt repository: `apt publish DEB... --repo DIR --codename NAME`, `apt list`.
+    Apt(commands::apt::Args),
 }
 
 fn main() -> ExitCode {
@@ -94,6 +96,7 @@ fn main() -> ExitCode {
                 Command::Resolve(args) => exit::report(commands::resolve::run(args)),
                 Command::Deb(args) => exit::report(commands::deb::run(args)),
                 Command::Debian(args) => exit::report(commands::debian::run(args)),
+                Command::Apt(args) => exit::report(commands::apt::run(args)),
             }
         }
     };

@@ -101,6 +101,11 @@ impl Control {
         self.fields.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
     }
 
+    /// The fields in their order: (name, value), continuation lines as `\n` + the line.
+    pub fn fields(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.fields.iter().map(|(n, v)| (n.as_str(), v.as_str()))
+    }
+
     /// Sets a field: replaced in place when present, else appended.
     pub fn set(&mut self, name: &str, value: &str) {
         self.set_after(name, value, None);

@@ -1,5 +1,6 @@
 //! Integration tests of the `rosdeb` binary (one test binary; see `harness` and `conformance`).
 
+mod apt;
 mod conformance;
 mod deb;
 mod debian;

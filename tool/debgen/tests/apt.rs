@@ -1,0 +1,360 @@
+//! apt repository publication checked with the real tools: `apt-get update`, `apt-cache show`
+//! and `apt-get download` against the repository with an isolated apt configuration, and
+//! `dpkg-deb --field` for the Packages stanzas.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use debgen::apt::{AptError, PublishOptions, Repository, publish};
+use debgen::deb::{Control, DebBuilder};
+use md5::Md5;
+use sha2::{Digest as _, Sha256};
+
+const EPOCH: u64 = 1_700_000_000;
+
+fn options() -> PublishOptions {
+    PublishOptions {
+        architectures: Vec::new(),
+        date: 1_700_000_000,
+        origin: "rosdeb".into(),
+        label: "rosdeb test".into(),
+    }
+}
+
+/// Builds `<name>_<version>_<arch>.deb` under `dir/<label>/`; `payload` makes the content differ.
+fn build(dir: &Path, label: &str, name: &str, version: &str, arch: &str, payload: &str) -> PathBuf {
+    let staging = dir.join(format!("staging-{label}"));
+    let doc = staging.join("usr/share/doc").join(name);
+    fs_err::create_dir_all(&doc).unwrap();
+    fs_err::write(doc.join("README"), payload).unwrap();
+    let control = Control::parse(&format!(
+        "Package: {name}\nVersion: {version}\nArchitecture: {arch}\n\
+         Maintainer: Jane Doe <jane@example.org>\nSection: misc\nPriority: optional\n\
+         Depends: libc6\nDescription: test package {name}\n built for the apt tests.\n"
+    ))
+    .unwrap();
+    DebBuilder::new(control, &staging, Some(EPOCH)).build(&dir.join(label)).unwrap().path
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn md5_hex(bytes: &[u8]) -> String {
+    Md5::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Every file the Release of `codename` lists exists with that size, MD5 and SHA-256, and
+/// every index file of the codename is listed.
+fn check_release_matches(repo: &Path, codename: &str) {
+    let dir = repo.join("dists").join(codename);
+    let release = fs_err::read_to_string(dir.join("Release")).unwrap();
+    let mut section = "";
+    let mut listed = Vec::new();
+    for line in release.lines() {
+        if let Some(entry) = line.strip_prefix(' ') {
+            let parts: Vec<&str> = entry.split_whitespace().collect();
+            let [hash, size, name] = parts[..] else { panic!("bad line {line}") };
+            let bytes = fs_err::read(dir.join(name)).unwrap();
+            assert_eq!(size.parse::<usize>().unwrap(), bytes.len(), "{name}");
+            match section {
+                "MD5Sum" => assert_eq!(hash, md5_hex(&bytes), "{name}"),
+                "SHA256" => assert_eq!(hash, sha256_hex(&bytes), "{name}"),
+                other => panic!("unexpected section {other}"),
+            }
+            if section == "SHA256" {
+                let by_hash = Path::new(name).parent().unwrap().join("by-hash/SHA256").join(hash);
+                assert_eq!(fs_err::read(dir.join(by_hash)).unwrap(), bytes, "{name} by hash");
+            }
+            listed.push(name.to_owned());
+        } else {
+            section = line.split(':').next().unwrap();
+        }
+    }
+    let mut on_disk = Vec::new();
+    for arch in fs_err::read_dir(dir.join("main")).unwrap() {
+        let arch = arch.unwrap().file_name().into_string().unwrap();
+        for ext in ["", ".gz", ".xz"] {
+            on_disk.push(format!("main/{arch}/Packages{ext}"));
+        }
+    }
+    listed.sort();
+    listed.dedup();
+    on_disk.sort();
+    assert_eq!(listed, on_disk);
+}
+
+/// apt with a private configuration: sources list, state and cache under `tmp`.
+struct Apt {
+    tmp: PathBuf,
+    arch: String,
+}
+
+impl Apt {
+    fn new(tmp: &Path, repo: &Path, codename: &str, arch: &str) -> Apt {
+        for sub in ["state/lists/partial", "cache/archives/partial", "etc/preferences.d"] {
+            fs_err::create_dir_all(tmp.join(sub)).unwrap();
+        }
+        fs_err::write(
+            tmp.join("sources.list"),
+            format!("deb [trusted=yes] file:{} {codename} main\n", repo.display()),
+        )
+        .unwrap();
+        fs_err::write(tmp.join("status"), "").unwrap();
+        Apt { tmp: tmp.to_owned(), arch: arch.to_owned() }
+    }
+
+    fn run(&self, tool: &str, args: &[&str], cwd: &Path) -> (bool, String) {
+        let t = |p: &str| self.tmp.join(p).display().to_string();
+        let out = Command::new(tool)
+            .args([
+                "-o",
+                &format!("Dir::Etc::sourcelist={}", t("sources.list")),
+                "-o",
+                "Dir::Etc::sourceparts=-",
+                "-o",
+                &format!("Dir::Etc::preferencesparts={}", t("etc/preferences.d")),
+                "-o",
+                &format!("Dir::State={}", t("state")),
+                "-o",
+                &format!("Dir::State::status={}", t("status")),
+                "-o",
+                &format!("Dir::Cache={}", t("cache")),
+                "-o",
+                "Debug::NoLocking=1",
+                "-o",
+                &format!("APT::Architecture={}", self.arch),
+                "-o",
+                "APT::Architectures::=",
+                "-o",
+                "Acquire::Languages=none",
+                "-o",
+                "APT::Sandbox::User=root",
+            ])
+            .args(args)
+            .current_dir(cwd)
+            .output()
+            .unwrap();
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        (out.status.success(), text)
+    }
+}
+
+fn dpkg_field(deb: &Path, field: &str) -> String {
+    let out = Command::new("dpkg-deb").arg("--field").arg(deb).arg(field).output().unwrap();
+    assert!(out.status.success());
+    String::from_utf8(out.stdout).unwrap().trim_end().to_owned()
+}
+
+fn stanza_of<'a>(packages: &'a str, name: &str, version: &str) -> &'a str {
+    packages
+        .split("\n\n")
+        .find(|s| {
+            s.starts_with(&format!("Package: {name}\n"))
+                && s.contains(&format!("\nVersion: {version}\n"))
+        })
+        .unwrap_or_else(|| panic!("no {name} {version} in\n{packages}"))
+}
+
+#[test]
+fn real_apt_reads_the_unsigned_repository() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let repo = dir.join("repo");
+    let tool = build(dir, "a", "ros-test-tool", "1:1.2.0-1", "amd64", "tool");
+    let data = build(dir, "b", "ros-test-data", "0.3-1", "all", "data");
+    let arm = build(dir, "c", "ros-test-tool", "1:1.2.0-1", "arm64", "arm");
+
+    let done =
+        publish(&repo, "jammy", &[tool.clone(), data.clone(), arm.clone()], &options()).unwrap();
+    assert_eq!(done.added.len(), 3);
+    assert!(done.rewritten);
+    let noble = PublishOptions { architectures: vec!["amd64".into()], ..options() };
+    publish(&repo, "noble", std::slice::from_ref(&data), &noble).unwrap();
+
+    assert!(repo.join("pool/main/r/ros-test-tool/ros-test-tool_1.2.0-1_amd64.deb").is_file());
+    assert!(repo.join("pool/main/r/ros-test-data/ros-test-data_0.3-1_all.deb").is_file());
+    check_release_matches(&repo, "jammy");
+    check_release_matches(&repo, "noble");
+
+    // The all package is in every architecture's index; stanza fields are the deb's own.
+    let amd64 =
+        fs_err::read_to_string(repo.join("dists/jammy/main/binary-amd64/Packages")).unwrap();
+    let arm64 =
+        fs_err::read_to_string(repo.join("dists/jammy/main/binary-arm64/Packages")).unwrap();
+    assert!(amd64.starts_with("Package: ros-test-data\n"), "sorted by name:\n{amd64}");
+    assert!(arm64.contains("Package: ros-test-data\n"));
+    assert!(!arm64.contains("Architecture: amd64"));
+    let stanza = stanza_of(&amd64, "ros-test-tool", "1:1.2.0-1");
+    for field in [
+        "Package",
+        "Version",
+        "Architecture",
+        "Maintainer",
+        "Installed-Size",
+        "Depends",
+        "Section",
+        "Priority",
+    ] {
+        let expected = format!("{field}: {}", dpkg_field(&tool, field));
+        assert!(stanza.lines().any(|l| l == expected), "{expected} not in\n{stanza}");
+    }
+    let bytes = fs_err::read(&tool).unwrap();
+    assert!(stanza.contains(&format!("\nSize: {}\n", bytes.len())));
+    assert!(stanza.contains(&format!("\nSHA256: {}\n", sha256_hex(&bytes))));
+    assert!(stanza.contains(&format!("\nMD5sum: {}\n", md5_hex(&bytes))));
+    assert!(
+        stanza.ends_with("Description: test package ros-test-tool\n built for the apt tests.\n")
+    );
+
+    // The real apt: update, show, download (amd64 view of jammy).
+    let apt = Apt::new(&dir.join("apt"), &repo, "jammy", "amd64");
+    let (ok, log) = apt.run("apt-get", &["update"], dir);
+    assert!(ok && !log.contains("W:") && !log.contains("E:"), "{log}");
+    let (ok, show) = apt.run("apt-cache", &["show", "ros-test-tool"], dir);
+    assert!(ok, "{show}");
+    assert!(show.contains("Version: 1:1.2.0-1") && show.contains("Architecture: amd64"), "{show}");
+    let (ok, show) = apt.run("apt-cache", &["show", "ros-test-data"], dir);
+    assert!(ok && show.contains("Architecture: all"), "{show}");
+    let downloads = dir.join("downloads");
+    fs_err::create_dir_all(&downloads).unwrap();
+    let (ok, log) = apt.run("apt-get", &["download", "ros-test-tool", "ros-test-data"], &downloads);
+    assert!(ok && !log.contains("W:"), "{log}");
+    assert_eq!(fs_err::read(downloads.join("ros-test-tool_1%3a1.2.0-1_amd64.deb")).unwrap(), bytes);
+
+    // noble holds only the all package, indexed for amd64.
+    let apt = Apt::new(&dir.join("apt-noble"), &repo, "noble", "amd64");
+    let (ok, log) = apt.run("apt-get", &["update"], dir);
+    assert!(ok && !log.contains("W:") && !log.contains("E:"), "{log}");
+    let (ok, _) = apt.run("apt-cache", &["show", "ros-test-data"], dir);
+    assert!(ok);
+    let (ok, _) = apt.run("apt-cache", &["show", "ros-test-tool"], dir);
+    assert!(!ok);
+
+    // Reading back gives what was published.
+    let read = Repository::open(&repo).unwrap();
+    let names: Vec<&str> = read.suites.keys().map(String::as_str).collect();
+    assert_eq!(names, ["jammy", "noble"]);
+    let jammy = &read.suites["jammy"];
+    let listed: Vec<String> = jammy
+        .entries()
+        .map(|e| format!("{} {} {}", e.package, e.version, e.architecture))
+        .collect();
+    assert_eq!(
+        listed,
+        [
+            "ros-test-data 0.3-1 all",
+            "ros-test-tool 1:1.2.0-1 amd64",
+            "ros-test-tool 1:1.2.0-1 arm64"
+        ]
+    );
+}
+
+/// Every file under `root` with its bytes (symlinks as their targets).
+fn snapshot(root: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    let mut out = Vec::new();
+    let mut stack = vec![root.to_owned()];
+    while let Some(dir) = stack.pop() {
+        for item in fs_err::read_dir(&dir).unwrap() {
+            let path = item.unwrap().path();
+            let meta = fs_err::symlink_metadata(&path).unwrap();
+            if meta.file_type().is_symlink() {
+                let target = fs_err::read_link(&path).unwrap();
+                out.push((path, target.into_os_string().into_encoded_bytes()));
+            } else if meta.is_dir() {
+                stack.push(path);
+            } else {
+                out.push((path.clone(), fs_err::read(&path).unwrap()));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn republishing_is_a_no_op_and_different_content_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let repo = dir.join("repo");
+    let first = build(dir, "a", "ros-test-pkg", "1.0-1", "amd64", "first");
+    publish(&repo, "jammy", std::slice::from_ref(&first), &options()).unwrap();
+    let before = snapshot(&repo);
+
+    let later = PublishOptions { date: 1_800_000_000, ..options() };
+    let again = publish(&repo, "jammy", std::slice::from_ref(&first), &later).unwrap();
+    assert!(!again.rewritten);
+    assert!(again.added.is_empty());
+    assert_eq!(again.unchanged.len(), 1);
+    assert_eq!(snapshot(&repo), before, "nothing changed");
+
+    let other = build(dir, "b", "ros-test-pkg", "1.0-1", "amd64", "second");
+    let err = publish(&repo, "jammy", std::slice::from_ref(&other), &later).unwrap_err();
+    assert!(matches!(err, AptError::Conflict(_)), "{err}");
+    assert!(
+        err.to_string().contains("`ros-test-pkg` 1.0-1 (amd64) is already in `jammy`"),
+        "{err}"
+    );
+    // The same version as `all` would land in the same amd64 index.
+    let all = build(dir, "c", "ros-test-pkg", "1.0-1", "all", "third");
+    assert!(matches!(publish(&repo, "jammy", &[all], &later), Err(AptError::Conflict(_))));
+    // Another codename may not bring a different file under the same pool name.
+    let err = publish(&repo, "noble", std::slice::from_ref(&other), &later).unwrap_err();
+    assert!(matches!(err, AptError::PoolConflict { .. }), "{err}");
+    // A conflict among the new files themselves, next to an acceptable one.
+    let fresh = build(dir, "d", "ros-test-new", "2.0-1", "amd64", "new");
+    let fresh2 = build(dir, "e", "ros-test-new", "2.0-1", "amd64", "new2");
+    assert!(matches!(
+        publish(&repo, "jammy", &[fresh.clone(), fresh2], &later),
+        Err(AptError::Conflict(_))
+    ));
+    assert_eq!(snapshot(&repo), before, "refusals change nothing");
+
+    // A new version next to the old one; the old Release directory is replaced, and the old
+    // indexes stay reachable by hash.
+    let old_packages = fs_err::read(repo.join("dists/jammy/main/binary-amd64/Packages")).unwrap();
+    let old_by_hash =
+        format!("dists/jammy/main/binary-amd64/by-hash/SHA256/{}", sha256_hex(&old_packages));
+    assert_eq!(fs_err::read(repo.join(&old_by_hash)).unwrap(), old_packages);
+    let newer = build(dir, "f", "ros-test-pkg", "1.0-2", "amd64", "newer");
+    let done = publish(&repo, "jammy", &[newer, fresh], &later).unwrap();
+    assert_eq!(done.added.len(), 2);
+    check_release_matches(&repo, "jammy");
+    assert_eq!(fs_err::read(repo.join(&old_by_hash)).unwrap(), old_packages, "carried forward");
+    let packages =
+        fs_err::read_to_string(repo.join("dists/jammy/main/binary-amd64/Packages")).unwrap();
+    let order: Vec<&str> = packages
+        .lines()
+        .filter(|l| l.starts_with("Package:") || l.starts_with("Version:"))
+        .collect();
+    assert_eq!(
+        order,
+        [
+            "Package: ros-test-new",
+            "Version: 2.0-1",
+            "Package: ros-test-pkg",
+            "Version: 1.0-1",
+            "Package: ros-test-pkg",
+            "Version: 1.0-2"
+        ]
+    );
+    let hidden: Vec<String> = fs_err::read_dir(repo.join("dists"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    assert_eq!(hidden.len(), 2, "the codename link and one directory: {hidden:?}");
+}
+
+#[test]
+fn only_all_packages_need_an_architecture() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let data = build(dir, "a", "ros-test-data", "0.3-1", "all", "data");
+    let err = publish(&dir.join("repo"), "jammy", &[data], &options()).unwrap_err();
+    assert!(matches!(err, AptError::NoArchitecture { .. }), "{err}");
+    assert!(!dir.join("repo/dists").exists() && !dir.join("repo/pool").exists());
+}

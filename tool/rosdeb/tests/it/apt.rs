@@ -1,0 +1,222 @@
+//! Integration tests of `rosdeb apt publish` and `rosdeb apt list`: output, `--json`, refusals
+//! (exit 1, nothing changed) and the repository read by the real `apt-get`.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use debgen::deb::{Control, DebBuilder};
+use serde_json::Value;
+
+use crate::harness::{TempDir, rosdeb};
+
+fn build(dir: &Path, label: &str, name: &str, version: &str, arch: &str, payload: &str) -> PathBuf {
+    let staging = dir.join(format!("staging-{label}"));
+    let doc = staging.join("usr/share/doc").join(name);
+    fs_err::create_dir_all(&doc).unwrap();
+    fs_err::write(doc.join("README"), payload).unwrap();
+    let control = Control::parse(&format!(
+        "Package: {name}\nVersion: {version}\nArchitecture: {arch}\n\
+         Maintainer: A <a@example.org>\nDescription: cli apt test\n of {name}.\n"
+    ))
+    .unwrap();
+    DebBuilder::new(control, &staging, Some(1_700_000_000)).build(&dir.join(label)).unwrap().path
+}
+
+fn apt(dir: &Path, args: &[&str]) -> Output {
+    Command::new(rosdeb())
+        .arg("apt")
+        .args(args)
+        .current_dir(dir)
+        .env("SOURCE_DATE_EPOCH", "1700000000")
+        .output()
+        .unwrap()
+}
+
+fn stdout(out: &Output) -> String {
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout.clone()).unwrap()
+}
+
+#[test]
+fn publish_and_list() {
+    let tmp = TempDir::new("apt-publish");
+    let dir = tmp.path();
+    build(dir, "a", "cli-tool", "1.0-1", "amd64", "tool");
+    build(dir, "b", "cli-data", "2:0.1-1", "all", "data");
+
+    let out = apt(
+        dir,
+        &[
+            "publish",
+            "a/cli-tool_1.0-1_amd64.deb",
+            "b/cli-data_0.1-1_all.deb",
+            "--repo",
+            "repo",
+            "--codename",
+            "jammy",
+        ],
+    );
+    assert_eq!(
+        stdout(&out),
+        "added pool/main/c/cli-tool/cli-tool_1.0-1_amd64.deb\n\
+         added pool/main/c/cli-data/cli-data_0.1-1_all.deb\n"
+    );
+    let out = apt(
+        dir,
+        &[
+            "publish",
+            "b/cli-data_0.1-1_all.deb",
+            "--repo",
+            "repo",
+            "--codename",
+            "noble",
+            "--arch",
+            "arm64",
+            "--json",
+        ],
+    );
+    let doc: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(doc["schema"], 1);
+    assert_eq!(doc["codename"], "noble");
+    assert_eq!(doc["added"][0]["name"], "cli-data");
+    assert_eq!(doc["added"][0]["version"], "2:0.1-1");
+    assert_eq!(doc["unchanged"], Value::Array(Vec::new()));
+    let release = fs_err::read_to_string(dir.join("repo/dists/noble/Release")).unwrap();
+    assert!(
+        release.contains("\nDate: Tue, 14 Nov 2023 22:13:20 UTC\nArchitectures: arm64\n"),
+        "{release}"
+    );
+
+    let out = apt(
+        dir,
+        &["publish", "a/cli-tool_1.0-1_amd64.deb", "--repo", "repo", "--codename", "jammy"],
+    );
+    assert_eq!(stdout(&out), "unchanged pool/main/c/cli-tool/cli-tool_1.0-1_amd64.deb\n");
+
+    let out = apt(dir, &["list", "--repo", "repo"]);
+    assert_eq!(
+        stdout(&out),
+        "jammy cli-data 2:0.1-1 all\njammy cli-tool 1.0-1 amd64\nnoble cli-data 2:0.1-1 all\n"
+    );
+    let out = apt(dir, &["list", "--repo", "repo", "--json"]);
+    let doc: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(doc["schema"], 1);
+    assert_eq!(doc["codenames"][0]["codename"], "jammy");
+    assert_eq!(doc["codenames"][0]["architectures"], serde_json::json!(["amd64"]));
+    assert_eq!(
+        doc["codenames"][0]["packages"][1]["filename"],
+        "pool/main/c/cli-tool/cli-tool_1.0-1_amd64.deb"
+    );
+    assert_eq!(doc["codenames"][1]["architectures"], serde_json::json!(["arm64"]));
+    let empty = apt(dir, &["list", "--repo", "nothing-here"]);
+    assert_eq!(stdout(&empty), "");
+}
+
+#[test]
+fn a_changed_package_is_refused_with_a_hint() {
+    let tmp = TempDir::new("apt-refused");
+    let dir = tmp.path();
+    build(dir, "a", "cli-tool", "1.0-1", "amd64", "first");
+    build(dir, "b", "cli-tool", "1.0-1", "amd64", "second");
+    build(dir, "c", "cli-data", "0.1-1", "all", "data");
+    let out = apt(
+        dir,
+        &["publish", "a/cli-tool_1.0-1_amd64.deb", "--repo", "repo", "--codename", "jammy"],
+    );
+    stdout(&out);
+    let packages = fs_err::read(dir.join("repo/dists/jammy/main/binary-amd64/Packages")).unwrap();
+
+    let out = apt(
+        dir,
+        &["publish", "b/cli-tool_1.0-1_amd64.deb", "--repo", "repo", "--codename", "jammy"],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty());
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(stderr.starts_with("error: publishing to `jammy` in `repo`\n"), "{stderr}");
+    assert!(
+        stderr.contains("caused by: `cli-tool` 1.0-1 (amd64) is already in `jammy`"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("hint: give the new build a new version"), "{stderr}");
+    assert_eq!(
+        fs_err::read(dir.join("repo/dists/jammy/main/binary-amd64/Packages")).unwrap(),
+        packages
+    );
+
+    let out = apt(
+        dir,
+        &["publish", "c/cli-data_0.1-1_all.deb", "--repo", "repo2", "--codename", "jammy"],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(stderr.contains("hint: name the architectures to index with --arch"), "{stderr}");
+    assert!(!dir.join("repo2").exists());
+
+    let out =
+        apt(dir, &["publish", "c/cli-data_0.1-1_all.deb", "--repo", "repo", "--codename", "../x"]);
+    assert_eq!(out.status.code(), Some(1));
+    let out = apt(dir, &["publish", "--repo", "repo", "--codename", "jammy"]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn real_apt_installs_from_the_published_repository() {
+    let tmp = TempDir::new("apt-real");
+    let dir = tmp.path();
+    build(dir, "a", "cli-tool", "1.0-1", "amd64", "tool");
+    let out = apt(
+        dir,
+        &["publish", "a/cli-tool_1.0-1_amd64.deb", "--repo", "repo", "--codename", "jammy"],
+    );
+    stdout(&out);
+    let state = dir.join("apt");
+    for sub in ["state/lists/partial", "cache/archives/partial"] {
+        fs_err::create_dir_all(state.join(sub)).unwrap();
+    }
+    fs_err::write(state.join("status"), "").unwrap();
+    let sources = format!("deb [trusted=yes] file:{} jammy main\n", dir.join("repo").display());
+    fs_err::write(state.join("sources.list"), sources).unwrap();
+    let s = |p: &str| state.join(p).display().to_string();
+    let options = [
+        format!("Dir::Etc::sourcelist={}", s("sources.list")),
+        "Dir::Etc::sourceparts=-".to_owned(),
+        format!("Dir::State={}", s("state")),
+        format!("Dir::State::status={}", s("status")),
+        format!("Dir::Cache={}", s("cache")),
+        "Debug::NoLocking=1".to_owned(),
+        "APT::Architecture=amd64".to_owned(),
+        "Acquire::Languages=none".to_owned(),
+        // Running as root, apt would hand the download to `_apt`, who cannot write the temp dir.
+        "APT::Sandbox::User=root".to_owned(),
+    ];
+    let downloads = dir.join("downloads");
+    fs_err::create_dir_all(&downloads).unwrap();
+    let run = |args: &[&str]| {
+        let mut command = Command::new("apt-get");
+        command.current_dir(&downloads);
+        for option in &options {
+            command.arg("-o").arg(option);
+        }
+        let out = command.args(args).output().unwrap();
+        let text = String::from_utf8_lossy(&out.stdout).into_owned()
+            + &String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success() && !text.contains("W:"), "{text}");
+        text
+    };
+    run(&["update"]);
+    // A simulated install resolves the package from the repository (a `file:` source is used
+    // in place, so `--download-only` caches nothing; `download` copies the file).
+    let plan = run(&["install", "--simulate", "cli-tool"]);
+    assert!(plan.contains("Inst cli-tool (1.0-1 "), "{plan}");
+    run(&["download", "cli-tool"]);
+    let fetched = fs_err::read_dir(&downloads)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|e| e == "deb"))
+        .expect("apt-get download wrote a .deb");
+    assert_eq!(
+        fs_err::read(fetched).unwrap(),
+        fs_err::read(dir.join("a/cli-tool_1.0-1_amd64.deb")).unwrap()
+    );
+}
