@@ -2,6 +2,7 @@
 //! real bridge process.
 
 mod crash;
+mod python;
 mod selftest;
 
 use std::io::{Read, Write};
