@@ -1,11 +1,12 @@
 //! `cargo xtask bench <suite>`: benchmarks of rosdeb against the tools it replaces.
 //!
-//! Each suite is a sibling module (`crawl`, `distro`; `release` and `bridge` later). This file
+//! Each suite is a sibling module (`crawl`, `distro`, `release`; `bridge` later). This file
 //! holds what they share: timing whole processes, peak RSS, the machine header, the isolated
 //! `ROS_HOME` with an offline rosdep cache, and Markdown formatting.
 
 mod crawl;
 mod distro;
+mod release;
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
@@ -20,12 +21,15 @@ pub(crate) enum Bench {
     Crawl(crawl::Args),
     /// Reading real distribution files: Python rosdistro vs rosdeb.
     Distro(distro::Args),
+    /// Packaging: debian/ generation vs bloom-generate, .deb building vs dpkg-deb, apt publish.
+    Release(release::Args),
 }
 
 pub(crate) fn run(bench: Bench) -> anyhow::Result<()> {
     match bench {
         Bench::Crawl(args) => crawl::run(&args),
         Bench::Distro(args) => distro::run(&args),
+        Bench::Release(args) => release::run(&args),
     }
 }
 
@@ -39,6 +43,8 @@ struct Invocation {
     program: PathBuf,
     args: Vec<String>,
     env: Vec<(String, OsString)>,
+    /// The working directory (default: inherited).
+    cwd: Option<PathBuf>,
     /// Runs before every execution, outside the timed section (e.g. removing a cache).
     before_each: Option<Box<dyn Fn() -> anyhow::Result<()>>>,
 }
@@ -49,6 +55,7 @@ impl Invocation {
             program: program.into(),
             args: args.iter().map(|&a| a.to_owned()).collect(),
             env: env.to_vec(),
+            cwd: None,
             before_each: None,
         }
     }
@@ -56,6 +63,11 @@ impl Invocation {
     fn env(mut self, key: &str, value: impl Into<OsString>) -> Invocation {
         self.env.retain(|(k, _)| k != key);
         self.env.push((key.to_owned(), value.into()));
+        self
+    }
+
+    fn current_dir(mut self, dir: impl Into<PathBuf>) -> Invocation {
+        self.cwd = Some(dir.into());
         self
     }
 
@@ -96,6 +108,9 @@ impl Invocation {
             }
         }
         cmd.envs(self.env.iter().map(|(k, v)| (k, v)));
+        if let Some(dir) = &self.cwd {
+            cmd.current_dir(dir);
+        }
         cmd.stdin(Stdio::null());
         cmd
     }

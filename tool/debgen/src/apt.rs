@@ -1,7 +1,7 @@
 //! An apt repository on disk, published from `.deb` files: `pool/` plus one
 //! `dists/<codename>/` per codename, with one component, `main`.
 //!
-//! Layout (what reprepro writes, unsigned):
+//! Layout (what reprepro writes; `InRelease` and `Release.gpg` only when signing, see `sign.rs`):
 //! `pool/main/<prefix>/<source>/<package>_<version>_<arch>.deb` (prefix: the first letter, or
 //! `libX` for `lib*` names) and `dists/<codename>/{Release, main/binary-<arch>/Packages{,.gz,.xz}}`.
 //! `Architecture: all` packages are listed in every `binary-<arch>/Packages`. Several versions of
@@ -19,6 +19,7 @@
 //! The repository's state is read back from disk (`Release` and `Packages` files); there is no
 //! private database.
 
+mod sign;
 mod version;
 
 #[cfg(test)]
@@ -34,6 +35,7 @@ use sha2::{Digest as _, Sha256};
 
 use crate::deb::{Control, ControlError};
 
+pub use sign::{SignError, Signer, write_new};
 pub use version::compare_versions;
 
 /// The one component every codename has.
@@ -98,6 +100,16 @@ pub enum AptError {
         /// Why.
         reason: String,
     },
+    /// The codename is signed (`InRelease`) but no key was given: publishing would drop the
+    /// signature apt clients require.
+    #[error("`{codename}` is signed (it has an InRelease); publishing to it needs the signing key")]
+    SigningKeyRequired {
+        /// The codename.
+        codename: String,
+    },
+    /// Signing failed.
+    #[error(transparent)]
+    Sign(#[from] SignError),
     /// Reading or writing (the message names the file).
     #[error(transparent)]
     Io(#[from] io::Error),
@@ -199,6 +211,8 @@ pub struct PublishOptions {
     pub origin: String,
     /// `Label` of the `Release` file.
     pub label: String,
+    /// Sign `Release`: `InRelease` and `Release.gpg`, made at `date`.
+    pub signer: Option<Signer>,
 }
 
 /// What [`publish`] did with each `.deb`.
@@ -381,7 +395,18 @@ pub fn publish(
     if architectures.is_empty() {
         return Err(AptError::NoArchitecture { codename: codename.to_owned() });
     }
-    if existed && to_copy.is_empty() && architectures == suite.architectures {
+    // A codename signed before stays signed; one signed by another key (or not at all) is
+    // re-signed by this key even when no package changed.
+    let in_release = fs_err::read_to_string(root.join("dists").join(codename).join("InRelease"));
+    let signed_ok = match (&options.signer, &in_release) {
+        (None, Ok(_)) if existed => {
+            return Err(AptError::SigningKeyRequired { codename: codename.to_owned() });
+        }
+        (None, _) => true,
+        (Some(signer), Ok(text)) => signer.verifies(text),
+        (Some(_), Err(_)) => false,
+    };
+    if existed && to_copy.is_empty() && architectures == suite.architectures && signed_ok {
         return Ok(published);
     }
 
@@ -700,7 +725,20 @@ fn write_dists(
         }
     }
     files.extend(by_hash);
-    let target_name = format!(".{codename}.{}", &hex(&Sha256::digest(&release))[..16]);
+    // The signatures are written in the same hidden directory as the Release they sign, so the
+    // swap publishes them together. The directory name covers them: a re-signed Release gets
+    // a new directory.
+    let mut identity = Sha256::new();
+    identity.update(&release);
+    if let Some(signer) = &options.signer {
+        let text = String::from_utf8_lossy(&release);
+        let in_release = signer.clearsign(&text, options.date)?.into_bytes();
+        let detached = signer.detached(&release, options.date)?.into_bytes();
+        identity.update(&in_release);
+        files.insert("InRelease".to_owned(), in_release);
+        files.insert("Release.gpg".to_owned(), detached);
+    }
+    let target_name = format!(".{codename}.{}", &hex(&identity.finalize())[..16]);
     let target = dists.join(&target_name);
     if !target.exists() {
         let temp =

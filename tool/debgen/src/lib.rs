@@ -4,11 +4,13 @@
 //! - [`generate`]: the `debian/` tree of a package, rendered from the templates.
 //! - [`templates`]: the embedded `templates/` and `--templates DIR` overrides.
 //! - [`deb`]: `.deb` archives built from a staging tree, byte for byte reproducible.
+//! - [`binary`]: a binary package from a generated tree and a staging tree (`none` staging).
 //! - [`apt`]: an apt repository (`pool/`, `dists/`) published from `.deb` files.
 
 #![warn(missing_docs)]
 
 pub mod apt;
+pub mod binary;
 pub mod deb;
 pub mod generate;
 pub mod templates;

@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use debgen::apt::{AptError, PublishOptions, Repository, publish};
+use debgen::apt::{AptError, PublishOptions, Repository, Signer, publish};
 use debgen::deb::{Control, DebBuilder};
 use md5::Md5;
 use sha2::{Digest as _, Sha256};
@@ -18,6 +18,7 @@ fn options() -> PublishOptions {
         date: 1_700_000_000,
         origin: "rosdeb".into(),
         label: "rosdeb test".into(),
+        signer: None,
     }
 }
 
@@ -92,12 +93,17 @@ struct Apt {
 
 impl Apt {
     fn new(tmp: &Path, repo: &Path, codename: &str, arch: &str) -> Apt {
+        Apt::with_options(tmp, repo, codename, arch, "trusted=yes")
+    }
+
+    /// `options`: what goes between the brackets of the sources line.
+    fn with_options(tmp: &Path, repo: &Path, codename: &str, arch: &str, options: &str) -> Apt {
         for sub in ["state/lists/partial", "cache/archives/partial", "etc/preferences.d"] {
             fs_err::create_dir_all(tmp.join(sub)).unwrap();
         }
         fs_err::write(
             tmp.join("sources.list"),
-            format!("deb [trusted=yes] file:{} {codename} main\n", repo.display()),
+            format!("deb [{options}] file:{} {codename} main\n", repo.display()),
         )
         .unwrap();
         fs_err::write(tmp.join("status"), "").unwrap();
@@ -357,4 +363,106 @@ fn only_all_packages_need_an_architecture() {
     let err = publish(&dir.join("repo"), "jammy", &[data], &options()).unwrap_err();
     assert!(matches!(err, AptError::NoArchitecture { .. }), "{err}");
     assert!(!dir.join("repo/dists").exists() && !dir.join("repo/pool").exists());
+}
+
+fn gpgv(keyring: &Path, args: &[&Path]) -> (bool, String) {
+    let out = Command::new("gpgv").arg("--keyring").arg(keyring).args(args).output().unwrap();
+    (out.status.success(), String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+#[test]
+fn signed_repository_is_verified_by_gpgv_and_apt() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let repo = dir.join("repo");
+    let signer = Signer::generate("rosdeb test <test@example.org>").unwrap();
+    let keyring = dir.join("repo-key.gpg");
+    fs_err::write(&keyring, signer.public_keyring().unwrap()).unwrap();
+    let armored = dir.join("repo-key.asc");
+    fs_err::write(&armored, signer.public_armored().unwrap()).unwrap();
+    // Signatures made at the Release date (SOURCE_DATE_EPOCH), but never before the key.
+    let date = signer.created() + 60;
+    let signed = PublishOptions { date, signer: Some(signer.clone()), ..options() };
+    let tool = build(dir, "a", "ros-test-tool", "1.0-1", "amd64", "tool");
+    publish(&repo, "jammy", std::slice::from_ref(&tool), &signed).unwrap();
+    check_release_matches(&repo, "jammy");
+
+    let dists = repo.join("dists/jammy");
+    let (release, in_release, release_gpg) =
+        (dists.join("Release"), dists.join("InRelease"), dists.join("Release.gpg"));
+    let (ok, log) = gpgv(&keyring, &[&in_release]);
+    assert!(ok && log.contains("Good signature"), "{log}");
+    let (ok, log) = gpgv(&keyring, &[&release_gpg, &release]);
+    assert!(ok && log.contains("Good signature"), "{log}");
+    let text = fs_err::read_to_string(&in_release).unwrap();
+    assert!(text.contains(&fs_err::read_to_string(&release).unwrap()), "{text}");
+
+    // The real apt, without trusted=yes, with the binary and the armored key.
+    for (name, key) in [("apt", &keyring), ("apt-asc", &armored)] {
+        let apt = Apt::with_options(
+            &dir.join(name),
+            &repo,
+            "jammy",
+            "amd64",
+            &format!("signed-by={}", key.display()),
+        );
+        let (ok, log) = apt.run("apt-get", &["update"], dir);
+        assert!(ok && !log.contains("W:") && !log.contains("E:"), "{name}: {log}");
+        let (ok, show) = apt.run("apt-cache", &["show", "ros-test-tool"], dir);
+        assert!(ok && show.contains("Version: 1.0-1"), "{show}");
+    }
+    // Another key is refused.
+    let stranger = dir.join("stranger.gpg");
+    fs_err::write(&stranger, Signer::generate("x").unwrap().public_keyring().unwrap()).unwrap();
+    let apt = Apt::with_options(
+        &dir.join("apt-stranger"),
+        &repo,
+        "jammy",
+        "amd64",
+        &format!("signed-by={}", stranger.display()),
+    );
+    let (ok, log) = apt.run("apt-get", &["update"], dir);
+    assert!(!ok || log.contains("E:") || log.contains("W:"), "{log}");
+    assert!(log.contains("NO_PUBKEY") || log.contains("not signed"), "{log}");
+
+    // Publishing unsigned over a signed codename is refused; republishing with the key is a
+    // no-op; the same packages signed by a new key are re-signed.
+    let unsigned = PublishOptions { date, ..options() };
+    let err = publish(&repo, "jammy", std::slice::from_ref(&tool), &unsigned).unwrap_err();
+    assert!(matches!(err, AptError::SigningKeyRequired { .. }), "{err}");
+    let again = publish(&repo, "jammy", std::slice::from_ref(&tool), &signed).unwrap();
+    assert!(!again.rewritten);
+    let new_key = Signer::generate("new key").unwrap();
+    let resigned = PublishOptions { signer: Some(new_key.clone()), ..signed.clone() };
+    let done = publish(&repo, "jammy", std::slice::from_ref(&tool), &resigned).unwrap();
+    assert!(done.rewritten && done.added.is_empty());
+    assert!(new_key.verifies(&fs_err::read_to_string(&in_release).unwrap()));
+    let new_keyring = dir.join("new.gpg");
+    fs_err::write(&new_keyring, new_key.public_keyring().unwrap()).unwrap();
+    let (ok, log) = gpgv(&new_keyring, &[&release_gpg, &release]);
+    assert!(ok, "{log}");
+
+    // A tampered Release (in the published directory itself) fails gpgv and apt.
+    let target = repo.join("dists").join(fs_err::read_link(&dists).unwrap());
+    for name in ["InRelease", "Release"] {
+        let path = target.join(name);
+        let text = fs_err::read_to_string(&path).unwrap();
+        fs_err::write(&path, text.replace("Label: rosdeb test", "Label: rosdeb evil")).unwrap();
+    }
+    let (ok, _) = gpgv(&new_keyring, &[&in_release]);
+    assert!(!ok);
+    let (ok, _) = gpgv(&new_keyring, &[&release_gpg, &release]);
+    assert!(!ok);
+    let apt = Apt::with_options(
+        &dir.join("apt-tampered"),
+        &repo,
+        "jammy",
+        "amd64",
+        &format!("signed-by={}", new_keyring.display()),
+    );
+    let (ok, log) = apt.run("apt-get", &["update"], dir);
+    assert!(!ok || log.contains("E:"), "{log}");
+    assert!(log.contains("BADSIG") || log.contains("not signed"), "{log}");
+    let (ok, _) = apt.run("apt-cache", &["show", "ros-test-tool"], dir);
+    assert!(!ok, "nothing from a tampered repository is used");
 }

@@ -287,3 +287,34 @@ pub struct AptList {
     /// Codenames, sorted.
     pub codenames: Vec<AptSuite>,
 }
+
+/// `rosdeb apt key generate --json`
+#[derive(Debug, Serialize)]
+pub struct AptKey {
+    /// Always [`SCHEMA`].
+    pub schema: u32,
+    /// The key's fingerprint, uppercase hex.
+    pub fingerprint: String,
+    /// The key's user id.
+    pub user_id: String,
+    /// The secret key file (mode 0600).
+    pub secret: String,
+    /// The public key file, for apt's `Signed-By`.
+    pub public: String,
+}
+
+/// One element of `rosdeb build --json`, a list (as the issue specifies) rather than a
+/// `schema` object.
+#[derive(Debug, Serialize)]
+pub struct BuiltPackage {
+    /// The package name.
+    pub name: String,
+    /// The version, epoch included.
+    pub version: String,
+    /// The architecture.
+    pub architecture: String,
+    /// Where the .deb was written.
+    pub path: String,
+    /// SHA-256 of the file, lowercase hex.
+    pub sha256: String,
+}

@@ -68,6 +68,8 @@ enum Command {
     Debian(commands::debian::Args),
     /// A local apt repository: `apt publish DEB... --repo DIR --codename NAME`, `apt list`.
     Apt(commands::apt::Args),
+    /// Build .debs of ROS packages in dependency order (`build PKG_DIR... --distro --os --out`).
+    Build(commands::build::Args),
 }
 
 fn main() -> ExitCode {
@@ -97,6 +99,7 @@ fn main() -> ExitCode {
                 Command::Deb(args) => exit::report(commands::deb::run(args)),
                 Command::Debian(args) => exit::report(commands::debian::run(args)),
                 Command::Apt(args) => exit::report(commands::apt::run(args)),
+                Command::Build(args) => exit::report(commands::build::run(args)),
             }
         }
     };

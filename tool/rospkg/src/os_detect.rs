@@ -287,10 +287,10 @@ fn read_in_root(root: &Path, rel: &str) -> Option<String> {
 
 fn resolve_in_root(root: &Path, rel: &str) -> PathBuf {
     let path = root.join(rel);
-    if let Ok(target) = fs_err::read_link(&path) {
-        if let Ok(inside) = target.strip_prefix("/") {
-            return root.join(inside);
-        }
+    if let Ok(target) = fs_err::read_link(&path)
+        && let Ok(inside) = target.strip_prefix("/")
+    {
+        return root.join(inside);
     }
     path
 }

@@ -359,10 +359,10 @@ impl Rules {
         let (file, krules, data) = match named {
             Some(x) => x,
             None => {
-                if let Some(d) = ros {
-                    if d.platforms.contains_key(&target.os) || target.os == "osx" {
-                        return ros_rule(d, key, target);
-                    }
+                if let Some(d) = ros
+                    && (d.platforms.contains_key(&target.os) || target.os == "osx")
+                {
+                    return ros_rule(d, key, target);
                 }
                 match defs.iter().find_map(|(f, k)| k.os.get("*").map(|d| (*f, k, d))) {
                     Some((f, k, d)) => {

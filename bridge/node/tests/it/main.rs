@@ -105,10 +105,10 @@ impl Client {
     fn request(&mut self, op: Op) -> Reply {
         let id = self.send(op);
         loop {
-            if let ServerMessage::Reply(reply) = self.recv() {
-                if reply.id == Some(id) {
-                    return reply;
-                }
+            if let ServerMessage::Reply(reply) = self.recv()
+                && reply.id == Some(id)
+            {
+                return reply;
             }
         }
     }

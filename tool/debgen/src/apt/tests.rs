@@ -52,6 +52,7 @@ fn release_lists_every_index_with_hashes() {
         date: 1_700_000_000,
         origin: "o".into(),
         label: "l".into(),
+        signer: None,
     };
     let suite = Suite { architectures: ["amd64".to_owned()].into(), entries: BTreeMap::new() };
     let files = render_dists("jammy", &suite, &options).unwrap();

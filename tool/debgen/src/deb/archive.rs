@@ -86,7 +86,7 @@ impl<W: Write> TarWriter<W> {
     /// returns the writer.
     pub(crate) fn finish(mut self) -> io::Result<W> {
         self.write(&[0u8; 2 * BLOCK])?;
-        while self.written % RECORD != 0 {
+        while !self.written.is_multiple_of(RECORD) {
             self.write(&[0u8; BLOCK])?;
         }
         Ok(self.out)

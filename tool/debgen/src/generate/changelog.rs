@@ -33,11 +33,12 @@ pub fn parse(text: &str) -> Vec<Section> {
             let trimmed = line.trim();
             if let Some(item) = trimmed.strip_prefix("* ").or_else(|| trimmed.strip_prefix("- ")) {
                 section.items.push(item.trim().to_owned());
-            } else if !trimmed.is_empty() && line.starts_with(' ') {
-                if let Some(last) = section.items.last_mut() {
-                    last.push(' ');
-                    last.push_str(trimmed);
-                }
+            } else if !trimmed.is_empty()
+                && line.starts_with(' ')
+                && let Some(last) = section.items.last_mut()
+            {
+                last.push(' ');
+                last.push_str(trimmed);
             }
         }
         i += 1;

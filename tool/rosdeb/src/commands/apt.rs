@@ -1,15 +1,17 @@
 //! `rosdeb apt`: a local apt repository: `publish` adds .deb files to a codename, `list` shows
-//! what is there. A thin wrapper of `debgen::apt`; the repository is unsigned for now.
+//! what is there, `key generate` makes an Ed25519 signing key. A thin wrapper of `debgen::apt`;
+//! with `--sign-key` publish also writes `InRelease` and `Release.gpg`.
 //!
 //! `publish` prints one line per .deb, `added <pool path>` or `unchanged <pool path>`; `list`
-//! prints `<codename> <package> <version> <architecture>` lines. `--json` prints the documents
-//! of `json::AptPublished` and `json::AptList`.
+//! prints `<codename> <package> <version> <architecture>` lines; `key generate` prints
+//! `fingerprint <FPR>`. `--json` prints the documents of `json::AptPublished`, `json::AptList`
+//! and `json::AptKey`.
 
 use std::io::Write as _;
 use std::path::PathBuf;
 
 use anyhow::Context as _;
-use debgen::apt::{self, AptError, Entry, PublishOptions, Repository};
+use debgen::apt::{self, AptError, Entry, PublishOptions, Repository, Signer};
 
 use crate::exit::{Hinted, Status};
 use crate::json;
@@ -27,6 +29,36 @@ enum Command {
     Publish(PublishArgs),
     /// Show the codenames, architectures and packages of a repository.
     List(ListArgs),
+    /// Repository signing keys.
+    #[command(subcommand)]
+    Key(KeyCommand),
+}
+
+#[derive(Debug, clap::Subcommand)]
+enum KeyCommand {
+    /// Make an Ed25519 signing key (no passphrase: the secret file is written mode 0600) and
+    /// export its public key for apt's `Signed-By`.
+    Generate(GenerateArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct GenerateArgs {
+    /// Where to write the secret key (ASCII-armored; must not exist). Keep it private.
+    #[arg(long, value_name = "FILE")]
+    out_secret: PathBuf,
+    /// Where to write the public key (must not exist): ASCII-armored when FILE ends in `.asc`,
+    /// else a binary keyring (`.gpg`); give it to apt with `[signed-by=FILE]`.
+    #[arg(long, value_name = "FILE")]
+    out_public: PathBuf,
+    /// The user id's name.
+    #[arg(long, value_name = "TEXT", default_value = "rosdeb apt repository")]
+    name: String,
+    /// The user id's email address.
+    #[arg(long, value_name = "ADDRESS")]
+    email: Option<String>,
+    /// Print `{"schema": 1, "fingerprint", "user_id", "secret", "public"}`.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -49,7 +81,10 @@ struct PublishArgs {
     /// The Release file's `Label`.
     #[arg(long, value_name = "TEXT", default_value = "rosdeb")]
     label: String,
-    /// The Release file's `Date`, seconds since 1970 (default: now).
+    /// Sign with this secret key (`rosdeb apt key generate`): writes InRelease and Release.gpg.
+    #[arg(long, value_name = "FILE")]
+    sign_key: Option<PathBuf>,
+    /// The Release file's `Date` and the signature time, seconds since 1970 (default: now).
     #[arg(long, value_name = "SECONDS", env = "SOURCE_DATE_EPOCH")]
     source_date_epoch: Option<i64>,
     /// Print `{"schema": 1, "codename", "added", "unchanged"}`.
@@ -72,6 +107,7 @@ pub fn run(args: Args) -> anyhow::Result<Status> {
     match args.command {
         Command::Publish(args) => publish(args),
         Command::List(args) => list(&args),
+        Command::Key(KeyCommand::Generate(args)) => generate(&args),
     }
 }
 
@@ -82,7 +118,15 @@ fn publish(args: PublishArgs) -> anyhow::Result<Status> {
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX)),
     };
+    let signer = match &args.sign_key {
+        Some(path) => Some(
+            Signer::read(path)
+                .with_context(|| format!("reading the signing key `{}`", path.display()))?,
+        ),
+        None => None,
+    };
     let options = PublishOptions {
+        signer,
         architectures: args.architectures,
         date,
         origin: one_line("--origin", args.origin)?,
@@ -93,6 +137,10 @@ fn publish(args: PublishArgs) -> anyhow::Result<Status> {
         Ok(done) => done,
         Err(e @ AptError::Conflict(_)) => {
             let hint = "give the new build a new version (e.g. bump the Debian revision)";
+            return Err(Hinted::error(e.to_string(), hint).context(context()));
+        }
+        Err(e @ AptError::SigningKeyRequired { .. }) => {
+            let hint = "give the key it was signed with: --sign-key FILE";
             return Err(Hinted::error(e.to_string(), hint).context(context()));
         }
         Err(e @ AptError::NoArchitecture { .. }) => {
@@ -118,6 +166,48 @@ fn publish(args: PublishArgs) -> anyhow::Result<Status> {
             }
         }
         text
+    };
+    write_stdout(&output)?;
+    Ok(Status::Success)
+}
+
+fn generate(args: &GenerateArgs) -> anyhow::Result<Status> {
+    let name = one_line("--name", args.name.clone())?;
+    let user_id = match &args.email {
+        Some(email) => format!("{name} <{}>", one_line("--email", email.clone())?),
+        None => name,
+    };
+    for path in [&args.out_secret, &args.out_public] {
+        if path.exists() {
+            return Err(Hinted::error(
+                format!("`{}` already exists", path.display()),
+                "remove it or choose another file; keys are never overwritten",
+            ));
+        }
+    }
+    let signer = Signer::generate(&user_id)?;
+    let public = if args.out_public.extension().is_some_and(|e| e == "asc") {
+        signer.public_armored()?.into_bytes()
+    } else {
+        signer.public_keyring()?
+    };
+    signer
+        .write_secret(&args.out_secret)
+        .with_context(|| format!("writing `{}`", args.out_secret.display()))?;
+    apt::write_new(&args.out_public, &public, 0o644)
+        .with_context(|| format!("writing `{}`", args.out_public.display()))?;
+    let output = if args.json {
+        let mut text = serde_json::to_string_pretty(&json::AptKey {
+            schema: json::SCHEMA,
+            fingerprint: signer.fingerprint(),
+            user_id,
+            secret: args.out_secret.display().to_string(),
+            public: args.out_public.display().to_string(),
+        })?;
+        text.push('\n');
+        text
+    } else {
+        format!("fingerprint {}\n", signer.fingerprint())
     };
     write_stdout(&output)?;
     Ok(Status::Success)

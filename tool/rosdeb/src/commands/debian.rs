@@ -26,7 +26,7 @@ use super::resolve::{INDEX_ENV, RuleInputs, load_rules};
 use crate::exit::{Hinted, Status};
 
 /// ROS 1 distributions (`ROS_VERSION=1`) when the index does not say.
-const ROS1_DISTROS: &[&str] = &[
+pub(super) const ROS1_DISTROS: &[&str] = &[
     "boxturtle",
     "cturtle",
     "diamondback",
@@ -324,7 +324,7 @@ fn report_unresolved(
 }
 
 /// A generation error with the package.xml place and a hint.
-fn generate_error(xml: &Path, e: GenerateError) -> anyhow::Error {
+pub(super) fn generate_error(xml: &Path, e: GenerateError) -> anyhow::Error {
     let hint = match &e {
         GenerateError::InvalidName { .. } => {
             "Debian names allow lowercase letters, digits, `+`, `-` and `.` only (Policy 5.6.7)"
@@ -385,12 +385,12 @@ fn collect_files(root: &Path, dir: &Path, out: &mut Vec<(String, PathBuf)>) -> a
     Ok(())
 }
 
-fn read_optional(path: &Path) -> anyhow::Result<Option<String>> {
+pub(super) fn read_optional(path: &Path) -> anyhow::Result<Option<String>> {
     if path.is_file() { Ok(Some(fs_err::read_to_string(path)?)) } else { Ok(None) }
 }
 
 /// Maintainer scripts and systemd units the package ships in `packaging/debian/`.
-fn read_shipped(dir: &Path) -> anyhow::Result<BTreeMap<String, String>> {
+pub(super) fn read_shipped(dir: &Path) -> anyhow::Result<BTreeMap<String, String>> {
     let mut shipped = BTreeMap::new();
     if !dir.is_dir() {
         return Ok(shipped);
@@ -422,7 +422,7 @@ fn has_elf(dir: &Path) -> anyhow::Result<bool> {
 }
 
 /// `SOURCE_DATE_EPOCH`, else package.xml's modification time (never the clock).
-fn timestamp(env: &Environment, xml: &Path) -> anyhow::Result<i64> {
+pub(super) fn timestamp(env: &Environment, xml: &Path) -> anyhow::Result<i64> {
     if let Some(v) = env.get("SOURCE_DATE_EPOCH").filter(|v| !v.is_empty()) {
         return v.trim().parse().map_err(|_| {
             Hinted::error(

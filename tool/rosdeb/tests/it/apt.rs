@@ -220,3 +220,86 @@ fn real_apt_installs_from_the_published_repository() {
         fs_err::read(dir.join("a/cli-tool_1.0-1_amd64.deb")).unwrap()
     );
 }
+
+#[test]
+fn key_generate_and_signed_publish_are_accepted_by_gpgv_and_apt() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let tmp = TempDir::new("apt-signed");
+    let dir = tmp.path();
+    build(dir, "a", "cli-tool", "1.0-1", "amd64", "tool");
+    let generate = ["key", "generate", "--out-secret", "repo.key", "--out-public"];
+    let out = apt(
+        dir,
+        &[&generate[..], &["repo.gpg", "--name", "CLI Test", "--email", "t@e.org"]].concat(),
+    );
+    let text = stdout(&out);
+    assert!(
+        text.starts_with("fingerprint ") && text.len() == "fingerprint \n".len() + 40,
+        "{text}"
+    );
+    let mode = fs_err::metadata(dir.join("repo.key")).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o600);
+    let out = apt(dir, &[&generate[..], &["repo.asc", "--json"]].concat());
+    assert_eq!(out.status.code(), Some(1), "the secret key exists");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("never overwritten"));
+    let generate2 = ["key", "generate", "--out-secret", "other.key", "--out-public", "repo.asc"];
+    let doc: Value =
+        serde_json::from_str(&stdout(&apt(dir, &[&generate2[..], &["--json"]].concat()))).unwrap();
+    assert_eq!(doc["schema"], 1);
+    assert_eq!(doc["user_id"], "rosdeb apt repository");
+    assert_eq!(doc["public"], "repo.asc");
+    let armored = fs_err::read_to_string(dir.join("repo.asc")).unwrap();
+    assert!(armored.starts_with("-----BEGIN PGP PUBLIC KEY BLOCK-----"));
+
+    let publish =
+        ["publish", "a/cli-tool_1.0-1_amd64.deb", "--repo", "repo", "--codename", "jammy"];
+    stdout(&apt(dir, &[&publish[..], &["--sign-key", "repo.key"]].concat()));
+    let dists = dir.join("repo/dists/jammy");
+    for args in [vec!["InRelease"], vec!["Release.gpg", "Release"]] {
+        let out = Command::new("gpgv")
+            .arg("--keyring")
+            .arg(dir.join("repo.gpg"))
+            .args(&args)
+            .current_dir(&dists)
+            .output()
+            .unwrap();
+        let log = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            out.status.success() && log.contains("Good signature from \"CLI Test <t@e.org>\""),
+            "{log}"
+        );
+    }
+    // Without the key, publishing to the signed codename is refused.
+    let out = apt(dir, &publish);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("hint: give the key it was signed with: --sign-key FILE"), "{stderr}");
+
+    // The real apt, no trusted=yes: the key given with signed-by.
+    let state = dir.join("apt");
+    for sub in ["state/lists/partial", "cache/archives/partial"] {
+        fs_err::create_dir_all(state.join(sub)).unwrap();
+    }
+    fs_err::write(state.join("status"), "").unwrap();
+    let sources = format!(
+        "deb [signed-by={}] file:{} jammy main\n",
+        dir.join("repo.gpg").display(),
+        dir.join("repo").display()
+    );
+    fs_err::write(state.join("sources.list"), sources).unwrap();
+    let s = |p: &str| state.join(p).display().to_string();
+    let out = Command::new("apt-get")
+        .args(["-o", &format!("Dir::Etc::sourcelist={}", s("sources.list"))])
+        .args(["-o", "Dir::Etc::sourceparts=-"])
+        .args(["-o", &format!("Dir::State={}", s("state"))])
+        .args(["-o", &format!("Dir::State::status={}", s("status"))])
+        .args(["-o", &format!("Dir::Cache={}", s("cache"))])
+        .args(["-o", "Debug::NoLocking=1", "-o", "APT::Architecture=amd64"])
+        .args(["-o", "Acquire::Languages=none", "-o", "APT::Sandbox::User=root", "update"])
+        .output()
+        .unwrap();
+    let text =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success() && !text.contains("W:") && !text.contains("E:"), "{text}");
+    assert!(text.contains("InRelease"), "{text}");
+}

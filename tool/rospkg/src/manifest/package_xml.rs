@@ -332,10 +332,10 @@ impl<'a, 'input> Parser<'a, 'input, '_> {
                     }
                 }
                 _ => {
-                    if let Some(kind) = depend_kind(tag) {
-                        if let Some(dependency) = self.dependency(child, tag, kind) {
-                            manifest.dependencies.push(dependency);
-                        }
+                    if let Some(kind) = depend_kind(tag)
+                        && let Some(dependency) = self.dependency(child, tag, kind)
+                    {
+                        manifest.dependencies.push(dependency);
                     }
                 }
             }
@@ -657,22 +657,22 @@ impl<'a, 'input> Parser<'a, 'input, '_> {
                     ),
                 );
             }
-            if let Some(compatibility) = node.attribute("compatibility") {
-                if !compatibility.is_empty() && !is_version(compatibility) {
-                    let message = format!(
-                        "Package compatibility version '{compatibility}' does not follow version \
-                         conventions"
-                    );
-                    self.error(*node, message).hint = Some(
-                        "write three dot-separated numbers, MAJOR.MINOR.PATCH, e.g. 1.2.3".into(),
-                    );
-                }
+            if let Some(compatibility) = node.attribute("compatibility")
+                && !compatibility.is_empty()
+                && !is_version(compatibility)
+            {
+                let message = format!(
+                    "Package compatibility version '{compatibility}' does not follow version \
+                     conventions"
+                );
+                self.error(*node, message).hint =
+                    Some("write three dot-separated numbers, MAJOR.MINOR.PATCH, e.g. 1.2.3".into());
             }
         }
-        if let Some(node) = singles.descriptions.first() {
-            if manifest.description.is_empty() {
-                self.error(*node, "Package description must not be empty");
-            }
+        if let Some(node) = singles.descriptions.first()
+            && manifest.description.is_empty()
+        {
+            self.error(*node, "Package description must not be empty");
         }
         self.validate_people(root, manifest);
         if manifest.licenses.is_empty() {

@@ -1,0 +1,503 @@
+//! `rosdeb build PKG_DIR... --distro NAME --os OS:CODENAME --out DIR`: `.deb` packages of
+//! several ROS packages, in dependency order, with a progress bar and a summary table.
+//!
+//! Which packages are built today (build type `none`): metapackages (`<export><metapackage/>`)
+//! and packages that declare `<export><build_type>none</build_type>`. Nothing else is guessed to
+//! need no build: message-definition packages are compiled (message_generation writes headers
+//! and Python modules), so they keep their build type. A `none` package is staged as bloom's
+//! catkin install lays it out: `/opt/ros/<distro>/share/<name>/package.xml`, plus (for a
+//! non-metapackage) every other file of the package folder under `share/<name>/` (hidden
+//! entries, symlinks, `debian/`, `packaging/`, `build/`, `install/`, `log/` left out). Control
+//! fields come from the `debian/` tree `debgen::generate` renders (`debgen::binary`), then
+//! `debgen::deb` writes `<package>_<version>_<arch>.deb` into `--out`.
+//!
+//! Compiling build types (catkin, cmake, ament_cmake, ament_python, cargo) are refused: for a
+//! codename other than the host's without `--chroot DIR` with why, otherwise as not built yet.
+//!
+//! Order: the given packages sorted by their dependencies among themselves (every kind but
+//! test, doc, conflict and replace); a cycle fails its members (named). A package whose
+//! build-time dependency among them failed is not built. One failure never stops the others;
+//! any failure exits 1. stdout: the .deb paths, or with `--json` a list of
+//! `{name, version, architecture, path, sha256}`; stderr: progress, errors, the summary table.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
+use std::io::{IsTerminal as _, Write as _};
+use std::path::{Path, PathBuf};
+
+use anyhow::Context as _;
+use debgen::deb::{BuiltDeb, DebBuilder};
+use debgen::generate::{self, Input, Target as DebTarget};
+use debgen::templates::Templates;
+use rospkg::Manifest;
+use rospkg::environment::Environment;
+use rospkg::manifest::{self, DependKind, ManifestKind};
+use rospkg::rosdep::{Rules, Target};
+
+use super::debian::{ROS1_DISTROS, generate_error, read_optional, read_shipped, timestamp};
+use super::resolve::{RuleInputs, load_rules};
+use crate::exit::{Hinted, Status};
+use crate::json;
+
+/// `rosdeb build` arguments.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Package folders (each holding package.xml), built in dependency order.
+    #[arg(value_name = "PKG_DIR", required = true)]
+    packages: Vec<PathBuf>,
+    /// The ROS distribution (e.g. noetic), read through the index at $ROSDISTRO_INDEX_URL unless
+    /// --distro-file is given.
+    #[arg(long, value_name = "NAME")]
+    distro: String,
+    /// The distribution's distribution.yaml (path or file:// URL) instead of the index.
+    #[arg(long, value_name = "FILE")]
+    distro_file: Option<String>,
+    /// The target platform, OS:CODENAME (e.g. ubuntu:jammy).
+    #[arg(long = "os", value_name = "OS:CODENAME")]
+    target: Target,
+    /// A rosdep rule file (path, file:// or http(s):// URL), before the sources lists; repeatable.
+    #[arg(long = "rosdep", value_name = "FILE")]
+    rosdep: Vec<String>,
+    /// Directory the .deb files are written to (created when missing).
+    #[arg(long, value_name = "DIR")]
+    out: PathBuf,
+    /// The Debian increment when the distribution does not list the version.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    inc: u32,
+    /// A root directory of the target system to compile in (needed for another codename).
+    #[arg(long, value_name = "DIR")]
+    chroot: Option<PathBuf>,
+    /// Print a JSON list of `{name, version, architecture, path, sha256}` instead of the paths.
+    #[arg(long)]
+    json: bool,
+    #[command(flatten)]
+    fetch: crate::fetch::FetchArgs,
+}
+
+/// Build types that compile (refused for now).
+const COMPILING: &[&str] = &["ament_cmake", "ament_python", "cargo", "catkin", "cmake"];
+
+/// One package given on the command line.
+struct Package {
+    dir: PathBuf,
+    manifest: Option<Manifest>,
+    name: String,
+    version: String,
+    /// Why it could not be read (then `name` is the folder).
+    error: Option<String>,
+}
+
+/// Everything shared by the packages of one run.
+struct Run<'a> {
+    args: &'a Args,
+    env: Environment,
+    rules: Rules,
+    distribution: Option<rospkg::distro::distribution::DistributionFile>,
+    target: DebTarget,
+    peers: BTreeSet<String>,
+    templates: Templates,
+    epoch: Option<u64>,
+    host: Option<Result<rospkg::os_detect::OsInfo, String>>,
+}
+
+/// Runs the command.
+pub fn run(args: Args) -> anyhow::Result<Status> {
+    let env = Environment::from_process();
+    let mut warnings = String::new();
+    let targets = [args.target.clone()];
+    let inputs = RuleInputs {
+        rosdep: &args.rosdep,
+        distro: Some(&args.distro),
+        distro_file: args.distro_file.as_deref(),
+        targets: &targets,
+        fetch: &args.fetch,
+    };
+    let (rules, distribution) = load_rules(&inputs, &env, &mut warnings)?;
+    let _ = std::io::stderr().lock().write_all(warnings.as_bytes());
+    let epoch = DebBuilder::source_date_epoch_from_env()?;
+
+    let packages: Vec<Package> = args.packages.iter().map(|dir| load(dir)).collect();
+    let peers: BTreeSet<String> =
+        packages.iter().filter(|p| p.manifest.is_some()).map(|p| p.name.clone()).collect();
+    let ros1 = ROS1_DISTROS.contains(&args.distro.as_str());
+    let target = DebTarget {
+        distro: args.distro.clone(),
+        os: args.target.os.clone(),
+        codename: args.target.codename.clone(),
+        ros_version: Some(if ros1 { 1 } else { 2 }),
+        python_version: None,
+    };
+    let mut run = Run {
+        args: &args,
+        env,
+        rules,
+        distribution,
+        target,
+        peers,
+        templates: Templates::default(),
+        epoch,
+        host: None,
+    };
+
+    let mut results: BTreeMap<usize, anyhow::Result<BuiltDeb>> = BTreeMap::new();
+    for (i, p) in packages.iter().enumerate() {
+        if let Some(e) = &p.error {
+            results.insert(i, Err(anyhow::anyhow!("{e}")));
+        }
+    }
+    let (order, cycle) = order(&packages);
+    if !cycle.is_empty() {
+        let members: Vec<&str> = cycle.iter().map(|&i| packages[i].name.as_str()).collect();
+        for &i in &cycle {
+            results.insert(
+                i,
+                Err(Hinted::error(
+                    format!("dependency cycle among {}", members.join(", ")),
+                    "remove one of the dependencies between these packages",
+                )),
+            );
+        }
+    }
+    for i in 0..packages.len() {
+        if !order.contains(&i) && !results.contains_key(&i) {
+            results.insert(i, Err(anyhow::anyhow!("depends on a package of a dependency cycle")));
+        }
+    }
+
+    let bar = if std::io::stderr().is_terminal() {
+        let bar = indicatif::ProgressBar::new(order.len() as u64);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} {wide_msg}")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        bar
+    } else {
+        indicatif::ProgressBar::hidden()
+    };
+    for &i in &order {
+        let p = &packages[i];
+        bar.set_message(p.name.clone());
+        let failed_dep = build_deps(p).into_iter().find(|d| {
+            packages
+                .iter()
+                .position(|q| &q.name == d)
+                .is_some_and(|j| results.get(&j).is_some_and(Result::is_err))
+        });
+        let result = match failed_dep {
+            Some(d) => Err(anyhow::anyhow!("not built: its build dependency `{d}` failed")),
+            None => run.build_one(p),
+        };
+        if let Err(e) = &result {
+            bar.suspend(|| print_error(&p.name, e));
+        }
+        results.insert(i, result);
+        bar.inc(1);
+    }
+    bar.finish_and_clear();
+    for (&i, result) in &results {
+        if !order.contains(&i)
+            && let Err(e) = result
+        {
+            print_error(&packages[i].name, e);
+        }
+    }
+
+    let built: Vec<&BuiltDeb> = order.iter().filter_map(|i| results[i].as_ref().ok()).collect();
+    let failed = results.values().filter(|r| r.is_err()).count();
+    summary(&packages, &order, &results, built.len(), failed);
+
+    let mut text = String::new();
+    if args.json {
+        let list: Vec<json::BuiltPackage> = built
+            .iter()
+            .map(|d| json::BuiltPackage {
+                name: d.name.clone(),
+                version: d.version.clone(),
+                architecture: d.architecture.clone(),
+                path: d.path.display().to_string(),
+                sha256: d.sha256.clone(),
+            })
+            .collect();
+        text = serde_json::to_string_pretty(&list)?;
+        text.push('\n');
+    } else {
+        for d in &built {
+            let _ = writeln!(text, "{}", d.path.display());
+        }
+    }
+    let mut stdout = std::io::stdout().lock();
+    stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()).context("writing to stdout")?;
+    Ok(if failed == 0 { Status::Success } else { Status::Failure })
+}
+
+/// Reads `dir/package.xml`; on failure `manifest` is `None` and `error` says why.
+fn load(dir: &Path) -> Package {
+    let xml = dir.join("package.xml");
+    let fail = |message: String| Package {
+        dir: dir.to_owned(),
+        manifest: None,
+        name: dir.display().to_string(),
+        version: String::new(),
+        error: Some(message),
+    };
+    if !xml.is_file() {
+        return fail(format!("no package.xml in `{}`", dir.display()));
+    }
+    let manifest = match manifest::parse_file(ManifestKind::PackageXml, &xml) {
+        Ok(m) => m,
+        Err(d) => return fail(d.to_string()),
+    };
+    if let Some(d) = manifest.diagnostics.iter().find(|d| d.is_error()) {
+        return fail(format!("package.xml is invalid: {d}"));
+    }
+    let Some(name) = manifest.name.clone() else {
+        return fail(format!("{}: the package has no <name>", xml.display()));
+    };
+    Package {
+        dir: dir.to_owned(),
+        version: manifest.version.clone(),
+        manifest: Some(manifest),
+        name,
+        error: None,
+    }
+}
+
+/// Names this package depends on for ordering (every kind but test, doc, conflict, replace).
+fn order_deps(p: &Package) -> BTreeSet<String> {
+    deps_of(p, |k| {
+        !matches!(
+            k,
+            DependKind::Test | DependKind::Doc | DependKind::Conflict | DependKind::Replace
+        )
+    })
+}
+
+/// Names this package needs at build time.
+fn build_deps(p: &Package) -> BTreeSet<String> {
+    deps_of(p, |k| {
+        matches!(
+            k,
+            DependKind::Build
+                | DependKind::Buildtool
+                | DependKind::BuildExport
+                | DependKind::Depend
+                | DependKind::Run
+        )
+    })
+}
+
+fn deps_of(p: &Package, keep: impl Fn(DependKind) -> bool) -> BTreeSet<String> {
+    p.manifest
+        .iter()
+        .flat_map(|m| &m.dependencies)
+        .filter(|d| keep(d.kind) && d.name != p.name)
+        .map(|d| d.name.clone())
+        .collect()
+}
+
+/// The build order of the loaded packages (indexes; dependencies first, else command-line
+/// order), and the members of dependency cycles.
+fn order(packages: &[Package]) -> (Vec<usize>, Vec<usize>) {
+    let index: BTreeMap<&str, usize> = packages
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| p.manifest.is_some())
+        .map(|(i, p)| (p.name.as_str(), i))
+        .collect();
+    let deps: BTreeMap<usize, BTreeSet<usize>> = index
+        .values()
+        .map(|&i| {
+            let d = order_deps(&packages[i])
+                .iter()
+                .filter_map(|n| index.get(n.as_str()).copied())
+                .collect();
+            (i, d)
+        })
+        .collect();
+    let mut done: Vec<usize> = Vec::new();
+    let mut left: BTreeSet<usize> = deps.keys().copied().collect();
+    while let Some(&next) = left.iter().find(|i| deps[*i].iter().all(|d| done.contains(d))) {
+        done.push(next);
+        left.remove(&next);
+    }
+    // What is left depends on a cycle or is in one: drop the packages nothing left needs.
+    let mut members = left.clone();
+    while let Some(&sink) = members.iter().find(|i| !members.iter().any(|j| deps[j].contains(i))) {
+        members.remove(&sink);
+    }
+    (done, members.into_iter().collect())
+}
+
+impl Run<'_> {
+    fn build_one(&mut self, p: &Package) -> anyhow::Result<BuiltDeb> {
+        let manifest = p.manifest.as_ref().context("no manifest")?;
+        let mut build_type = generate::build_type(manifest, &self.target);
+        if manifest.is_metapackage() {
+            build_type = "none".to_owned();
+        }
+        if COMPILING.contains(&build_type.as_str()) {
+            return Err(self.refuse_compiling(&build_type));
+        }
+        let xml = p.dir.join("package.xml");
+        let mut inc = self.args.inc;
+        if let Some(dist) = &self.distribution
+            && let Some(released) = dist.package_version(&p.name)
+            && let Some(n) = released.strip_prefix(&format!("{}-", manifest.version))
+            && let Ok(n) = n.parse()
+        {
+            inc = n;
+        }
+        let depends = generate::resolve(manifest, &self.rules, &self.target, &self.peers).map_err(
+            |unresolved| {
+                let keys: Vec<String> =
+                    unresolved.iter().map(|u| format!("{} ({})", u.key, u.reason)).collect();
+                Hinted::error(
+                    format!(
+                        "{}: rosdep keys do not resolve on {}: {}",
+                        xml.display(),
+                        self.args.target,
+                        keys.join("; ")
+                    ),
+                    "add rules for these keys to a rosdep YAML file and pass it with --rosdep FILE",
+                )
+            },
+        )?;
+        let changelog = read_optional(&p.dir.join("CHANGELOG.rst"))?;
+        let mut license_files = BTreeMap::new();
+        for l in &manifest.licenses {
+            if let Some(file) = &l.file
+                && let Some(text) = read_optional(&p.dir.join(file))?
+            {
+                license_files.insert(file.clone(), text);
+            }
+        }
+        let shipped = read_shipped(&p.dir.join("packaging/debian"))?;
+        let timestamp = timestamp(&self.env, &xml)?;
+        let input = Input {
+            manifest,
+            target: &self.target,
+            depends: &depends,
+            inc,
+            timestamp,
+            changelog: changelog.as_deref(),
+            license_files: &license_files,
+            staged_has_elf: Some(false),
+            shipped: &shipped,
+            templates: &self.templates,
+        };
+        let tree = generate::generate(&input).map_err(|e| generate_error(&xml, e))?;
+        let staging = tempfile::Builder::new().prefix("rosdeb-build-").tempdir()?;
+        let prefix = format!("/opt/ros/{}", self.target.distro);
+        debgen::binary::stage_share(
+            &p.dir,
+            &p.name,
+            &prefix,
+            manifest.is_metapackage(),
+            staging.path(),
+        )
+        .with_context(|| format!("staging `{}`", p.dir.display()))?;
+        // Without SOURCE_DATE_EPOCH, package.xml's time caps the staged files' (fresh) mtimes.
+        let epoch = self.epoch.or(u64::try_from(timestamp).ok());
+        let deb = debgen::binary::builder(&tree, staging.path(), epoch)?
+            .build(&self.args.out)
+            .with_context(|| format!("building the .deb of `{}`", p.name))?;
+        Ok(deb)
+    }
+
+    fn refuse_compiling(&mut self, build_type: &str) -> anyhow::Error {
+        let target = &self.args.target;
+        if self.args.chroot.is_none() {
+            let env = &self.env;
+            let host = self.host.get_or_insert_with(|| {
+                rospkg::os_detect::detect(Path::new("/"), env).map_err(|e| e.to_string())
+            });
+            let same =
+                host.as_ref().is_ok_and(|h| h.name == target.os && h.codename == target.codename);
+            if !same {
+                let host = match host {
+                    Ok(h) => format!("this {}:{} host", h.name, h.codename),
+                    Err(e) => format!("this host ({e})"),
+                };
+                return Hinted::error(
+                    format!(
+                        "build type `{build_type}` compiles, and {target} is not {host}: the \
+                         binaries would link against the host's libraries, not {target}'s"
+                    ),
+                    format!(
+                        "pass --chroot DIR with a root directory of {target}, or build on {target}"
+                    ),
+                );
+            }
+        }
+        Hinted::error(
+            format!("build type `{build_type}` is not built by rosdeb yet"),
+            "only build type `none` is built today: metapackages and packages with \
+             <export><build_type>none</build_type></export>; use bloom and dpkg-buildpackage",
+        )
+    }
+}
+
+fn print_error(name: &str, e: &anyhow::Error) {
+    let mut lines = format!("error: {name}: {e}");
+    for cause in e.chain().skip(1) {
+        let _ = write!(lines, "\n  caused by: {cause}");
+    }
+    if let Some(hint) = e.chain().find_map(|c| c.downcast_ref::<Hinted>()) {
+        let _ = write!(lines, "\n  hint: {}", hint.hint);
+    }
+    let _ = writeln!(std::io::stderr().lock(), "{lines}");
+}
+
+/// The summary table on stderr: every package in build order, then the failed ones.
+fn summary(
+    packages: &[Package],
+    order: &[usize],
+    results: &BTreeMap<usize, anyhow::Result<BuiltDeb>>,
+    built: usize,
+    failed: usize,
+) {
+    let mut rows: Vec<[String; 5]> = Vec::new();
+    let rest = (0..packages.len()).filter(|i| !order.contains(i));
+    for i in order.iter().copied().chain(rest) {
+        let p = &packages[i];
+        rows.push(match &results[&i] {
+            Ok(d) => [
+                d.name.clone(),
+                d.version.clone(),
+                d.architecture.clone(),
+                human_size(d.size),
+                d.path.display().to_string(),
+            ],
+            Err(_) => [p.name.clone(), p.version.clone(), "-".into(), "-".into(), "FAILED".into()],
+        });
+    }
+    let head = ["NAME", "VERSION", "ARCH", "SIZE", "PATH"];
+    let mut widths = head.map(str::len);
+    for row in &rows {
+        for (w, c) in widths.iter_mut().zip(row) {
+            *w = (*w).max(c.len());
+        }
+    }
+    let mut text = String::new();
+    for row in std::iter::once(head.map(str::to_owned)).chain(rows) {
+        let line = format!(
+            "{:w0$}  {:w1$}  {:w2$}  {:>w3$}  {}",
+            row[0],
+            row[1],
+            row[2],
+            row[3],
+            row[4],
+            w0 = widths[0],
+            w1 = widths[1],
+            w2 = widths[2],
+            w3 = widths[3]
+        );
+        let _ = writeln!(text, "{}", line.trim_end());
+    }
+    let _ = writeln!(text, "{built} built, {failed} failed");
+    let _ = std::io::stderr().lock().write_all(text.as_bytes());
+}
+
+fn human_size(bytes: u64) -> String {
+    if bytes < 10 * 1024 { format!("{bytes} B") } else { format!("{} KiB", bytes / 1024) }
+}

@@ -1,0 +1,660 @@
+//! `cargo xtask bench release`: the packaging steps of a release, rosdeb vs the tools it
+//! replaces, measured side by side in one run.
+//!
+//! 1. `debian/` generation for 20 real ROS 1 packages (fixtures/workspaces/real/noetic):
+//!    `rosdeb debian generate` vs `bloom-generate rosdebian`, both offline with the same rosdep
+//!    sources list (the fixtures' base.yaml) and the fixtures' rosdistro index. bloom writes into
+//!    a copy of each package (its `debian/` is removed before every run).
+//! 2. `.deb` building of one staging tree (a copy of `/usr/share/perl5`): `rosdeb deb build` vs
+//!    `dpkg-deb --root-owner-group -Zxz -z6 --build`, same control file and md5sums, same
+//!    `SOURCE_DATE_EPOCH`; the two archives are checked to be byte-identical.
+//! 3. Publishing 1,000 tiny `.deb`s into a fresh repository with one `rosdeb apt publish`.
+//!
+//! Every tool is timed as a whole process, start-up included.
+
+use std::ffi::OsString;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use anyhow::{Context as _, bail};
+
+use super::{
+    Invocation, Plan, bench_dir, deb_version, fmt_count, fmt_duration, fmt_ratio, machine_header,
+    measure,
+};
+
+const BLOOM: &str = "/usr/bin/bloom-generate";
+const ROSDEP: &str = "/usr/bin/rosdep";
+const DPKG_DEB: &str = "/usr/bin/dpkg-deb";
+const EPOCH: &str = "1700000000";
+/// The staging tree of part 2 (copied under target/).
+const STAGING_SOURCE: &str = "/usr/share/perl5";
+
+/// Real noetic packages (relative to fixtures/workspaces/real/noetic) whose keys all resolve
+/// with the fixtures' base.yaml and noetic distribution.yaml.
+const PACKAGES: [&str; 20] = [
+    "std_msgs",
+    "common_msgs/geometry_msgs",
+    "common_msgs/nav_msgs",
+    "common_msgs/actionlib_msgs",
+    "common_msgs/diagnostic_msgs",
+    "common_msgs/visualization_msgs",
+    "common_msgs/trajectory_msgs",
+    "common_msgs/shape_msgs",
+    "ros_comm_msgs/std_srvs",
+    "ros_comm_msgs/rosgraph_msgs",
+    "geometry2/tf2",
+    "geometry2/tf2_msgs",
+    "geometry2/tf2_ros",
+    "ros_comm/clients/roscpp",
+    "ros_comm/tools/topic_tools",
+    "ros_comm/utilities/message_filters",
+    "navigation/costmap_2d",
+    "navigation/move_base",
+    "navigation/map_server",
+    "ros_tutorials/turtlesim",
+];
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct Args {
+    /// Timed runs of `rosdeb debian generate` per package.
+    #[arg(long, default_value_t = 10)]
+    gen_runs: usize,
+    /// Timed runs of `bloom-generate` per package (about 1 s each).
+    #[arg(long, default_value_t = 3)]
+    bloom_runs: usize,
+    /// Timed runs of each `.deb` builder.
+    #[arg(long, default_value_t = 5)]
+    deb_runs: usize,
+    /// Number of tiny `.deb`s published in one call.
+    #[arg(long, default_value_t = 1000)]
+    debs: usize,
+    /// Timed runs of `rosdeb apt publish` (each into a fresh repository).
+    #[arg(long, default_value_t = 5)]
+    publish_runs: usize,
+    /// Only these parts, comma-separated.
+    #[arg(long, value_delimiter = ',', default_value = "generate,deb,publish")]
+    parts: Vec<Part>,
+    /// Use this rosdeb binary instead of building one with `cargo build --release` (e.g. while
+    /// the workspace does not build); the report says so.
+    #[arg(long, value_name = "PATH")]
+    rosdeb: Option<PathBuf>,
+    /// Also write the Markdown report to this file.
+    #[arg(long)]
+    out: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Part {
+    Generate,
+    Deb,
+    Publish,
+}
+
+pub(crate) fn run(args: &Args) -> anyhow::Result<()> {
+    if args.gen_runs == 0
+        || args.bloom_runs == 0
+        || args.deb_runs == 0
+        || args.publish_runs == 0
+        || args.debs == 0
+    {
+        bail!("nothing to measure: give runs and --debs > 0");
+    }
+    for tool in [BLOOM, ROSDEP, DPKG_DEB] {
+        if !Path::new(tool).exists() {
+            bail!("`{tool}` is missing (Debian packages python3-bloom, python3-rosdep2, dpkg)");
+        }
+    }
+    let (rosdeb, prebuilt) = match &args.rosdeb {
+        Some(path) => {
+            if !path.is_file() {
+                bail!("--rosdeb `{}` is not a file", path.display());
+            }
+            (path.canonicalize()?, true)
+        }
+        None => (crate::build_rosdeb_release()?, false),
+    };
+    let rosdeb = rosdeb.as_path();
+    let dir = bench_dir().join("release");
+    fs_err::create_dir_all(&dir)?;
+
+    let mut report = String::from("# Benchmark: release (debian/ generation, .deb, apt)\n\n");
+    report.push_str(&machine_header());
+    let _ = writeln!(
+        report,
+        "- tools: bloom {} (Debian python3-bloom), rosdep {}, dpkg-deb {}, rosdeb `{}`",
+        deb_version("python3-bloom"),
+        deb_version("python3-rosdep2"),
+        deb_version("dpkg"),
+        rosdeb.display()
+    );
+    if prebuilt {
+        let path = rosdeb.to_string_lossy();
+        let built = super::probe("date", &["-u", "-r", &path, "+%Y-%m-%d %H:%M UTC"])
+            .unwrap_or_else(|| "unknown".to_owned());
+        let _ = writeln!(
+            report,
+            "- rosdeb: a prebuilt release binary given with `--rosdeb` (built {built}), not built \
+             by this run"
+        );
+    }
+    report.push_str(
+        "- method: every tool timed as a whole process from exec to exit; medians (min) of the \
+         runs given in each cell; ratio = peer median / rosdeb median\n",
+    );
+    if args.parts.contains(&Part::Generate) {
+        report.push_str(&generate(args, rosdeb, &dir)?);
+    }
+    if args.parts.contains(&Part::Deb) {
+        report.push_str(&deb_build(args, rosdeb, &dir)?);
+    }
+    if args.parts.contains(&Part::Publish) {
+        report.push_str(&publish(args, rosdeb, &dir)?);
+    }
+    println!("{report}");
+    if let Some(out) = &args.out {
+        fs_err::write(out, &report)?;
+        eprintln!("wrote `{}`", out.display());
+    }
+    Ok(())
+}
+
+/// Part 1: `debian/` generation per package, rosdeb vs bloom-generate.
+fn generate(args: &Args, rosdeb: &Path, dir: &Path) -> anyhow::Result<String> {
+    let fixtures = crate::project_root().join("fixtures");
+    let base = fixtures.join("rosdistro/rosdep/base.yaml");
+    let index = format!("file://{}", fixtures.join("rosdistro/index-v4.yaml").display());
+    let work = dir.join("generate");
+    let sources = work.join("sources.list.d");
+    fs_err::create_dir_all(&sources)?;
+    super::write_if_changed(
+        &sources.join("20-base.list"),
+        &format!("yaml file://{}\n", base.display()),
+    )?;
+    let env: Vec<(String, OsString)> = vec![
+        ("PATH".to_owned(), "/usr/bin:/bin".into()),
+        ("HOME".to_owned(), work.join("home").into()),
+        ("ROS_HOME".to_owned(), work.join("ros_home").into()),
+        ("ROSDEP_SOURCE_PATH".to_owned(), sources.clone().into()),
+        ("ROSDISTRO_INDEX_URL".to_owned(), index.into()),
+        ("LC_ALL".to_owned(), "C.UTF-8".into()),
+        ("SOURCE_DATE_EPOCH".to_owned(), EPOCH.into()),
+    ];
+    // bloom reads rosdep's cache: build it once, offline, from the same sources list.
+    if !work.join("ros_home/rosdep/sources.cache/index").exists() {
+        eprintln!("building the offline rosdep cache in `{}`", work.join("ros_home").display());
+        let mut update = Command::new(ROSDEP);
+        update.args(["update", "--rosdistro", "noetic"]).stdin(Stdio::null());
+        clean_ros_env(&mut update);
+        update.envs(env.iter().map(|(k, v)| (k, v)));
+        let output = update.output().context("running `rosdep update`")?;
+        if !output.status.success() {
+            bail!(
+                "offline `rosdep update` failed: {}{}",
+                String::from_utf8_lossy(&output.stdout),
+                String::from_utf8_lossy(&output.stderr)
+            );
+        }
+    }
+
+    let mut rows = String::new();
+    let mut ours_total = Duration::ZERO;
+    let mut bloom_total = Duration::ZERO;
+    let mut ratios = Vec::new();
+    let mut issues = Vec::new();
+    for rel in PACKAGES {
+        let source = fixtures.join("workspaces/real/noetic").join(rel);
+        let name = rel.rsplit('/').next().unwrap_or(rel);
+        let ours_out = work.join("rosdeb").join(name);
+        let source_arg = source.to_string_lossy().into_owned();
+        let out_arg = ours_out.to_string_lossy().into_owned();
+        let ours = Invocation::new(
+            rosdeb,
+            &[
+                "debian",
+                "generate",
+                &source_arg,
+                "--distro",
+                "noetic",
+                "--os",
+                "ubuntu:focal",
+                "--out",
+                &out_arg,
+            ],
+            &env,
+        );
+        let plan = Plan { max_runs: args.gen_runs, budget: Duration::from_secs(10), warmup: true };
+        let (ours_timing, _) = measure(&ours, plan)?;
+        let our_control = fs_err::read_to_string(ours_out.join("debian/control"))?;
+        let our_changelog = fs_err::read_to_string(ours_out.join("debian/changelog"))?;
+        let our_version = our_changelog.split(['(', ')']).nth(1).unwrap_or_default().to_owned();
+        let inc = our_version
+            .rsplit_once('-')
+            .map(|(_, inc)| inc.trim_end_matches("focal").to_owned())
+            .unwrap_or_else(|| "0".to_owned());
+
+        let copy = work.join("bloom").join(name);
+        if copy.exists() {
+            fs_err::remove_dir_all(&copy)?;
+        }
+        copy_tree(&source, &copy)?;
+        let debian = copy.join("debian");
+        let bloom = Invocation::new(
+            BLOOM,
+            &[
+                "rosdebian",
+                "--ros-distro",
+                "noetic",
+                "--os-name",
+                "ubuntu",
+                "--os-version",
+                "focal",
+                "-i",
+                &inc,
+            ],
+            &env,
+        )
+        .current_dir(&copy)
+        .before_each(move || {
+            if debian.exists() {
+                fs_err::remove_dir_all(&debian)?;
+            }
+            Ok(())
+        });
+        let plan =
+            Plan { max_runs: args.bloom_runs, budget: Duration::from_secs(30), warmup: false };
+        let (bloom_timing, _) = measure(&bloom, plan)?;
+        let their_control = fs_err::read_to_string(copy.join("debian/control"))?;
+        let their_changelog = fs_err::read_to_string(copy.join("debian/changelog"))?;
+        let their_version = their_changelog.split(['(', ')']).nth(1).unwrap_or_default();
+
+        let mut check = Vec::new();
+        for field in ["Source", "Package"] {
+            if control_field(&our_control, field) != control_field(&their_control, field) {
+                check.push(format!("{field} differs"));
+            }
+        }
+        if our_version != their_version {
+            check.push(format!("version {our_version} vs {their_version}"));
+        }
+        let check = if check.is_empty() {
+            "same".to_owned()
+        } else {
+            issues.push(format!("{name}: {}", check.join(", ")));
+            format!("⚠ {}", check.join(", "))
+        };
+        let package = control_field(&our_control, "Source").unwrap_or(name).to_owned();
+        ours_total += ours_timing.median();
+        bloom_total += bloom_timing.median();
+        ratios.push(bloom_timing.median().as_secs_f64() / ours_timing.median().as_secs_f64());
+        let _ = writeln!(
+            rows,
+            "| `{package}` | {} | {} | {} | {check} |",
+            bloom_timing.cell(),
+            ours_timing.cell(),
+            fmt_ratio(bloom_timing.median(), ours_timing.median())
+        );
+        eprintln!(
+            "[generate {name}] bloom {} · rosdeb {}",
+            fmt_duration(bloom_timing.median()),
+            fmt_duration(ours_timing.median())
+        );
+    }
+    ratios.sort_by(f64::total_cmp);
+    let median_ratio = ratios[ratios.len() / 2];
+    let (lo, hi) = (ratios[0], ratios[ratios.len() - 1]);
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "\n## debian/ generation, {} real noetic packages (target: at least 100× faster per package \
+         than bloom-generate)\n",
+        PACKAGES.len()
+    );
+    let _ = writeln!(
+        out,
+        "Offline, for ubuntu:focal, with the same inputs: rosdep rules from one sources list \
+         (fixtures/rosdistro/rosdep/base.yaml; bloom through a `rosdep update` cache built once \
+         before timing), the distribution through `ROSDISTRO_INDEX_URL` = fixtures/rosdistro/\
+         index-v4.yaml. bloom = `bloom-generate rosdebian --ros-distro noetic --os-name ubuntu \
+         --os-version focal -i N` in a copy of the package, its debian/ removed before every run, \
+         up to {} runs (it takes about 1 s); rosdeb = `rosdeb debian generate PKG --distro noetic \
+         --os ubuntu:focal --out DIR`, one warm-up, then up to {} runs. The check compares \
+         Source, Package and the changelog version of the two debian/ folders.\n",
+        args.bloom_runs, args.gen_runs
+    );
+    out.push_str("| package | bloom-generate | rosdeb | ratio | check |\n|---|---|---|---|---|\n");
+    out.push_str(&rows);
+    let _ = writeln!(
+        out,
+        "| **all {}, sum of medians** | {} | {} | **{}** | |",
+        PACKAGES.len(),
+        fmt_duration(bloom_total),
+        fmt_duration(ours_total),
+        fmt_ratio(bloom_total, ours_total)
+    );
+    let verdict = if lo >= 100.0 { "met for every package" } else { "not met for every package" };
+    let _ = writeln!(
+        out,
+        "\nPer-package ratio: median {median_ratio:.0}×, range {lo:.0}×-{hi:.0}× (target 100×: \
+         {verdict})."
+    );
+    if let Some(parse) = distro_parse(rosdeb, &env, &fixtures, &work)? {
+        let _ = writeln!(
+            out,
+            "\nOf each rosdeb run, parsing noetic's distribution.yaml (380 KB) takes {} (median of \
+             5 runs on `std_msgs`, its `parse_us` debug log): a floor every package pays.",
+            fmt_duration(parse)
+        );
+    }
+    if !issues.is_empty() {
+        let _ = writeln!(out, "\nDisagreements: {}", issues.join("; "));
+    }
+    Ok(out)
+}
+
+/// The median `parse_us` of noetic's distribution.yaml over 5 `rosdeb debian generate` runs.
+fn distro_parse(
+    rosdeb: &Path,
+    env: &[(String, OsString)],
+    fixtures: &Path,
+    work: &Path,
+) -> anyhow::Result<Option<Duration>> {
+    let mut times = Vec::new();
+    for _ in 0..5 {
+        let mut cmd = Command::new(rosdeb);
+        cmd.args(["debian", "generate"])
+            .arg(fixtures.join("workspaces/real/noetic/std_msgs"))
+            .args(["--distro", "noetic", "--os", "ubuntu:focal", "--out"])
+            .arg(work.join("parse-probe"))
+            .stdin(Stdio::null());
+        clean_ros_env(&mut cmd);
+        cmd.envs(env.iter().map(|(k, v)| (k, v)))
+            .env("RUST_LOG", "rospkg::distro=debug")
+            .env("NO_COLOR", "1");
+        let output = cmd.output().context("running rosdeb debian generate")?;
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        let Some(micros) = stderr
+            .split("parse_us=")
+            .nth(1)
+            .and_then(|rest| rest.split(|c: char| !c.is_ascii_digit()).next())
+            .and_then(|n| n.parse::<u64>().ok())
+        else {
+            return Ok(None);
+        };
+        times.push(Duration::from_micros(micros));
+    }
+    times.sort_unstable();
+    Ok(Some(times[times.len() / 2]))
+}
+
+/// Part 2: one staging tree, `rosdeb deb build` vs `dpkg-deb --build`.
+fn deb_build(args: &Args, rosdeb: &Path, dir: &Path) -> anyhow::Result<String> {
+    let work = dir.join("deb");
+    let tree = work.join("tree");
+    let marker = work.join(".tree-complete");
+    if !marker.exists() {
+        if work.exists() {
+            fs_err::remove_dir_all(&work)?;
+        }
+        let share = tree.join("usr/share");
+        fs_err::create_dir_all(&share)?;
+        eprintln!("copying `{STAGING_SOURCE}` into `{}`", share.display());
+        run_checked(Command::new("cp").arg("-a").arg(STAGING_SOURCE).arg(&share))?;
+        fs_err::write(&marker, "")?;
+    }
+    let (files, bytes) = tree_size(&tree)?;
+    let control = work.join("control");
+    super::write_if_changed(
+        &control,
+        "Package: bench-staging\nVersion: 1.0-1\nArchitecture: all\n\
+         Maintainer: Bench <bench@example.com>\nDescription: benchmark staging tree\n \
+         A copy of /usr/share/perl5.\n",
+    )?;
+    let ours_out = work.join("out-rosdeb");
+    let env = vec![("SOURCE_DATE_EPOCH".to_owned(), OsString::from(EPOCH))];
+    let tree_arg = tree.to_string_lossy().into_owned();
+    let control_arg = control.to_string_lossy().into_owned();
+    let out_arg = ours_out.to_string_lossy().into_owned();
+    let ours = Invocation::new(
+        rosdeb,
+        &[
+            "deb",
+            "build",
+            &tree_arg,
+            "--control",
+            &control_arg,
+            "--out",
+            &out_arg,
+            "--xz-level",
+            "6",
+        ],
+        &env,
+    );
+    let plan = Plan { max_runs: args.deb_runs, budget: Duration::from_secs(60), warmup: true };
+    let (ours_timing, stdout) = measure(&ours, plan)?;
+    let our_deb = PathBuf::from(stdout.trim());
+
+    // dpkg-deb's tree: the same files (hard links) plus DEBIAN/ holding rosdeb's control and
+    // md5sums, so that both archives carry the same control member.
+    let root = work.join("root");
+    if root.exists() {
+        fs_err::remove_dir_all(&root)?;
+    }
+    fs_err::create_dir_all(&root)?;
+    run_checked(Command::new("cp").arg("-al").arg(tree.join("usr")).arg(&root))?;
+    run_checked(Command::new(DPKG_DEB).arg("--control").arg(&our_deb).arg(root.join("DEBIAN")))?;
+    let their_deb = work.join("dpkg-deb.deb");
+    let root_arg = root.to_string_lossy().into_owned();
+    let their_arg = their_deb.to_string_lossy().into_owned();
+    let dpkg = Invocation::new(
+        DPKG_DEB,
+        &["--root-owner-group", "-Zxz", "-z6", "--build", &root_arg, &their_arg],
+        &env,
+    );
+    let (dpkg_timing, _) = measure(&dpkg, plan)?;
+    let identical = fs_err::read(&our_deb)? == fs_err::read(&their_deb)?;
+    let size = fs_err::metadata(&our_deb)?.len();
+    eprintln!(
+        "[deb] dpkg-deb {} · rosdeb {}",
+        fmt_duration(dpkg_timing.median()),
+        fmt_duration(ours_timing.median())
+    );
+
+    let mut out = String::new();
+    out.push_str(
+        "\n## .deb building, one staging tree (target: no slower than dpkg-deb at the same \
+         compression)\n\n",
+    );
+    let _ = writeln!(
+        out,
+        "A copy of `{STAGING_SOURCE}` ({} files, {:.1} MB; {:.2} MB .deb), xz preset 6 for both, \
+         `SOURCE_DATE_EPOCH={EPOCH}`. rosdeb = `rosdeb deb build TREE --control FILE --out DIR \
+         --xz-level 6` (it also computes md5sums and Installed-Size); dpkg-deb = `dpkg-deb \
+         --root-owner-group -Zxz -z6 --build ROOT OUT.deb` on the same files with rosdeb's \
+         control and md5sums in ROOT/DEBIAN (so it skips that work). One warm-up each, then up \
+         to {} runs.\n",
+        fmt_count(u64::try_from(files).unwrap_or(u64::MAX)),
+        mb(bytes),
+        mb(size),
+        args.deb_runs
+    );
+    out.push_str("| tree | dpkg-deb | rosdeb | ratio | outputs |\n|---|---|---|---|---|\n");
+    let _ = writeln!(
+        out,
+        "| `{STAGING_SOURCE}` | {} | {} | **{}** | {} |",
+        dpkg_timing.cell(),
+        ours_timing.cell(),
+        fmt_ratio(dpkg_timing.median(), ours_timing.median()),
+        if identical { "byte-identical" } else { "⚠ differ" }
+    );
+    Ok(out)
+}
+
+/// Part 3: publishing `--debs` tiny packages in one `rosdeb apt publish`.
+fn publish(args: &Args, rosdeb: &Path, dir: &Path) -> anyhow::Result<String> {
+    let work = dir.join("publish");
+    let debs_dir = work.join(format!("debs-{}", args.debs));
+    let marker = debs_dir.join(".complete");
+    if !marker.exists() {
+        eprintln!("building {} tiny .debs in `{}`", args.debs, debs_dir.display());
+        let trees = work.join("trees");
+        for d in [&debs_dir, &trees] {
+            if d.exists() {
+                fs_err::remove_dir_all(d)?;
+            }
+        }
+        for i in 0..args.debs {
+            let name = format!("bench-pkg-{i:05}");
+            let tree = trees.join(&name);
+            let doc = tree.join("usr/share/doc").join(&name);
+            fs_err::create_dir_all(&doc)?;
+            fs_err::write(doc.join("README"), format!("{name}: a tiny benchmark package.\n"))?;
+            let control = trees.join(format!("{name}.control"));
+            fs_err::write(
+                &control,
+                format!(
+                    "Package: {name}\nVersion: 1.0-1\nArchitecture: all\n\
+                     Maintainer: Bench <bench@example.com>\nDescription: tiny package {i}\n"
+                ),
+            )?;
+            run_checked(
+                Command::new(rosdeb)
+                    .args(["deb", "build"])
+                    .arg(&tree)
+                    .arg("--control")
+                    .arg(&control)
+                    .arg("--out")
+                    .arg(&debs_dir)
+                    .env("SOURCE_DATE_EPOCH", EPOCH),
+            )?;
+        }
+        fs_err::remove_dir_all(&trees)?;
+        fs_err::write(&marker, "")?;
+    }
+    let mut debs: Vec<String> = fs_err::read_dir(&debs_dir)?
+        .map(|e| e.map(|e| e.path()))
+        .collect::<Result<Vec<_>, _>>()?
+        .into_iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "deb"))
+        .map(|p| p.to_string_lossy().into_owned())
+        .collect();
+    debs.sort();
+    if debs.len() != args.debs {
+        bail!("expected {} .debs in `{}`, found {}", args.debs, debs_dir.display(), debs.len());
+    }
+    let bytes: u64 =
+        debs.iter().map(|d| fs_err::metadata(d).map(|m| m.len())).sum::<Result<_, _>>()?;
+
+    let repo = work.join("repo");
+    let repo_arg = repo.to_string_lossy().into_owned();
+    let mut cli: Vec<&str> = vec!["apt", "publish"];
+    cli.extend(debs.iter().map(String::as_str));
+    cli.extend(["--repo", &repo_arg, "--codename", "focal", "--arch", "amd64"]);
+    let env = vec![("SOURCE_DATE_EPOCH".to_owned(), OsString::from(EPOCH))];
+    let removed = repo.clone();
+    let invocation = Invocation::new(rosdeb, &cli, &env).before_each(move || {
+        if removed.exists() {
+            fs_err::remove_dir_all(&removed)?;
+        }
+        Ok(())
+    });
+    let plan = Plan { max_runs: args.publish_runs, budget: Duration::from_secs(60), warmup: true };
+    let (timing, stdout) = measure(&invocation, plan)?;
+    let added = stdout.lines().filter(|l| l.starts_with("added ")).count();
+    eprintln!("[publish] rosdeb {}", fmt_duration(timing.median()));
+
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "\n## Publishing {} .debs into a fresh repository (target: under 5 s)\n",
+        fmt_count(u64::try_from(args.debs).unwrap_or(u64::MAX))
+    );
+    let _ = writeln!(
+        out,
+        "{} tiny `Architecture: all` packages ({:.1} MB in all), built once with `rosdeb deb \
+         build`; `rosdeb apt publish DEB... --repo DIR --codename focal --arch amd64` in one call, \
+         the repository removed before every run (not timed). One warm-up, then up to {} runs.\n",
+        fmt_count(u64::try_from(args.debs).unwrap_or(u64::MAX)),
+        mb(bytes),
+        args.publish_runs
+    );
+    out.push_str("| operation | rosdeb | target | check |\n|---|---|---|---|\n");
+    let verdict = if timing.median() < Duration::from_secs(5) { "met" } else { "⚠ not met" };
+    let check = if added == args.debs {
+        format!("{} added", fmt_count(u64::try_from(added).unwrap_or(u64::MAX)))
+    } else {
+        format!("⚠ {added} added of {}", args.debs)
+    };
+    let _ = writeln!(
+        out,
+        "| publish {} debs | {} | 5 s: **{verdict}** | {check} |",
+        fmt_count(u64::try_from(args.debs).unwrap_or(u64::MAX)),
+        timing.cell()
+    );
+    Ok(out)
+}
+
+/// `Field: value` of a control file's first paragraph.
+fn control_field<'a>(control: &'a str, name: &str) -> Option<&'a str> {
+    control.lines().find_map(|l| l.strip_prefix(name)?.strip_prefix(": "))
+}
+
+/// Removes every inherited `ROS*` variable (the machine's ROS_DISTRO would change bloom's mind).
+fn clean_ros_env(cmd: &mut Command) {
+    for (key, _) in std::env::vars_os() {
+        if key.to_string_lossy().starts_with("ROS") {
+            cmd.env_remove(&key);
+        }
+    }
+}
+
+fn run_checked(cmd: &mut Command) -> anyhow::Result<()> {
+    let output = cmd.stdin(Stdio::null()).output().with_context(|| format!("running {cmd:?}"))?;
+    if !output.status.success() {
+        bail!("{cmd:?} exited with {}: {}", output.status, String::from_utf8_lossy(&output.stderr));
+    }
+    Ok(())
+}
+
+/// Copies a package folder (files and subfolders; symbolic links are skipped).
+fn copy_tree(from: &Path, to: &Path) -> anyhow::Result<()> {
+    fs_err::create_dir_all(to)?;
+    for entry in fs_err::read_dir(from)? {
+        let entry = entry?;
+        let kind = entry.file_type()?;
+        let target = to.join(entry.file_name());
+        if kind.is_dir() {
+            copy_tree(&entry.path(), &target)?;
+        } else if kind.is_file() {
+            fs_err::copy(entry.path(), &target)?;
+        }
+    }
+    Ok(())
+}
+
+/// Number of regular files and their total size under `dir`.
+fn tree_size(dir: &Path) -> anyhow::Result<(usize, u64)> {
+    let mut files = 0;
+    let mut bytes = 0;
+    for entry in fs_err::read_dir(dir)? {
+        let entry = entry?;
+        let kind = entry.file_type()?;
+        if kind.is_dir() {
+            let (f, b) = tree_size(&entry.path())?;
+            files += f;
+            bytes += b;
+        } else if kind.is_file() {
+            files += 1;
+            bytes += entry.metadata()?.len();
+        }
+    }
+    Ok((files, bytes))
+}
+
+fn mb(bytes: u64) -> f64 {
+    #[expect(clippy::cast_precision_loss, reason = "display only")]
+    let b = bytes as f64;
+    b / 1e6
+}
