@@ -1,7 +1,9 @@
 //! `--json` output types: the stable, versioned documents of the native commands.
 //!
-//! Every document is an object with `"schema": 1` first. These types are the compatibility
-//! boundary: change them only by adding fields.
+//! Every document here is an object with `"schema": 1` first. These types are the compatibility
+//! boundary: change them only by adding fields. The few shapes an issue pinned exactly (`rosdeb
+//! os`, `distro stacks|variants|packages`, `resolve`, `build`) are written by their commands as
+//! specified, without the schema field.
 
 use serde::Serialize;
 
