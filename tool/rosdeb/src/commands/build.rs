@@ -32,10 +32,9 @@ use debgen::templates::Templates;
 use rospkg::Manifest;
 use rospkg::environment::Environment;
 use rospkg::manifest::{self, DependKind, ManifestKind};
-use rospkg::rosdep::{Rules, Target};
+use rospkg::rosdep::Rules;
 
-use super::debian::{ROS1_DISTROS, generate_error, read_optional, read_shipped, timestamp};
-use super::resolve::{RuleInputs, load_rules};
+use super::debian::{ReleaseArgs, generate_error, read_optional, read_shipped, timestamp};
 use crate::exit::{Hinted, Status};
 use crate::json;
 
@@ -45,25 +44,11 @@ pub struct Args {
     /// Package folders (each holding package.xml), built in dependency order.
     #[arg(value_name = "PKG_DIR", required = true)]
     packages: Vec<PathBuf>,
-    /// The ROS distribution (e.g. noetic), read through the index at $ROSDISTRO_INDEX_URL unless
-    /// --distro-file is given.
-    #[arg(long, value_name = "NAME")]
-    distro: String,
-    /// The distribution's distribution.yaml (path or file:// URL) instead of the index.
-    #[arg(long, value_name = "FILE")]
-    distro_file: Option<String>,
-    /// The target platform, OS:CODENAME (e.g. ubuntu:jammy).
-    #[arg(long = "os", value_name = "OS:CODENAME")]
-    target: Target,
-    /// A rosdep rule file (path, file:// or http(s):// URL), before the sources lists; repeatable.
-    #[arg(long = "rosdep", value_name = "FILE")]
-    rosdep: Vec<String>,
+    #[command(flatten)]
+    release: ReleaseArgs,
     /// Directory the .deb files are written to (created when missing).
     #[arg(long, value_name = "DIR")]
     out: PathBuf,
-    /// The Debian increment when the distribution does not list the version.
-    #[arg(long, value_name = "N", default_value_t = 0)]
-    inc: u32,
     /// A root directory of the target system to compile in (needed for another codename).
     #[arg(long, value_name = "DIR")]
     chroot: Option<PathBuf>,
@@ -104,29 +89,13 @@ struct Run<'a> {
 pub fn run(args: Args) -> anyhow::Result<Status> {
     let env = Environment::from_process();
     let mut warnings = String::new();
-    let targets = [args.target.clone()];
-    let inputs = RuleInputs {
-        rosdep: &args.rosdep,
-        distro: Some(&args.distro),
-        distro_file: args.distro_file.as_deref(),
-        targets: &targets,
-        fetch: &args.fetch,
-    };
-    let (rules, distribution) = load_rules(&inputs, &env, &mut warnings)?;
+    let (rules, distribution, target) = args.release.load(&args.fetch, &env, &mut warnings)?;
     let _ = std::io::stderr().lock().write_all(warnings.as_bytes());
     let epoch = DebBuilder::source_date_epoch_from_env()?;
 
     let packages: Vec<Package> = args.packages.iter().map(|dir| load(dir)).collect();
     let peers: BTreeSet<String> =
         packages.iter().filter(|p| p.manifest.is_some()).map(|p| p.name.clone()).collect();
-    let ros1 = ROS1_DISTROS.contains(&args.distro.as_str());
-    let target = DebTarget {
-        distro: args.distro.clone(),
-        os: args.target.os.clone(),
-        codename: args.target.codename.clone(),
-        ros_version: Some(if ros1 { 1 } else { 2 }),
-        python_version: None,
-    };
     let mut run = Run {
         args: &args,
         env,
@@ -339,7 +308,7 @@ impl Run<'_> {
             return Err(self.refuse_compiling(&build_type));
         }
         let xml = p.dir.join("package.xml");
-        let mut inc = self.args.inc;
+        let mut inc = self.args.release.inc;
         if let Some(dist) = &self.distribution
             && let Some(released) = dist.package_version(&p.name)
             && let Some(n) = released.strip_prefix(&format!("{}-", manifest.version))
@@ -355,7 +324,7 @@ impl Run<'_> {
                     format!(
                         "{}: rosdep keys do not resolve on {}: {}",
                         xml.display(),
-                        self.args.target,
+                        self.args.release.target,
                         keys.join("; ")
                     ),
                     "add rules for these keys to a rosdep YAML file and pass it with --rosdep FILE",
@@ -405,7 +374,7 @@ impl Run<'_> {
     }
 
     fn refuse_compiling(&mut self, build_type: &str) -> anyhow::Error {
-        let target = &self.args.target;
+        let target = &self.args.release.target;
         if self.args.chroot.is_none() {
             let env = &self.env;
             let host = self.host.get_or_insert_with(|| {

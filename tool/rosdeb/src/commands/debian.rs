@@ -26,7 +26,7 @@ use super::resolve::{INDEX_ENV, RuleInputs, load_rules};
 use crate::exit::{Hinted, Status};
 
 /// ROS 1 distributions (`ROS_VERSION=1`) when the index does not say.
-pub(super) const ROS1_DISTROS: &[&str] = &[
+const ROS1_DISTROS: &[&str] = &[
     "boxturtle",
     "cturtle",
     "diamondback",
@@ -64,25 +64,11 @@ struct GenerateArgs {
     /// The package folder (holding package.xml).
     #[arg(value_name = "PKG_DIR")]
     package: PathBuf,
-    /// The ROS distribution (e.g. noetic), read through the index at $ROSDISTRO_INDEX_URL unless
-    /// --distro-file is given.
-    #[arg(long, value_name = "NAME")]
-    distro: String,
-    /// The distribution's distribution.yaml (path or file:// URL) instead of the index.
-    #[arg(long, value_name = "FILE")]
-    distro_file: Option<String>,
-    /// The target platform, OS:CODENAME (e.g. ubuntu:jammy).
-    #[arg(long = "os", value_name = "OS:CODENAME")]
-    target: Target,
-    /// A rosdep rule file (path, file:// or http(s):// URL), before the sources lists; repeatable.
-    #[arg(long = "rosdep", value_name = "FILE")]
-    rosdep: Vec<String>,
+    #[command(flatten)]
+    release: ReleaseArgs,
     /// Where to write debian/ [default: PKG_DIR].
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
-    /// The Debian increment when the distribution does not list this version.
-    #[arg(long, value_name = "N", default_value_t = 0)]
-    inc: u32,
     /// A folder of templates (same names as templates/, e.g. control.j2, rules/catkin.j2) that
     /// replace the embedded ones.
     #[arg(long, value_name = "DIR")]
@@ -147,27 +133,11 @@ fn run_generate(args: &GenerateArgs) -> anyhow::Result<Status> {
     }
     let name = manifest.name.clone().unwrap_or_default();
 
-    let targets = [args.target.clone()];
-    let inputs = RuleInputs {
-        rosdep: &args.rosdep,
-        distro: Some(&args.distro),
-        distro_file: args.distro_file.as_deref(),
-        targets: &targets,
-        fetch: &args.fetch,
-    };
-    let (rules, distribution) = load_rules(&inputs, &env, &mut warnings)?;
-    let (ros_version, python_version) = index_versions(args, &env)?;
-    let target = DebTarget {
-        distro: args.distro.clone(),
-        os: args.target.os.clone(),
-        codename: args.target.codename.clone(),
-        ros_version,
-        python_version,
-    };
+    let (rules, distribution, target) = args.release.load(&args.fetch, &env, &mut warnings)?;
 
     // Packages released from the same repository resolve to their own Debian names.
     let mut peers = BTreeSet::new();
-    let mut inc = args.inc;
+    let mut inc = args.release.inc;
     if let Some(dist) = &distribution {
         if let Some(repo) = dist.release_packages.get(&name) {
             peers.extend(
@@ -255,31 +225,88 @@ fn flush_warnings(warnings: &str) {
     let _ = std::io::stderr().lock().write_all(warnings.as_bytes());
 }
 
-/// `ROS_VERSION` and `ROS_PYTHON_VERSION` from the index entry (when the distribution comes
-/// from the index), else from the distribution's name.
-fn index_versions(
-    args: &GenerateArgs,
-    env: &Environment,
-) -> anyhow::Result<(Option<u8>, Option<u8>)> {
-    let by_name = || {
-        let ros1 = ROS1_DISTROS.contains(&args.distro.as_str());
-        (Some(if ros1 { 1 } else { 2 }), None)
-    };
-    if args.distro_file.is_some() {
-        return Ok(by_name());
+/// The target of every command that makes Debian packages (`debian generate`, `build`): the
+/// distribution, the OS and codename, the rosdep rules, the Debian increment.
+#[derive(Debug, clap::Args)]
+pub(super) struct ReleaseArgs {
+    /// The ROS distribution (e.g. noetic), read through the index at $ROSDISTRO_INDEX_URL unless
+    /// --distro-file is given.
+    #[arg(long, value_name = "NAME")]
+    pub(super) distro: String,
+    /// The distribution's distribution.yaml (path or file:// URL) instead of the index.
+    #[arg(long, value_name = "FILE")]
+    pub(super) distro_file: Option<String>,
+    /// The target platform, OS:CODENAME (e.g. ubuntu:jammy).
+    #[arg(long = "os", value_name = "OS:CODENAME")]
+    pub(super) target: Target,
+    /// A rosdep rule file (path, file:// or http(s):// URL), before the sources lists; repeatable.
+    #[arg(long = "rosdep", value_name = "FILE")]
+    pub(super) rosdep: Vec<String>,
+    /// The Debian increment when the distribution does not list this version.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub(super) inc: u32,
+}
+
+impl ReleaseArgs {
+    /// The rosdep rules, the distribution and the Debian target (warnings are appended to
+    /// `warnings`).
+    pub(super) fn load(
+        &self,
+        fetch: &crate::fetch::FetchArgs,
+        env: &Environment,
+        warnings: &mut String,
+    ) -> anyhow::Result<(
+        rospkg::rosdep::Rules,
+        Option<rospkg::distro::distribution::DistributionFile>,
+        DebTarget,
+    )> {
+        let targets = [self.target.clone()];
+        let inputs = RuleInputs {
+            rosdep: &self.rosdep,
+            distro: Some(&self.distro),
+            distro_file: self.distro_file.as_deref(),
+            targets: &targets,
+            fetch,
+        };
+        let (rules, distribution) = load_rules(&inputs, env, warnings)?;
+        let (ros_version, python_version) = self.index_versions(fetch, env)?;
+        let target = DebTarget {
+            distro: self.distro.clone(),
+            os: self.target.os.clone(),
+            codename: self.target.codename.clone(),
+            ros_version,
+            python_version,
+        };
+        Ok((rules, distribution, target))
     }
-    let Some(url) = env.get(INDEX_ENV).filter(|u| !u.is_empty()) else {
-        return Ok(by_name());
-    };
-    let fetcher = crate::fetch::Fetcher::new(args.fetch.options())?;
-    let entry = crate::commands::distro::load_index_entry(&fetcher, url, &args.distro)?;
-    let ros = match entry.distribution_type.as_deref() {
-        Some("ros1") => Some(1),
-        Some("ros2") => Some(2),
-        _ => by_name().0,
-    };
-    let python = entry.python_version.and_then(|v| u8::try_from(v).ok());
-    Ok((ros, python))
+
+    /// `ROS_VERSION` and `ROS_PYTHON_VERSION` from the index entry (when the distribution comes
+    /// from the index), else from the distribution's name.
+    fn index_versions(
+        &self,
+        fetch: &crate::fetch::FetchArgs,
+        env: &Environment,
+    ) -> anyhow::Result<(Option<u8>, Option<u8>)> {
+        let by_name = || {
+            let ros1 = ROS1_DISTROS.contains(&self.distro.as_str());
+            (Some(if ros1 { 1 } else { 2 }), None)
+        };
+        if self.distro_file.is_some() {
+            return Ok(by_name());
+        }
+        let Some(url) = env.get(INDEX_ENV).filter(|u| !u.is_empty()) else {
+            return Ok(by_name());
+        };
+        let fetcher = crate::fetch::Fetcher::new(fetch.options())?;
+        let entry = crate::commands::distro::load_index_entry(&fetcher, url, &self.distro)?;
+        let ros = match entry.distribution_type.as_deref() {
+            Some("ros1") => Some(1),
+            Some("ros2") => Some(2),
+            _ => by_name().0,
+        };
+        let python = entry.python_version.and_then(|v| u8::try_from(v).ok());
+        Ok((ros, python))
+    }
 }
 
 /// Prints every unresolved key in one table (stderr), or the `--json` document (stdout).
@@ -291,7 +318,7 @@ fn report_unresolved(
     if args.json {
         let doc = UnresolvedReport {
             schema: crate::json::SCHEMA,
-            target: args.target.to_string(),
+            target: args.release.target.to_string(),
             unresolved: unresolved
                 .iter()
                 .map(|u| UnresolvedKey { key: &u.key, tags: &u.tags, reason: &u.reason })
@@ -309,7 +336,7 @@ fn report_unresolved(
         xml.display(),
         unresolved.len(),
         if unresolved.len() == 1 { "" } else { "s" },
-        args.target
+        args.release.target
     );
     let _ = writeln!(text, "  {:key_width$}  {:tag_width$}  REASON", "KEY", "TAGS");
     for u in unresolved {
