@@ -105,6 +105,21 @@ pub struct ReleaseRepository {
     pub packages: Vec<String>,
 }
 
+impl Repository {
+    /// A repository with only a release section (REP 137 and gbpdistro files).
+    fn released(name: &str, release: ReleaseRepository, status: Option<String>) -> Self {
+        Repository {
+            name: name.to_owned(),
+            release: Some(release),
+            source: None,
+            doc: None,
+            status,
+            status_description: None,
+            status_per_package: IndexMap::new(),
+        }
+    }
+}
+
 impl ReleaseRepository {
     /// The part of the version before the first `-` (rosdistro's `upstream_version`).
     pub fn upstream_version(&self) -> Option<&str> {
@@ -474,16 +489,11 @@ impl Reader<'_> {
                 )
                 .with_hint("distribution files have version 1 (REP 141) or 2 (REP 143)"));
         }
-        let mut file = DistributionFile {
-            name: name.to_owned(),
-            format: Format::Distribution,
-            version: u32::try_from(version).unwrap_or(2),
-            release_platforms: IndexMap::new(),
-            repositories: IndexMap::new(),
-            tags: Vec::new(),
-            release_packages: IndexMap::new(),
-            diagnostics: Vec::new(),
-        };
+        let mut file = DistributionFile::empty(
+            name.to_owned(),
+            Format::Distribution,
+            u32::try_from(version).unwrap_or(2),
+        );
         let repos = self.opt_map(map.get("repositories"), "repositories")?;
         if let Some(repos) = repos {
             let mut names: Vec<&String> = repos.keys().collect();
@@ -549,16 +559,7 @@ impl Reader<'_> {
                 )
                 .with_hint("REP 137 release files have version 1"));
         }
-        let mut file = DistributionFile {
-            name: name.to_owned(),
-            format: Format::Release,
-            version: 1,
-            release_platforms: IndexMap::new(),
-            repositories: IndexMap::new(),
-            tags: Vec::new(),
-            release_packages: IndexMap::new(),
-            diagnostics: Vec::new(),
-        };
+        let mut file = DistributionFile::empty(name.to_owned(), Format::Release, 1);
         if let Some(repos) = self.opt_map(map.get("repositories"), "repositories")? {
             let mut names: Vec<&String> = repos.keys().collect();
             names.sort();
@@ -576,18 +577,8 @@ impl Reader<'_> {
                 self.add_packages(&mut file, repo_name, node, &packages);
                 let status = self.scalar(m.get("status"), "status")?;
                 let release = ReleaseRepository { spec, tags, packages };
-                file.repositories.insert(
-                    repo_name.clone(),
-                    Repository {
-                        name: repo_name.clone(),
-                        release: Some(release),
-                        source: None,
-                        doc: None,
-                        status,
-                        status_description: None,
-                        status_per_package: IndexMap::new(),
-                    },
-                );
+                file.repositories
+                    .insert(repo_name.clone(), Repository::released(repo_name, release, status));
             }
         }
         if let Some(platforms) = self.opt_map(map.get("platforms"), "platforms")? {
@@ -603,16 +594,11 @@ impl Reader<'_> {
     /// one package per repository, named like it.
     fn gbp_file(&self, map: &Mapping, name: &str) -> Result<DistributionFile, Diagnostic> {
         let release_name = self.scalar(map.get("release-name"), "release-name")?;
-        let mut file = DistributionFile {
-            name: release_name.unwrap_or_else(|| name.to_owned()),
-            format: Format::Gbp,
-            version: 0,
-            release_platforms: IndexMap::new(),
-            repositories: IndexMap::new(),
-            tags: Vec::new(),
-            release_packages: IndexMap::new(),
-            diagnostics: Vec::new(),
-        };
+        let mut file = DistributionFile::empty(
+            release_name.unwrap_or_else(|| name.to_owned()),
+            Format::Gbp,
+            0,
+        );
         if let Some(repos) = self.opt_map(map.get("repositories"), "repositories")? {
             let mut names: Vec<&String> = repos.keys().collect();
             names.sort();
@@ -623,18 +609,8 @@ impl Reader<'_> {
                 let packages = self.package_names(m, repo_name)?;
                 self.add_packages(&mut file, repo_name, node, &packages);
                 let release = ReleaseRepository { spec, tags: IndexMap::new(), packages };
-                file.repositories.insert(
-                    repo_name.clone(),
-                    Repository {
-                        name: repo_name.clone(),
-                        release: Some(release),
-                        source: None,
-                        doc: None,
-                        status: None,
-                        status_description: None,
-                        status_per_package: IndexMap::new(),
-                    },
-                );
+                file.repositories
+                    .insert(repo_name.clone(), Repository::released(repo_name, release, None));
             }
         }
         Ok(file)
@@ -826,6 +802,20 @@ impl Reader<'_> {
 }
 
 impl DistributionFile {
+    /// A file of `format` and `version` with nothing in it yet.
+    fn empty(name: String, format: Format, version: u32) -> Self {
+        DistributionFile {
+            name,
+            format,
+            version,
+            release_platforms: IndexMap::new(),
+            repositories: IndexMap::new(),
+            tags: Vec::new(),
+            release_packages: IndexMap::new(),
+            diagnostics: Vec::new(),
+        }
+    }
+
     /// True when rosdistro would accept the file (no error diagnostics).
     pub fn is_valid(&self) -> bool {
         !self.diagnostics.iter().any(Diagnostic::is_error)
