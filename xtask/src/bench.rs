@@ -1,9 +1,10 @@
 //! `cargo xtask bench <suite>`: benchmarks of rosdeb against the tools it replaces.
 //!
-//! Each suite is a sibling module (`crawl`, `distro`, `release`; `bridge` later). This file
+//! Each suite is a sibling module (`crawl`, `distro`, `release`, `bridge`). This file
 //! holds what they share: timing whole processes, peak RSS, the machine header, the isolated
 //! `ROS_HOME` with an offline rosdep cache, and Markdown formatting.
 
+mod bridge;
 mod crawl;
 mod distro;
 mod release;
@@ -23,6 +24,8 @@ pub(crate) enum Bench {
     Distro(distro::Args),
     /// Packaging: debian/ generation vs bloom-generate, .deb building vs dpkg-deb, apt publish.
     Release(release::Args),
+    /// The pyros bridge: Python client through the bridge vs direct rospy (real roscore).
+    Bridge(bridge::Args),
 }
 
 pub(crate) fn run(bench: Bench) -> anyhow::Result<()> {
@@ -30,6 +33,7 @@ pub(crate) fn run(bench: Bench) -> anyhow::Result<()> {
         Bench::Crawl(args) => crawl::run(&args),
         Bench::Distro(args) => distro::run(&args),
         Bench::Release(args) => release::run(&args),
+        Bench::Bridge(args) => bridge::run(&args),
     }
 }
 

@@ -28,6 +28,29 @@ pub(crate) const DEBIAN_PACKAGES: &[&str] = &[
     "lintian",
     "hyperfine",
     "time",
+    // rosdeb build: compiling build types (and `--via dpkg-buildpackage`), the apt install check
+    // in a bookworm root, and what the fixture packages build with
+    "cmake",
+    "catkin",
+    "debootstrap",
+    "debhelper",
+    "dpkg-dev",
+    "g++",
+    "make",
+    "libtinyxml2-dev",
+    "python3-setuptools",
+    // `systemd-analyze verify` of the bridge's unit
+    "systemd",
+    // pyros: the real-roscore tests and `cargo xtask bench bridge`
+    "ros-core",
+    "ros-std-msgs",
+    "python3-std-msgs",
+    "ros-std-srvs",
+    "python3-std-srvs",
+    "ros-geometry-msgs",
+    "python3-geometry-msgs",
+    "ros-sensor-msgs",
+    "python3-sensor-msgs",
 ];
 
 pub(crate) fn run(_args: &Args) -> anyhow::Result<()> {

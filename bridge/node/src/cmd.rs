@@ -6,7 +6,7 @@ use std::sync::atomic::Ordering;
 use bridge_protocol::{ErrorBody, ErrorCode, Op, PROTOCOL_VERSION, Reply, Request};
 use serde_json::{Value, json};
 
-use crate::mock::Payload;
+use crate::backend::{Payload, now_stamp};
 use crate::server::{self, Session};
 
 mod graph;
@@ -52,14 +52,14 @@ pub(crate) fn hello(session: &Session, request: &Request) -> Reply {
             "protocol": PROTOCOL_VERSION,
             "server_version": env!("CARGO_PKG_VERSION"),
             "session_id": session.session_id,
-            "backend": "mock",
+            "backend": session.backend.name(),
             "capabilities": if binary { vec!["binary"] } else { vec![] },
             "limits": {
                 "max_frame": config.max_frame,
                 "max_inflight": config.max_inflight,
                 "send_budget": config.send_budget,
             },
-            "ros": {"connected": session.backend.topics().is_ok()},
+            "ros": {"connected": session.backend.available()},
         }),
     )
 }
@@ -87,15 +87,18 @@ async fn dispatch(session: &Arc<Session>, request: Request) -> Outcome {
         Op::Hello { .. } => {
             Err(ErrorBody::new(ErrorCode::InvalidRequest, "`hello` was already answered"))
         }
-        Op::Ping {} => Ok(json!({"time": crate::mock::now_stamp()}).into()),
-        Op::ListTopics { filter } => topic::list(session, filter.as_deref()),
-        Op::ListServices { filter } => service::list(session, filter.as_deref()),
-        Op::ListParams { filter } => param::list(session, filter.as_deref()),
-        Op::Describe { type_name } => graph::describe(session, &type_name),
-        Op::Advertise { topic, type_name, .. } => topic::advertise(session, &topic, &type_name),
-        Op::Unadvertise { topic } => topic::unadvertise(session, &topic),
+        Op::Ping {} => Ok(json!({"time": now_stamp()}).into()),
+        Op::ListTopics { filter } => topic::list(session, filter.as_deref()).await,
+        Op::ListServices { filter } => service::list(session, filter.as_deref()).await,
+        Op::ListParams { filter } => param::list(session, filter.as_deref()).await,
+        Op::Describe { type_name } => graph::describe(session, &type_name).await,
+        Op::Advertise { topic, type_name, latch } => {
+            topic::advertise(session, &topic, &type_name, latch).await
+        }
+        Op::Unadvertise { topic } => topic::unadvertise(session, &topic).await,
         Op::Publish { topic, msg, type_name, ack } => {
             topic::publish(session, &topic, type_name.as_deref(), Payload { msg, attachments }, ack)
+                .await
         }
         Op::Subscribe { topic, sub_id, type_name, mode, queue_length, policy, throttle_ms } => {
             topic::subscribe(
@@ -110,19 +113,21 @@ async fn dispatch(session: &Arc<Session>, request: Request) -> Outcome {
                     throttle_ms,
                 },
             )
+            .await
         }
         Op::Unsubscribe { sub_id } => topic::unsubscribe(session, sub_id),
         Op::GetLatest { topic, max_age_ms, wait_ms, after_seq } => {
             topic::get_latest(session, &topic, max_age_ms, wait_ms, after_seq).await
         }
-        Op::CallService { service, args, timeout_ms, .. } => {
-            service::call(session, &service, Payload { msg: args, attachments }, timeout_ms).await
+        Op::CallService { service, args, type_name, timeout_ms } => {
+            let args = Payload { msg: args, attachments };
+            service::call(session, &service, type_name.as_deref(), args, timeout_ms).await
         }
-        Op::ParamGet { name } => param::get(session, &name),
+        Op::ParamGet { name } => param::get(session, &name).await,
         Op::ParamSet { name, value } => {
-            param::set(session, &name, Payload { msg: value, attachments })
+            param::set(session, &name, Payload { msg: value, attachments }).await
         }
-        Op::ParamDelete { name } => param::delete(session, &name),
+        Op::ParamDelete { name } => param::delete(session, &name).await,
         Op::WatchGraph {} => graph::watch(session),
         Op::UnwatchGraph {} => graph::unwatch(session),
     }

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use anyhow::{Context as _, Result};
 use bridge_node::access::Policy;
 use bridge_node::mock::MockBackend;
+use bridge_node::ros::RosBackend;
 use bridge_node::{Config, run, selftest};
 use clap::{Parser, Subcommand, ValueEnum};
 use tokio::net::UnixListener;
@@ -32,10 +33,17 @@ enum Command {
 
 #[derive(Debug, clap::Args)]
 struct RunArgs {
+    /// Read the backend and the profiles (sockets, permissions, peers, exposure, limits) from
+    /// a TOML or YAML file instead of the other flags (see bridge/README.md).
+    #[arg(long, value_name = "FILE", conflicts_with_all = [
+        "socket", "backend", "allow", "deny", "max_frame", "send_budget", "allow_uid", "replace",
+    ])]
+    config: Option<PathBuf>,
     /// Path of the Unix socket to create.
-    #[arg(long)]
-    socket: PathBuf,
-    /// Backend: only `mock` exists for now.
+    #[arg(long, required_unless_present = "config")]
+    socket: Option<PathBuf>,
+    /// Backend: `ros` (a ROS 1 node; ROS_MASTER_URI, default http://localhost:11311) or
+    /// `mock` (in memory, no ROS).
     #[arg(long, value_enum, default_value_t = Backend::Mock)]
     backend: Backend,
     /// Expose names matching `[CLASS=]GLOB` (classes: subscribe, publish, call, param_read,
@@ -62,6 +70,7 @@ struct RunArgs {
 #[derive(Debug, Clone, Copy, ValueEnum)]
 enum Backend {
     Mock,
+    Ros,
 }
 
 fn main() -> ExitCode {
@@ -105,7 +114,10 @@ fn real_main(cli: Cli) -> Result<ExitCode> {
 }
 
 async fn serve(args: RunArgs) -> Result<()> {
-    let Backend::Mock = args.backend;
+    if let Some(path) = &args.config {
+        return serve_config(path).await;
+    }
+    let socket = args.socket.clone().context("`--socket` or `--config` is required")?;
     let policy = Policy::from_specs(&args.allow, &args.deny).context("parsing --allow/--deny")?;
     let mut config = Config::new(policy);
     config.max_frame = args.max_frame;
@@ -113,13 +125,20 @@ async fn serve(args: RunArgs) -> Result<()> {
     if !args.allow_uid.is_empty() {
         config.allowed_uids = args.allow_uid;
     }
-    if args.replace && args.socket.exists() {
-        fs_err::remove_file(&args.socket)?;
+    if args.replace && socket.exists() {
+        fs_err::remove_file(&socket)?;
     }
-    let listener = UnixListener::bind(&args.socket)
-        .with_context(|| format!("binding `{}`", args.socket.display()))?;
-    tracing::info!(socket = %args.socket.display(), "listening");
-    let backend = Arc::new(MockBackend::default());
+    let listener =
+        UnixListener::bind(&socket).with_context(|| format!("binding `{}`", socket.display()))?;
+    tracing::info!(socket = %socket.display(), "listening");
+    let (backend, ros): (Arc<dyn bridge_node::backend::Backend>, _) = match args.backend {
+        Backend::Mock => (Arc::new(MockBackend::default()), None),
+        Backend::Ros => {
+            let ros = Arc::new(RosBackend::start().await.context("starting the ros backend")?);
+            (ros.clone(), Some(ros))
+        }
+    };
+    tracing::info!(backend = backend.name(), "backend ready");
     let shutdown = async {
         let mut term =
             tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
@@ -129,6 +148,42 @@ async fn serve(args: RunArgs) -> Result<()> {
         }
     };
     run(listener, config, backend, shutdown).await;
-    let _ = fs_err::remove_file(&args.socket);
+    if let Some(ros) = ros {
+        ros.shutdown().await;
+    }
+    let _ = fs_err::remove_file(&socket);
+    Ok(())
+}
+
+/// `run --config FILE`: one listener per profile, all on one backend.
+async fn serve_config(path: &std::path::Path) -> Result<()> {
+    let file = bridge_node::config::load(path)?;
+    let mut listeners = Vec::new();
+    for profile in &file.profiles {
+        listeners.push((bridge_node::listener::bind(profile)?, profile.config.clone()));
+    }
+    let (backend, ros): (Arc<dyn bridge_node::backend::Backend>, _) = match file.backend {
+        bridge_node::config::BackendKind::Mock => (Arc::new(MockBackend::default()), None),
+        bridge_node::config::BackendKind::Ros => {
+            let ros = Arc::new(RosBackend::start().await.context("starting the ros backend")?);
+            (ros.clone(), Some(ros))
+        }
+    };
+    tracing::info!(backend = backend.name(), profiles = file.profiles.len(), "backend ready");
+    let shutdown = async {
+        let mut term =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = async { match term.as_mut() { Some(t) => { t.recv().await; } None => std::future::pending().await } } => {}
+        }
+    };
+    bridge_node::listener::run_all(listeners, backend, shutdown).await;
+    if let Some(ros) = ros {
+        ros.shutdown().await;
+    }
+    for profile in &file.profiles {
+        let _ = fs_err::remove_file(&profile.socket);
+    }
     Ok(())
 }

@@ -1,195 +1,29 @@
 //! The `mock` backend: in-memory topics with fan-out to bounded per-subscription queues,
 //! scripted services, a parameter store and fault-injection hooks. No ROS needed.
 
-use std::collections::{BTreeMap, VecDeque};
-use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::collections::BTreeMap;
+use std::sync::{Mutex, MutexGuard};
+use std::time::Duration;
 
-use bridge_protocol::reply::Stamp;
-use bridge_protocol::{DropPolicy, ErrorBody, ErrorCode};
+use async_trait::async_trait;
+use bridge_protocol::DropPolicy;
 use serde_json::{Value, json};
-use tokio::sync::{Notify, broadcast, watch};
+use tokio::sync::broadcast;
+
+use crate::backend::{Backend, BackendError, Fanout, GraphChange, Latest, Payload, Subscription};
 
 #[cfg(test)]
 mod tests;
 
-/// A message as published: JSON plus the attachments its `{"$bin": i}` refer to.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Payload {
-    pub msg: Value,
-    pub attachments: Vec<Vec<u8>>,
-}
-
-/// One message received on a topic. `seq` is the topic's sequence number (from 1).
-#[derive(Debug)]
-pub struct Sample {
-    pub seq: u64,
-    pub stamp: Stamp,
-    pub received: Instant,
-    pub payload: Payload,
-}
-
-/// Backend failures, mapped one to one onto protocol error codes.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
-pub enum BackendError {
-    #[error("`{0}` not found")]
-    NotFound(String),
-    #[error("{0}")]
-    TypeMismatch(String),
-    #[error("no reply from `{0}` within the timeout")]
-    Timeout(String),
-    #[error("ROS is unavailable")]
-    Unavailable,
-    #[error("service `{service}` failed: {message}")]
-    Service { service: String, message: String },
-    #[error("no message on `{0}` matches")]
-    NoData(String),
-}
-
-impl From<BackendError> for ErrorBody {
-    fn from(error: BackendError) -> Self {
-        let code = match error {
-            BackendError::NotFound(_) => ErrorCode::NotFound,
-            BackendError::TypeMismatch(_) => ErrorCode::TypeMismatch,
-            BackendError::Timeout(_) => ErrorCode::Timeout,
-            BackendError::Unavailable => ErrorCode::RosUnavailable,
-            BackendError::Service { .. } => ErrorCode::ServiceError,
-            BackendError::NoData(_) => ErrorCode::NoData,
-        };
-        ErrorBody::new(code, error.to_string())
-    }
-}
-
-/// A change in the set of topics, services or parameters.
-#[derive(Debug, Clone, PartialEq)]
-pub struct GraphChange {
-    pub added: Vec<String>,
-    pub removed: Vec<String>,
-}
-
-/// A bounded queue between a topic and one subscription.
-#[derive(Debug)]
-pub struct SubQueue {
-    state: Mutex<QueueState>,
-    notify: Notify,
-}
-
-#[derive(Debug)]
-struct QueueState {
-    items: VecDeque<(u64, Arc<Sample>)>,
-    capacity: usize,
-    policy: DropPolicy,
-    /// Messages offered to this subscription so far (its per-subscription sequence).
-    offered: u64,
-    dropped: u64,
-    closed: bool,
-}
-
-/// A message taken from a subscription queue.
-#[derive(Debug)]
-pub struct Delivery {
-    /// Per-subscription sequence number (from 1); gaps are drops.
-    pub seq: u64,
-    /// Messages dropped since the previous delivery.
-    pub dropped: u64,
-    pub sample: Arc<Sample>,
-}
-
-impl SubQueue {
-    fn new(capacity: usize, policy: DropPolicy) -> Self {
-        SubQueue {
-            state: Mutex::new(QueueState {
-                items: VecDeque::new(),
-                capacity: capacity.max(1),
-                policy,
-                offered: 0,
-                dropped: 0,
-                closed: false,
-            }),
-            notify: Notify::new(),
-        }
-    }
-
-    fn lock(&self) -> MutexGuard<'_, QueueState> {
-        self.state.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    fn push(&self, sample: Arc<Sample>) {
-        let mut state = self.lock();
-        state.offered += 1;
-        let seq = state.offered;
-        if state.items.len() >= state.capacity {
-            state.dropped += 1;
-            match state.policy {
-                DropPolicy::DropNewest => return,
-                DropPolicy::DropOldest => {
-                    state.items.pop_front();
-                }
-            }
-        }
-        state.items.push_back((seq, sample));
-        drop(state);
-        self.notify.notify_one();
-    }
-
-    /// Waits for the next message; `None` once the queue is closed.
-    pub async fn pop(&self) -> Option<Delivery> {
-        loop {
-            let notified = self.notify.notified();
-            {
-                let mut state = self.lock();
-                if state.closed {
-                    return None;
-                }
-                if let Some((seq, sample)) = state.items.pop_front() {
-                    let dropped = std::mem::take(&mut state.dropped);
-                    return Some(Delivery { seq, dropped, sample });
-                }
-            }
-            notified.await;
-        }
-    }
-
-    fn close(&self) {
-        self.lock().closed = true;
-        self.notify.notify_one();
-    }
-
-    fn is_closed(&self) -> bool {
-        self.lock().closed
-    }
-}
-
-/// A live subscription; dropping it detaches it from the topic.
-#[derive(Debug)]
-pub struct Subscription {
-    pub queue: Arc<SubQueue>,
-}
-
-impl Drop for Subscription {
-    fn drop(&mut self) {
-        self.queue.close();
-    }
-}
-
 #[derive(Debug)]
 struct Topic {
     type_name: Option<String>,
-    seq: u64,
-    latest: Option<Arc<Sample>>,
-    subscribers: Vec<Arc<SubQueue>>,
-    latest_tx: watch::Sender<u64>,
+    fanout: Fanout,
 }
 
 impl Topic {
     fn new(type_name: Option<String>) -> Self {
-        Topic {
-            type_name,
-            seq: 0,
-            latest: None,
-            subscribers: Vec::new(),
-            latest_tx: watch::channel(0).0,
-        }
+        Topic { type_name, fanout: Fanout::default() }
     }
 }
 
@@ -269,11 +103,6 @@ const DEFINITIONS: &[(&str, &str)] = &[
         "std_msgs/Header header\nuint32 height\nuint32 width\nstring encoding\nuint8 is_bigendian\nuint32 step\nuint8[] data\n",
     ),
 ];
-
-pub fn now_stamp() -> Stamp {
-    let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
-    Stamp { secs: u32::try_from(now.as_secs()).unwrap_or(u32::MAX), nsecs: now.subsec_nanos() }
-}
 
 impl MockBackend {
     fn lock(&self) -> Result<MutexGuard<'_, State>, BackendError> {
@@ -355,20 +184,7 @@ impl MockBackend {
         let created = ensure_topic(&mut state, topic, type_name)?;
         let entry =
             state.topics.get_mut(topic).ok_or_else(|| BackendError::NotFound(topic.to_owned()))?;
-        entry.seq += 1;
-        let sample = Arc::new(Sample {
-            seq: entry.seq,
-            stamp: now_stamp(),
-            received: Instant::now(),
-            payload,
-        });
-        entry.latest = Some(sample.clone());
-        entry.subscribers.retain(|q| !q.is_closed());
-        for queue in &entry.subscribers {
-            queue.push(sample.clone());
-        }
-        entry.latest_tx.send_replace(entry.seq);
-        let seq = entry.seq;
+        let seq = entry.fanout.publish(payload);
         drop(state);
         if created {
             let _ =
@@ -387,31 +203,26 @@ impl MockBackend {
     ) -> Result<Subscription, BackendError> {
         let mut state = self.lock()?;
         ensure_topic(&mut state, topic, type_name)?;
-        let queue = Arc::new(SubQueue::new(capacity, policy));
-        if let Some(entry) = state.topics.get_mut(topic) {
-            entry.subscribers.push(queue.clone());
-        }
-        Ok(Subscription { queue })
+        let entry =
+            state.topics.get_mut(topic).ok_or_else(|| BackendError::NotFound(topic.to_owned()))?;
+        Ok(entry.fanout.subscribe(capacity, policy))
     }
 
     /// The newest message on `topic` (if any) and a receiver that changes on each publish.
-    pub fn latest(
-        &self,
-        topic: &str,
-    ) -> Result<(Option<Arc<Sample>>, watch::Receiver<u64>), BackendError> {
+    pub fn latest(&self, topic: &str) -> Result<Latest, BackendError> {
         let state = self.lock()?;
         let entry =
             state.topics.get(topic).ok_or_else(|| BackendError::NotFound(topic.to_owned()))?;
-        Ok((entry.latest.clone(), entry.latest_tx.subscribe()))
+        Ok(entry.fanout.latest())
     }
 
     /// Calls a scripted service.
     pub async fn call(
         &self,
         service: &str,
-        args: Value,
+        args: Payload,
         timeout: Duration,
-    ) -> Result<Value, BackendError> {
+    ) -> Result<Payload, BackendError> {
         let (script, delay) = {
             let state = self.lock()?;
             let (_, script) = state
@@ -473,13 +284,19 @@ fn ensure_topic(
     }
 }
 
-async fn run_script(service: &str, script: Script, args: Value) -> Result<Value, BackendError> {
+async fn run_script(
+    service: &str,
+    script: Script,
+    payload: Payload,
+) -> Result<Payload, BackendError> {
+    let args = payload.msg;
+    let reply = |msg: Value| Payload { msg, attachments: Vec::new() };
     match script {
-        Script::Echo => Ok(args),
+        Script::Echo => Ok(Payload { msg: args, attachments: payload.attachments }),
         Script::Slow => {
             let ms = args.get("delay_ms").and_then(Value::as_u64).unwrap_or(1000);
             tokio::time::sleep(Duration::from_millis(ms.min(60_000))).await;
-            Ok(json!({"slept_ms": ms}))
+            Ok(reply(json!({"slept_ms": ms})))
         }
         Script::Fail => Err(BackendError::Service {
             service: service.to_owned(),
@@ -491,7 +308,96 @@ async fn run_script(service: &str, script: Script, args: Value) -> Result<Value,
                     BackendError::TypeMismatch(format!("field `{k}` must be an int64"))
                 })
             };
-            Ok(json!({"sum": get("a")?.wrapping_add(get("b")?)}))
+            Ok(reply(json!({"sum": get("a")?.wrapping_add(get("b")?)})))
         }
+    }
+}
+
+#[async_trait]
+impl Backend for MockBackend {
+    fn name(&self) -> &'static str {
+        "mock"
+    }
+
+    fn available(&self) -> bool {
+        self.lock().is_ok()
+    }
+
+    fn graph_events(&self) -> broadcast::Receiver<GraphChange> {
+        MockBackend::graph_events(self)
+    }
+
+    async fn topics(&self) -> Result<Vec<(String, String)>, BackendError> {
+        MockBackend::topics(self)
+    }
+
+    async fn services(&self) -> Result<Vec<(String, String)>, BackendError> {
+        MockBackend::services(self)
+    }
+
+    async fn params(&self) -> Result<Vec<String>, BackendError> {
+        MockBackend::params(self)
+    }
+
+    async fn describe(&self, type_name: &str) -> Result<Value, BackendError> {
+        MockBackend::describe(self, type_name)
+    }
+
+    async fn advertise(
+        &self,
+        topic: &str,
+        type_name: &str,
+        _latch: bool,
+    ) -> Result<(), BackendError> {
+        MockBackend::advertise(self, topic, type_name)
+    }
+
+    async fn unadvertise(&self, _topic: &str) -> Result<(), BackendError> {
+        Ok(())
+    }
+
+    async fn publish(
+        &self,
+        topic: &str,
+        type_name: Option<&str>,
+        payload: Payload,
+    ) -> Result<u64, BackendError> {
+        MockBackend::publish(self, topic, type_name, payload)
+    }
+
+    async fn subscribe(
+        &self,
+        topic: &str,
+        type_name: Option<&str>,
+        capacity: usize,
+        policy: DropPolicy,
+    ) -> Result<Subscription, BackendError> {
+        MockBackend::subscribe(self, topic, type_name, capacity, policy)
+    }
+
+    async fn latest(&self, topic: &str) -> Result<Latest, BackendError> {
+        MockBackend::latest(self, topic)
+    }
+
+    async fn call(
+        &self,
+        service: &str,
+        _type_name: Option<&str>,
+        args: Payload,
+        timeout: Duration,
+    ) -> Result<Payload, BackendError> {
+        MockBackend::call(self, service, args, timeout).await
+    }
+
+    async fn param_get(&self, name: &str) -> Result<Value, BackendError> {
+        MockBackend::param_get(self, name)
+    }
+
+    async fn param_set(&self, name: &str, value: Value) -> Result<(), BackendError> {
+        MockBackend::param_set(self, name, value)
+    }
+
+    async fn param_delete(&self, name: &str) -> Result<(), BackendError> {
+        MockBackend::param_delete(self, name)
     }
 }

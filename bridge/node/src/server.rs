@@ -13,9 +13,9 @@ use tokio::task::{AbortHandle, JoinSet};
 use tracing::Instrument;
 
 use crate::access::{Class, Policy};
+use crate::backend::Backend;
 use crate::cmd;
 use crate::connection::{FrameReader, Incoming, Outbox};
-use crate::mock::MockBackend;
 
 /// Limits and exposure of one listener (a "profile").
 #[derive(Debug, Clone)]
@@ -27,8 +27,11 @@ pub struct Config {
     pub max_inflight: usize,
     /// Outbound bytes queued per connection before stream messages are dropped.
     pub send_budget: usize,
-    /// Peer uids accepted (checked with SO_PEERCRED); empty accepts everyone.
+    /// Peer uids accepted (checked with SO_PEERCRED); empty (with empty `allowed_gids`)
+    /// accepts everyone.
     pub allowed_uids: Vec<u32>,
+    /// Peer groups accepted besides `allowed_uids` (primary or supplementary group).
+    pub allowed_gids: Vec<u32>,
 }
 
 impl Config {
@@ -40,6 +43,7 @@ impl Config {
             max_inflight: 64,
             send_budget: 4 * 1024 * 1024,
             allowed_uids: vec![rustix::process::getuid().as_raw(), 0],
+            allowed_gids: Vec::new(),
         }
     }
 }
@@ -49,7 +53,7 @@ impl Config {
 pub async fn run(
     listener: UnixListener,
     config: Config,
-    backend: Arc<MockBackend>,
+    backend: Arc<dyn Backend>,
     shutdown: impl Future<Output = ()>,
 ) {
     let config = Arc::new(config);
@@ -95,7 +99,7 @@ fn new_session_id() -> String {
 #[derive(Debug)]
 pub(crate) struct Session {
     pub(crate) config: Arc<Config>,
-    pub(crate) backend: Arc<MockBackend>,
+    pub(crate) backend: Arc<dyn Backend>,
     pub(crate) out: Outbox,
     pub(crate) session_id: String,
     /// The client announced the `binary` capability.
@@ -147,7 +151,7 @@ fn check_name(name: &str) -> Result<(), ErrorBody> {
 async fn serve(
     stream: UnixStream,
     config: Arc<Config>,
-    backend: Arc<MockBackend>,
+    backend: Arc<dyn Backend>,
     session_id: String,
     mut stop: watch::Receiver<bool>,
 ) {
@@ -156,7 +160,7 @@ async fn serve(
     tracing::debug!(?uid, pid = ?peer.as_ref().and_then(|p| p.pid()), "connected");
     let (read_half, write_half) = stream.into_split();
     let (out, writer) = Outbox::spawn(write_half, config.send_budget, config.max_frame);
-    if !config.allowed_uids.is_empty() && !uid.is_some_and(|u| config.allowed_uids.contains(&u)) {
+    if !crate::peer::allowed(&config.allowed_uids, &config.allowed_gids, peer.as_ref()) {
         tracing::warn!(?uid, "peer uid refused");
         out.reply(&Reply::err(
             None,

@@ -10,7 +10,7 @@ Errors are exceptions derived from `pyros.Error`, one subclass per protocol erro
 `pyros.compat.PyrosClient` offers the pyros 0.4 method names.
 """
 
-from .client import Client, Message, Subscription, default_socket
+from .client import Client, GraphEvent, GraphWatch, Message, Subscription, default_socket
 from .errors import (
     BridgeUnavailable,
     ClientClosed,
@@ -38,6 +38,8 @@ __all__ = [
     "ClientClosed",
     "ConnectionLost",
     "Error",
+    "GraphEvent",
+    "GraphWatch",
     "Internal",
     "InvalidRequest",
     "Message",

@@ -68,31 +68,42 @@ class Message:
         )
 
 
+class GraphEvent:
+    """Names (topics, services, parameters) exposed by the profile that appeared (`added`)
+    or disappeared (`removed`), from `Client.watch_graph`."""
+
+    __slots__ = ("added", "removed")
+
+    def __init__(self, added, removed):
+        self.added = added
+        self.removed = removed
+
+    def __repr__(self):
+        return "GraphEvent(added={!r}, removed={!r})".format(self.added, self.removed)
+
+
 _CLOSED = object()
 
 
-class Subscription:
-    """A subscription: iterate over it (or call `get`) to receive `Message`s.
+class _Feed:
+    """Items pushed by the reader thread: iterate (or call `get`), or give a callback that a
+    thread of its own calls for each item (so it may use the client). `close()` (or leaving a
+    `with` block) ends it."""
 
-    With a callback, a thread of its own calls it for each message (so the callback may use
-    the client). `close()` (or leaving a `with` block) unsubscribes.
-    """
+    _what = "item"
+    _name = "feed"
 
-    def __init__(self, client, sub_id, request, callback=None):
+    def __init__(self, client, callback=None):
         self._client = client
-        self.sub_id = sub_id
-        self.topic = request["topic"]
-        self._request = request
         self._queue = queue.Queue()
         self.closed = False
-        self.queue_length = None
         self._callback = callback
         self._thread = None
 
     def _start_callback(self):
         if self._callback is not None and not self.closed:
             self._thread = threading.Thread(
-                target=self._run_callback, daemon=True, name="pyros-sub-{}".format(self.sub_id)
+                target=self._run_callback, daemon=True, name="pyros-callback"
             )
             self._thread.start()
 
@@ -108,18 +119,16 @@ class Subscription:
         self._queue.put(item)
 
     def get(self, timeout=None):
-        """The next message; raises `Timeout` after `timeout` seconds, `ClientClosed` once
-        closed, or the error that ended the subscription (e.g. a failed re-subscription)."""
+        """The next item; raises `Timeout` after `timeout` seconds, `ClientClosed` once
+        closed, or the error that ended it (e.g. a failed re-subscription)."""
         self._client._check_fork()
         try:
             item = self._queue.get(timeout=timeout)
         except queue.Empty:
-            raise errors.Timeout(
-                "no message on `{}` within {} s".format(self.topic, timeout)
-            ) from None
+            raise errors.Timeout("no {} within {} s".format(self._what, timeout)) from None
         if item is _CLOSED:
             self._queue.put(_CLOSED)
-            raise errors.ClientClosed("subscription to `{}` is closed".format(self.topic))
+            raise errors.ClientClosed("{} is closed".format(self._name))
         if isinstance(item, errors.Error):
             self._queue.put(_CLOSED)
             raise item
@@ -133,12 +142,15 @@ class Subscription:
                 return
 
     def close(self):
-        """Unsubscribes (best effort) and ends iteration."""
+        """Ends the feed on the bridge (best effort) and ends iteration."""
         if self.closed:
             return
         self.closed = True
-        self._client._unsubscribe(self)
+        self._end()
         self._queue.put(_CLOSED)
+
+    def _end(self):
+        raise NotImplementedError
 
     def _fail(self, error):
         self.closed = True
@@ -149,6 +161,41 @@ class Subscription:
 
     def __exit__(self, *exc):
         self.close()
+
+
+class Subscription(_Feed):
+    """A subscription: iterate over it (or call `get`) to receive `Message`s.
+
+    With a callback, a thread of its own calls it for each message (so the callback may use
+    the client). `close()` (or leaving a `with` block) unsubscribes.
+    """
+
+    def __init__(self, client, sub_id, request, callback=None):
+        super().__init__(client, callback)
+        self.sub_id = sub_id
+        self.topic = request["topic"]
+        self._request = request
+        self.queue_length = None
+        self._what = "message on `{}`".format(self.topic)
+        self._name = "subscription to `{}`".format(self.topic)
+
+    def _end(self):
+        self._client._unsubscribe(self)
+
+
+class GraphWatch(_Feed):
+    """Graph changes from `Client.watch_graph`: iterate over it (or call `get`) to receive
+    `GraphEvent`s, or give a callback. `close()` stops watching."""
+
+    _what = "graph change"
+    _name = "graph watch"
+
+    def __init__(self, client, watch_id, callback=None):
+        super().__init__(client, callback)
+        self.watch_id = watch_id
+
+    def _end(self):
+        self._client._unwatch(self)
 
 
 class _Pending:
@@ -204,8 +251,11 @@ class _Connection:
 
     def _dispatch(self, header):
         if "event" in header and "ok" not in header:
-            if header.get("event") == "msg":
+            kind = header.get("event")
+            if kind == "msg":
                 self.client._on_msg(header)
+            elif kind == "graph":
+                self.client._on_graph(header)
             return
         request_id = header.get("id")
         with self.pending_lock:
@@ -290,6 +340,7 @@ class Client:
         self._closed = False
         self._subs = {}
         self._sub_ids = itertools.count(1)
+        self._watches = {}
         self._init_process_state()
         _CLIENTS.add(self)
 
@@ -307,9 +358,9 @@ class Client:
             self._init_process_state()
             if conn is not None:
                 conn.abandon()
-            for sub in list(self._subs.values()):
-                sub._after_fork()
-            if self._subs and not self._closed and self.reconnect:
+            for feed in list(self._subs.values()) + list(self._watches.values()):
+                feed._after_fork()
+            if self._feeds() and not self._closed and self.reconnect:
                 self._reconnecting = True
                 threading.Thread(
                     target=self._reconnect_loop, daemon=True, name="pyros-reconnect"
@@ -359,7 +410,21 @@ class Client:
         conn.max_frame = int(limits.get("max_frame", wire.DEFAULT_MAX_FRAME))
         return conn
 
+    def _feeds(self):
+        """Whether something (a subscription, a graph watch) needs the connection."""
+        return bool(self._subs or self._watches)
+
     def _resubscribe(self, conn):
+        if self._watches:
+            try:
+                conn.request("watch_graph", {}, self.timeout)
+            except errors.ConnectionLost:
+                return
+            except errors.Error as exc:
+                watches = list(self._watches.values())
+                self._watches.clear()
+                for watch in watches:
+                    watch._fail(exc)
         for sub in list(self._subs.values()):
             try:
                 result = conn.request("subscribe", sub._request, self.timeout)
@@ -375,14 +440,14 @@ class Client:
         if self._closed or not self.reconnect or conn.pid != os.getpid():
             return
         with self._lock:
-            if self._conn is not conn or self._reconnecting or not self._subs:
+            if self._conn is not conn or self._reconnecting or not self._feeds():
                 return
             self._reconnecting = True
         threading.Thread(target=self._reconnect_loop, daemon=True, name="pyros-reconnect").start()
 
     def _reconnect_loop(self):
         try:
-            while not self._closed and self._subs:
+            while not self._closed and self._feeds():
                 try:
                     self._connection()
                     return
@@ -400,8 +465,9 @@ class Client:
         """Closes the connection and every subscription."""
         self._closed = True
         self._check_fork()
-        subs = list(self._subs.values())
+        subs = list(self._subs.values()) + list(self._watches.values())
         self._subs.clear()
+        self._watches.clear()
         for sub in subs:
             sub.closed = True
             sub._deliver(_CLOSED)
@@ -487,6 +553,41 @@ class Client:
             return
         sub._deliver(Message(event.get("topic"), event.get("msg"), event.get("seq"),
                              event.get("dropped", 0), event.get("stamp_recv")))
+
+    def watch_graph(self, callback=None):
+        """Watches the graph: returns a `GraphWatch` (an iterator of `GraphEvent`s with the
+        exposed names that appeared or disappeared); with a `callback`, it is called with each
+        `GraphEvent` from a thread of the watch. Survives reconnections like subscriptions."""
+        self._check_fork()
+        with self._lock:
+            conn = self._connection()
+            watch = GraphWatch(self, next(self._sub_ids), callback)
+            self._watches[watch.watch_id] = watch
+            try:
+                conn.request("watch_graph", {}, self.timeout)
+            except errors.Error:
+                self._watches.pop(watch.watch_id, None)
+                raise
+        watch._start_callback()
+        return watch
+
+    def _unwatch(self, watch):
+        with self._lock:
+            self._watches.pop(watch.watch_id, None)
+            if self._watches:
+                return
+        conn = self._conn
+        if conn is None or not conn.alive or conn.pid != os.getpid():
+            return
+        try:
+            conn.request("unwatch_graph", {}, self.timeout)
+        except errors.Error:
+            pass
+
+    def _on_graph(self, event):
+        change = GraphEvent(list(event.get("added") or []), list(event.get("removed") or []))
+        for watch in list(self._watches.values()):
+            watch._deliver(change)
 
     def get_latest(self, topic, wait=None, max_age=None, after_seq=None):
         """The newest message on `topic` as a `Message` (`seq` is the topic's).

@@ -37,19 +37,24 @@ def bridge_exe():
 
 
 class Bridge:
-    """A `pyros-bridge run --backend mock` child process on `socket`."""
+    """A `pyros-bridge run --backend mock` child process on `socket` (or `run ARGS...`,
+    e.g. `--config FILE`, with `socket` the one to wait for)."""
 
-    def __init__(self, socket, exe=None):
+    def __init__(self, socket, exe=None, args=None):
         self.socket = socket
         self.exe = exe or bridge_exe()
+        self.args = args
         self.process = None
 
     def start(self):
         if self.exe is None:
             raise RuntimeError("no pyros-bridge binary: set PYROS_BRIDGE_EXE")
-        args = [self.exe, "run", "--backend", "mock", "--replace", "--socket", self.socket]
-        for pattern in ALLOW:
-            args += ["--allow", pattern]
+        if self.args is not None:
+            args = [self.exe, "run"] + self.args
+        else:
+            args = [self.exe, "run", "--backend", "mock", "--replace", "--socket", self.socket]
+            for pattern in ALLOW:
+                args += ["--allow", pattern]
         self.process = subprocess.Popen(args, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + 10
         while not os.path.exists(self.socket):

@@ -113,6 +113,20 @@ fn field<'a>(p: &'a Paragraph, name: &str) -> Option<&'a str> {
 /// dropped (nothing was built, so they are empty), the source stanza's Maintainer, Section,
 /// Priority and Homepage.
 pub fn control(tree: &Tree) -> Result<Control, BinaryError> {
+    control_with(tree, &Substitutions::default())
+}
+
+/// What a build found out that the generated `debian/control` leaves open.
+#[derive(Debug, Clone, Default)]
+pub struct Substitutions {
+    /// Substitution variables (`shlibs:Depends` → `libc6 (>= 2.34)`); the others are dropped.
+    pub vars: std::collections::BTreeMap<String, String>,
+    /// The architecture that replaces `any` (the build's `dpkg --print-architecture`).
+    pub architecture: Option<String>,
+}
+
+/// [`control`] with the substitution variables and the architecture of a build.
+pub fn control_with(tree: &Tree, subst: &Substitutions) -> Result<Control, BinaryError> {
     let text =
         tree.get("debian/control").ok_or_else(|| BinaryError::Missing("debian/control".into()))?;
     let stanzas = paragraphs(&text.contents);
@@ -134,15 +148,27 @@ pub fn control(tree: &Tree) -> Result<Control, BinaryError> {
         put("Source", field(source, "Source"));
     }
     put("Version", Some(&version));
-    put("Architecture", field(binary, "Architecture"));
+    let architecture = match (field(binary, "Architecture"), &subst.architecture) {
+        (Some("any"), Some(arch)) => Some(arch.as_str()),
+        (declared, _) => declared,
+    };
+    put("Architecture", architecture);
     put("Maintainer", field(source, "Maintainer"));
     for relation in ["Pre-Depends", "Depends", "Recommends", "Suggests", "Conflicts", "Replaces"] {
         let value = field(binary, relation).map(|v| {
-            v.split(',')
-                .map(str::trim)
-                .filter(|d| !d.is_empty() && !d.starts_with("${"))
-                .collect::<Vec<_>>()
-                .join(", ")
+            let mut seen: Vec<String> = Vec::new();
+            for d in v.split(',').map(str::trim).filter(|d| !d.is_empty()) {
+                let expanded = match d.strip_prefix("${").and_then(|d| d.strip_suffix('}')) {
+                    Some(var) => subst.vars.get(var).cloned().unwrap_or_default(),
+                    None => d.to_owned(),
+                };
+                for e in expanded.split(',').map(str::trim).filter(|e| !e.is_empty()) {
+                    if !seen.iter().any(|s| s == e) {
+                        seen.push(e.to_owned());
+                    }
+                }
+            }
+            seen.join(", ")
         });
         put(relation, value.as_deref());
     }
@@ -177,7 +203,17 @@ pub fn builder(
     staging: &Path,
     source_date_epoch: Option<u64>,
 ) -> Result<DebBuilder, BinaryError> {
-    let control = control(tree)?;
+    builder_with(tree, staging, source_date_epoch, &Substitutions::default())
+}
+
+/// [`builder`] for a compiled package: the substitution variables and architecture of its build.
+pub fn builder_with(
+    tree: &Tree,
+    staging: &Path,
+    source_date_epoch: Option<u64>,
+    subst: &Substitutions,
+) -> Result<DebBuilder, BinaryError> {
+    let control = control_with(tree, subst)?;
     let package = control.get("Package").unwrap_or_default().to_owned();
     let doc = staging.join("usr/share/doc").join(&package);
     fs_err::create_dir_all(&doc)?;

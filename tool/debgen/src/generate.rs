@@ -300,6 +300,7 @@ pub fn generate(input: &Input<'_>) -> Result<Tree, GenerateError> {
         contact: &maintainer,
         source_url: m.urls.iter().find(|u| u.kind == "repository").map(|u| u.url.as_str()),
         holders,
+        year: changelog::year(input.timestamp),
         license_expression: licenses
             .iter()
             .map(|l| l.name.as_str())
@@ -321,6 +322,7 @@ pub fn generate(input: &Input<'_>) -> Result<Tree, GenerateError> {
         name: &name,
         prefix: &prefix,
         distro: &t.distro,
+        metapackage: m.is_metapackage(),
         systemd_units,
     };
     put("debian/rules".into(), render(&format!("rules/{build_type}.j2"), &ctx)?, true);
@@ -365,8 +367,9 @@ fn template_message(e: &minijinja::Error) -> String {
 /// Synopsis and extended description lines (already `.`-escaped for blank lines).
 ///
 /// As bloom: markup removed, whitespace collapsed, split after the first sentence. Unlike bloom,
-/// a one-sentence description still gets an extended description (lintian's
-/// `extended-description-is-empty` is an error).
+/// a one-sentence description still gets an extended description that does not repeat it
+/// (lintian's `extended-description-is-empty` and `description-synopsis-is-duplicated` are
+/// errors): a line naming the package and its distribution.
 fn description(raw: &str, name: &str, distro: &str) -> (String, Vec<String>) {
     let mut text = String::new();
     let mut in_tag = false;
@@ -403,12 +406,18 @@ fn description(raw: &str, name: &str, distro: &str) -> (String, Vec<String>) {
     } else {
         synopsis
     };
-    let mut paragraph = rest;
-    if paragraph.is_empty() {
-        paragraph = format!("{}.", text.trim_end_matches('.'));
-    }
+    // A one-sentence description is the synopsis already: repeating it as the extended
+    // description is lintian's `description-synopsis-is-duplicated` (an error), unless the
+    // synopsis had to be cut.
+    let paragraph = match (rest.is_empty(), synopsis.ends_with("...")) {
+        (false, _) => rest,
+        (true, true) => format!("{}.", text.trim_end_matches('.')),
+        (true, false) => String::new(),
+    };
     let mut lines = wrap(&paragraph, 78);
-    lines.push(".".to_owned());
+    if !lines.is_empty() {
+        lines.push(".".to_owned());
+    }
     lines.extend(wrap(
         &format!("This is the ROS package {name}, packaged for the ROS distribution {distro}."),
         78,
@@ -577,6 +586,8 @@ struct CopyrightContext<'a> {
     contact: &'a str,
     source_url: Option<&'a str>,
     holders: Vec<String>,
+    /// The year of the release (`SOURCE_DATE_EPOCH`), for the copyright notice.
+    year: i64,
     license_expression: String,
     licenses: Vec<LicenseContext>,
 }
@@ -587,6 +598,8 @@ struct RulesContext<'a> {
     name: &'a str,
     prefix: &'a str,
     distro: &'a str,
+    /// A metapackage ships its package.xml only (build type `none`).
+    metapackage: bool,
     systemd_units: Vec<String>,
 }
 

@@ -5,12 +5,15 @@
 //! - [`templates`]: the embedded `templates/` and `--templates DIR` overrides.
 //! - [`deb`]: `.deb` archives built from a staging tree, byte for byte reproducible.
 //! - [`binary`]: a binary package from a generated tree and a staging tree (`none` staging).
+//! - [`build`]: the build driver of compiling build types (cmake, cargo, setup.py), on the
+//!   host or in a chroot, and `--via dpkg-buildpackage`.
 //! - [`apt`]: an apt repository (`pool/`, `dists/`) published from `.deb` files.
 
 #![warn(missing_docs)]
 
 pub mod apt;
 pub mod binary;
+pub mod build;
 pub mod deb;
 pub mod generate;
 pub mod templates;

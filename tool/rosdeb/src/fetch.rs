@@ -7,6 +7,8 @@
 //!   writes the lock file (with `--lock`, not under `--frozen`).
 //! - `cache`: the content cache (`<key>.body` + `<key>.json`, atomic writes).
 //! - `lock`: the lock file (`{"schema": 1, "inputs": {source: sha256}}`).
+//! - `parsed`: parse results (distribution and rosdep files) cached by content, for
+//!   [`Fetcher::get_parsed`].
 //!
 //! Using it from another command (e.g. `rosdeb resolve` for `yaml https://...` lines of a rosdep
 //! sources list): flatten [`FetchArgs`] into the command's clap `Args`, build
@@ -33,11 +35,13 @@ use crate::exit::Hinted;
 
 mod cache;
 mod lock;
+mod parsed;
 #[cfg(test)]
 mod tests;
 
 pub use cache::Cache;
 pub use lock::Lock;
+pub use parsed::ParsedCache;
 
 /// Overrides the HTTP cache folder (`--cache-dir`).
 pub const CACHE_DIR_ENV: &str = "ROSDEB_HTTP_CACHE";
@@ -165,6 +169,7 @@ pub struct Fetcher {
     frozen_lock: Option<(PathBuf, Lock)>,
     client: OnceLock<Result<reqwest::blocking::Client, String>>,
     seen: Mutex<HashMap<String, Fetched>>,
+    parsed: Option<ParsedCache>,
 }
 
 impl Fetcher {
@@ -186,12 +191,14 @@ impl Fetcher {
             None
         };
         let cache = options.cache_dir.clone().map(Cache::new);
+        let parsed = options.cache_dir.as_deref().map(ParsedCache::beside);
         Ok(Fetcher {
             options,
             cache,
             frozen_lock,
             client: OnceLock::new(),
             seen: Mutex::new(HashMap::new()),
+            parsed,
         })
     }
 
@@ -234,9 +241,62 @@ impl Fetcher {
     /// and the text. Damaged gzip and non-UTF-8 bytes are positioned errors naming the source.
     pub fn get_text(&self, source: &str) -> anyhow::Result<(PathBuf, String)> {
         let fetched = self.get(source)?;
-        let text = rdistro::decode_text(&fetched.path, fetched.bytes.to_vec())
-            .map_err(crate::exit::distro_error)?;
+        let text = Self::text_of(&fetched)?;
         Ok((fetched.path, text))
+    }
+
+    /// `source` parsed by `parse` (given the name for diagnostics and the text, gzip undone),
+    /// through the cache of parse results: a content parsed before as the same `kind` from the
+    /// same path is not parsed again. `kind` names everything else the result depends on.
+    pub fn get_parsed<T>(
+        &self,
+        source: &str,
+        kind: &str,
+        parse: impl FnOnce(&Path, String) -> anyhow::Result<T>,
+    ) -> anyhow::Result<(PathBuf, T)>
+    where
+        T: serde::Serialize + serde::de::DeserializeOwned,
+    {
+        let fetched = self.get(source)?;
+        let parse_text = || parse(&fetched.path, Self::text_of(&fetched)?);
+        let value = match &self.parsed {
+            Some(cache) => {
+                cache.get_or_parse(&parsed_kind(kind, &fetched), &fetched.sha256, parse_text)?
+            }
+            None => parse_text()?,
+        };
+        Ok((fetched.path, value))
+    }
+
+    /// `source` and the bytes the cache of parse results holds for it as `kind` (same path,
+    /// same content), for callers that decode them lazily; they [`store_parsed`] what they
+    /// parse when there are none.
+    ///
+    /// [`store_parsed`]: Self::store_parsed
+    pub fn get_with_parsed_bytes(
+        &self,
+        source: &str,
+        kind: &str,
+    ) -> anyhow::Result<(Fetched, Option<Vec<u8>>)> {
+        let fetched = self.get(source)?;
+        let bytes = self
+            .parsed
+            .as_ref()
+            .and_then(|c| c.read(&parsed_kind(kind, &fetched), &fetched.sha256));
+        Ok((fetched, bytes))
+    }
+
+    /// Stores the parse result of `fetched` as `kind` (see [`Self::get_with_parsed_bytes`]).
+    pub fn store_parsed(&self, fetched: &Fetched, kind: &str, bytes: &[u8]) {
+        if let Some(cache) = &self.parsed {
+            cache.store(&parsed_kind(kind, fetched), &fetched.sha256, bytes);
+        }
+    }
+
+    /// The text of a fetched input (gzip undone), as [`Self::get_text`] returns it.
+    pub fn text_of(fetched: &Fetched) -> anyhow::Result<String> {
+        rdistro::decode_text(&fetched.path, fetched.bytes.to_vec())
+            .map_err(crate::exit::distro_error)
     }
 
     /// Every source read so far with its sha256, sorted.
@@ -445,6 +505,12 @@ fn is_timeout_io(e: &std::io::Error) -> bool {
         cur = c.source();
     }
     false
+}
+
+/// The key of a parse result besides the content: what it was parsed as, and the path its
+/// diagnostics name.
+fn parsed_kind(kind: &str, fetched: &Fetched) -> String {
+    format!("{kind}\n{}", fetched.path.display())
 }
 
 /// Lowercase hex sha256.

@@ -10,8 +10,8 @@ use super::Outcome;
 use crate::access::Class;
 use crate::server::Session;
 
-pub(super) fn describe(session: &Session, type_name: &str) -> Outcome {
-    Ok(session.backend.describe(type_name).map_err(ErrorBody::from)?.into())
+pub(super) async fn describe(session: &Session, type_name: &str) -> Outcome {
+    Ok(session.backend.describe(type_name).await.map_err(ErrorBody::from)?.into())
 }
 
 fn visible(session: &Session, name: &str) -> bool {

@@ -5,12 +5,12 @@ use serde_json::json;
 
 use super::{Outcome, filter_matches};
 use crate::access::Class;
-use crate::mock::Payload;
+use crate::backend::Payload;
 use crate::server::Session;
 
-pub(super) fn list(session: &Session, filter: Option<&str>) -> Outcome {
+pub(super) async fn list(session: &Session, filter: Option<&str>) -> Outcome {
     let mut names = Vec::new();
-    for name in session.backend.params().map_err(ErrorBody::from)? {
+    for name in session.backend.params().await.map_err(ErrorBody::from)? {
         if session.config.policy.allows(Class::ParamRead, &name) && filter_matches(filter, &name)? {
             names.push(name);
         }
@@ -18,13 +18,13 @@ pub(super) fn list(session: &Session, filter: Option<&str>) -> Outcome {
     Ok(json!({"params": names}).into())
 }
 
-pub(super) fn get(session: &Session, name: &str) -> Outcome {
+pub(super) async fn get(session: &Session, name: &str) -> Outcome {
     session.check(Class::ParamRead, name)?;
-    let value = session.backend.param_get(name).map_err(ErrorBody::from)?;
+    let value = session.backend.param_get(name).await.map_err(ErrorBody::from)?;
     Ok(json!({"name": name, "value": value}).into())
 }
 
-pub(super) fn set(session: &Session, name: &str, value: Payload) -> Outcome {
+pub(super) async fn set(session: &Session, name: &str, value: Payload) -> Outcome {
     session.check(Class::ParamWrite, name)?;
     if !value.attachments.is_empty() {
         return Err(ErrorBody::new(
@@ -32,12 +32,12 @@ pub(super) fn set(session: &Session, name: &str, value: Payload) -> Outcome {
             "parameters cannot carry attachments",
         ));
     }
-    session.backend.param_set(name, value.msg).map_err(ErrorBody::from)?;
+    session.backend.param_set(name, value.msg).await.map_err(ErrorBody::from)?;
     Ok(json!({}).into())
 }
 
-pub(super) fn delete(session: &Session, name: &str) -> Outcome {
+pub(super) async fn delete(session: &Session, name: &str) -> Outcome {
     session.check(Class::ParamWrite, name)?;
-    session.backend.param_delete(name).map_err(ErrorBody::from)?;
+    session.backend.param_delete(name).await.map_err(ErrorBody::from)?;
     Ok(json!({}).into())
 }

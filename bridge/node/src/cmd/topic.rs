@@ -9,17 +9,17 @@ use serde_json::json;
 
 use super::{Answer, Outcome, filter_matches, render};
 use crate::access::Class;
-use crate::mock::{BackendError, Payload};
+use crate::backend::{BackendError, Payload};
 use crate::server::Session;
 
 /// Largest accepted `queue_length`, `throttle_ms` and `wait_ms`.
 const MAX_QUEUE_LENGTH: u32 = 10_000;
 const MAX_WAIT_MS: u64 = 600_000;
 
-pub(super) fn list(session: &Session, filter: Option<&str>) -> Outcome {
+pub(super) async fn list(session: &Session, filter: Option<&str>) -> Outcome {
     let policy = &session.config.policy;
     let mut topics = Vec::new();
-    for (name, type_name) in session.backend.topics().map_err(ErrorBody::from)? {
+    for (name, type_name) in session.backend.topics().await.map_err(ErrorBody::from)? {
         let subscribe = policy.allows(Class::Subscribe, &name);
         let publish = policy.allows(Class::Publish, &name);
         if (subscribe || publish) && filter_matches(filter, &name)? {
@@ -29,18 +29,24 @@ pub(super) fn list(session: &Session, filter: Option<&str>) -> Outcome {
     Ok(json!({"topics": topics}).into())
 }
 
-pub(super) fn advertise(session: &Session, topic: &str, type_name: &str) -> Outcome {
+pub(super) async fn advertise(
+    session: &Session,
+    topic: &str,
+    type_name: &str,
+    latch: bool,
+) -> Outcome {
     session.check(Class::Publish, topic)?;
-    session.backend.advertise(topic, type_name).map_err(ErrorBody::from)?;
+    session.backend.advertise(topic, type_name, latch).await.map_err(ErrorBody::from)?;
     Ok(json!({}).into())
 }
 
-pub(super) fn unadvertise(session: &Session, topic: &str) -> Outcome {
+pub(super) async fn unadvertise(session: &Session, topic: &str) -> Outcome {
     session.check(Class::Publish, topic)?;
+    session.backend.unadvertise(topic).await.map_err(ErrorBody::from)?;
     Ok(json!({}).into())
 }
 
-pub(super) fn publish(
+pub(super) async fn publish(
     session: &Session,
     topic: &str,
     type_name: Option<&str>,
@@ -48,7 +54,7 @@ pub(super) fn publish(
     ack: bool,
 ) -> Outcome {
     session.check(Class::Publish, topic)?;
-    let seq = session.backend.publish(topic, type_name, payload).map_err(ErrorBody::from)?;
+    let seq = session.backend.publish(topic, type_name, payload).await.map_err(ErrorBody::from)?;
     // Without `ack` the reply is still sent (one reply per request) but carries no data.
     Ok(if ack { json!({"seq": seq}) } else { json!({}) }.into())
 }
@@ -63,7 +69,7 @@ pub(super) struct SubscribeArgs {
     pub(super) throttle_ms: Option<u64>,
 }
 
-pub(super) fn subscribe(session: &Arc<Session>, args: SubscribeArgs) -> Outcome {
+pub(super) async fn subscribe(session: &Arc<Session>, args: SubscribeArgs) -> Outcome {
     session.check(Class::Subscribe, &args.topic)?;
     let default_length = match args.mode {
         SubscribeMode::Stream => 32,
@@ -77,17 +83,25 @@ pub(super) fn subscribe(session: &Arc<Session>, args: SubscribeArgs) -> Outcome 
         ));
     }
     let throttle = Duration::from_millis(args.throttle_ms.unwrap_or(0).min(MAX_WAIT_MS));
-    let mut subscriptions = session.subscriptions.lock().unwrap_or_else(|e| e.into_inner());
-    if subscriptions.contains_key(&args.sub_id) {
-        return Err(ErrorBody::new(
+    let in_use = || {
+        ErrorBody::new(
             ErrorCode::InvalidRequest,
             format!("sub_id {} is already in use", args.sub_id),
-        ));
+        )
+    };
+    if session.subscriptions.lock().unwrap_or_else(|e| e.into_inner()).contains_key(&args.sub_id) {
+        return Err(in_use());
     }
     let subscription = session
         .backend
         .subscribe(&args.topic, args.type_name.as_deref(), queue_length as usize, args.policy)
+        .await
         .map_err(ErrorBody::from)?;
+    // The backend call awaited: check again under the lock before taking the id.
+    let mut subscriptions = session.subscriptions.lock().unwrap_or_else(|e| e.into_inner());
+    if subscriptions.contains_key(&args.sub_id) {
+        return Err(in_use());
+    }
     let (go_tx, go_rx) = tokio::sync::oneshot::channel::<()>();
     let task_session = session.clone();
     let (sub_id, topic) = (args.sub_id, args.topic.clone());
@@ -149,7 +163,7 @@ pub(super) async fn get_latest(
     let deadline = Instant::now() + Duration::from_millis(wait_ms.unwrap_or(0).min(MAX_WAIT_MS));
     let after_seq = after_seq.unwrap_or(0);
     loop {
-        let (sample, mut changes) = session.backend.latest(topic).map_err(ErrorBody::from)?;
+        let (sample, mut changes) = session.backend.latest(topic).await.map_err(ErrorBody::from)?;
         if let Some(sample) = sample.filter(|s| {
             s.seq > after_seq
                 && max_age_ms.is_none_or(|ms| s.received.elapsed() <= Duration::from_millis(ms))

@@ -1,6 +1,7 @@
 //! Tests for the mock backend's queues, topics, services and parameters.
 
 use super::*;
+use crate::backend::SubQueue;
 
 fn payload(n: i64) -> Payload {
     Payload { msg: json!({"data": n}), attachments: vec![] }
@@ -8,7 +9,7 @@ fn payload(n: i64) -> Payload {
 
 async fn drain(queue: &SubQueue) -> Vec<(u64, u64, Value)> {
     let mut out = Vec::new();
-    while !queue.lock().items.is_empty() {
+    while !queue.is_empty() {
         if let Some(d) = queue.pop().await {
             out.push((d.seq, d.dropped, d.sample.payload.msg["data"].clone()));
         }
@@ -45,7 +46,7 @@ async fn dropped_subscription_is_detached() {
     assert!(queue.pop().await.is_none());
     backend.publish("/counter", None, payload(1)).unwrap();
     let state = backend.state.lock().unwrap();
-    assert!(state.topics["/counter"].subscribers.is_empty());
+    assert_eq!(state.topics["/counter"].fanout.subscriber_count(), 0);
 }
 
 #[tokio::test]
@@ -63,17 +64,18 @@ async fn types_are_checked() {
 async fn services() {
     let backend = MockBackend::default();
     let long = Duration::from_secs(5);
-    assert_eq!(backend.call("/echo", json!({"a": 1}), long).await, Ok(json!({"a": 1})));
+    let args = |msg: Value| Payload { msg, attachments: vec![] };
+    assert_eq!(backend.call("/echo", args(json!({"a": 1})), long).await, Ok(args(json!({"a": 1}))));
     assert_eq!(
-        backend.call("/slow", json!({"delay_ms": 1000}), Duration::from_millis(10)).await,
+        backend.call("/slow", args(json!({"delay_ms": 1000})), Duration::from_millis(10)).await,
         Err(BackendError::Timeout("/slow".into()))
     );
     assert!(matches!(
-        backend.call("/fail", json!({}), long).await,
+        backend.call("/fail", args(json!({})), long).await,
         Err(BackendError::Service { .. })
     ));
     backend.set_available(false);
-    assert_eq!(backend.call("/echo", json!({}), long).await, Err(BackendError::Unavailable));
+    assert_eq!(backend.call("/echo", args(json!({})), long).await, Err(BackendError::Unavailable));
 }
 
 #[test]

@@ -1,8 +1,13 @@
-//! Integration tests for `pyros-bridge`: the selftest binary and client crashes against a
-//! real bridge process.
+//! Integration tests for `pyros-bridge`: the selftest binary, client crashes against a real
+//! bridge process, the Python client, and the `ros` backend against a real roscore (also under
+//! load: many clients, a stalled reader, a bridge restart).
 
+mod config;
 mod crash;
+mod load;
 mod python;
+mod ros;
+mod roscore;
 mod selftest;
 
 use std::io::{Read, Write};

@@ -75,7 +75,7 @@ pub fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
 }
 
 /// The civil date of a day number.
-fn civil_from_days(z: i64) -> (i64, u32, u32) {
+pub fn civil_from_days(z: i64) -> (i64, u32, u32) {
     let z = z + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z - era * 146_097;
@@ -86,6 +86,11 @@ fn civil_from_days(z: i64) -> (i64, u32, u32) {
     let m = u32::try_from(if mp < 10 { mp + 3 } else { mp - 9 }).unwrap_or(1);
     let y = yoe + era * 400 + i64::from(m <= 2);
     (y, m, d)
+}
+
+/// The year (UTC) of a Unix timestamp.
+pub fn year(timestamp: i64) -> i64 {
+    civil_from_days(timestamp.div_euclid(86_400)).0
 }
 
 /// `Wed, 01 May 2024 00:00:00 +0000` for a Unix timestamp (UTC).

@@ -102,13 +102,19 @@ fn description_has_synopsis_and_extended_text() {
     assert_eq!(synopsis, "Demo package");
     assert_eq!(extended[0], "It has more.");
     assert_eq!(extended[1], ".");
-    // One sentence still gets an extended description (bloom leaves it empty).
+    // One sentence still gets an extended description (bloom leaves it empty), one that does
+    // not repeat the synopsis (lintian: description-synopsis-is-duplicated).
     let (synopsis, extended) = description("Only one sentence.", "demo", "noetic");
     assert_eq!(synopsis, "Only one sentence");
-    assert_eq!(extended[0], "Only one sentence.");
+    assert_eq!(
+        extended,
+        ["This is the ROS package demo, packaged for the ROS distribution noetic."]
+    );
+    // A cut synopsis keeps the whole sentence in the extended description.
     let long = "word ".repeat(40);
-    let (synopsis, _) = description(&long, "demo", "noetic");
+    let (synopsis, extended) = description(&long, "demo", "noetic");
     assert!(synopsis.len() <= 79 && synopsis.ends_with("word..."), "{synopsis}");
+    assert!(extended[0].starts_with("word word"), "{extended:?}");
 }
 
 #[test]
@@ -264,7 +270,7 @@ fn licence_files_and_short_names() {
         target: &t,
         depends: &Depends::default(),
         inc: 0,
-        timestamp: 0,
+        timestamp: 1_700_000_000,
         changelog: None,
         license_files: &empty,
         staged_has_elf: None,
@@ -279,5 +285,6 @@ fn licence_files_and_short_names() {
     let copyright = generate(&input).unwrap()["debian/copyright"].contents.clone();
     assert!(copyright.contains("License: Apache-2.0 and My-Licence\n"), "{copyright}");
     assert!(copyright.contains("License: Apache-2.0\n Line one\n .\n Line two\n"), "{copyright}");
-    assert!(copyright.contains("Copyright: Jane Doe <jane@example.com>\n"), "{copyright}");
+    // A year makes it a copyright notice (lintian copyright-without-copyright-notice).
+    assert!(copyright.contains("Copyright: 2023 Jane Doe <jane@example.com>\n"), "{copyright}");
 }

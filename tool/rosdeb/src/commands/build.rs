@@ -1,18 +1,21 @@
 //! `rosdeb build PKG_DIR... --distro NAME --os OS:CODENAME --out DIR`: `.deb` packages of
 //! several ROS packages, in dependency order, with a progress bar and a summary table.
 //!
-//! Which packages are built today (build type `none`): metapackages (`<export><metapackage/>`)
-//! and packages that declare `<export><build_type>none</build_type>`. Nothing else is guessed to
-//! need no build: message-definition packages are compiled (message_generation writes headers
-//! and Python modules), so they keep their build type. A `none` package is staged as bloom's
-//! catkin install lays it out: `/opt/ros/<distro>/share/<name>/package.xml`, plus (for a
-//! non-metapackage) every other file of the package folder under `share/<name>/` (hidden
-//! entries, symlinks, `debian/`, `packaging/`, `build/`, `install/`, `log/` left out). Control
-//! fields come from the `debian/` tree `debgen::generate` renders (`debgen::binary`), then
-//! `debgen::deb` writes `<package>_<version>_<arch>.deb` into `--out`.
+//! Build type `none` (metapackages, `<export><build_type>none</build_type>`; nothing else is
+//! guessed to need no build: message packages are compiled) is staged as bloom's catkin install
+//! lays it out: `/opt/ros/<distro>/share/<name>/package.xml`, plus (for a non-metapackage) every
+//! other file of the package folder under `share/<name>/` (hidden entries, symlinks, `debian/`,
+//! `packaging/`, `build/`, `install/`, `log/` left out), for any target.
 //!
-//! Compiling build types (catkin, cmake, ament_cmake, ament_python, cargo) are refused: for a
-//! codename other than the host's without `--chroot DIR` with why, otherwise as not built yet.
+//! The compiling build types (catkin, cmake, ament_cmake, ament_python, cargo) are built by
+//! `debgen::build` into a staging tree, on this host when the target is its own OS and codename,
+//! or inside `--chroot DIR` (a root directory of the target; needs root); another codename
+//! without `--chroot` is refused with why. Their output goes to `<out>/<name>.build.log`; a
+//! failure shows its last lines. `Architecture` is `all` without ELF files, else the build's
+//! `dpkg --print-architecture`; `${shlibs:Depends}` comes from `dpkg-shlibdeps`.
+//! `--via dpkg-buildpackage` hands the generated `debian/` tree to Debian's tools instead.
+//! Control fields come from the `debian/` tree `debgen::generate` renders (`debgen::binary`),
+//! then `debgen::deb` writes `<package>_<version>_<arch>.deb` into `--out`.
 //!
 //! Order: the given packages sorted by their dependencies among themselves (every kind but
 //! test, doc, conflict and replace); a cycle fails its members (named). A package whose
@@ -52,6 +55,9 @@ pub struct Args {
     /// A root directory of the target system to compile in (needed for another codename).
     #[arg(long, value_name = "DIR")]
     chroot: Option<PathBuf>,
+    /// How compiling packages are built: natively, or by Debian's `dpkg-buildpackage`.
+    #[arg(long, value_enum, default_value_t = Via::Native)]
+    via: Via,
     /// Print a JSON list of `{name, version, architecture, path, sha256}` instead of the paths.
     #[arg(long)]
     json: bool,
@@ -59,8 +65,15 @@ pub struct Args {
     fetch: crate::fetch::FetchArgs,
 }
 
-/// Build types that compile (refused for now).
-const COMPILING: &[&str] = &["ament_cmake", "ament_python", "cargo", "catkin", "cmake"];
+/// The build path of the packages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Via {
+    /// rosdeb drives the build and writes the .deb itself.
+    Native,
+    /// `dpkg-buildpackage -b -us -uc` on the generated debian/ tree (needs debhelper).
+    #[value(name = "dpkg-buildpackage")]
+    DpkgBuildpackage,
+}
 
 /// One package given on the command line.
 struct Package {
@@ -304,8 +317,9 @@ impl Run<'_> {
         if manifest.is_metapackage() {
             build_type = "none".to_owned();
         }
-        if COMPILING.contains(&build_type.as_str()) {
-            return Err(self.refuse_compiling(&build_type));
+        let compiling = debgen::build::COMPILED_BUILD_TYPES.contains(&build_type.as_str());
+        if compiling {
+            self.check_target(&build_type)?;
         }
         let xml = p.dir.join("package.xml");
         let mut inc = self.args.release.inc;
@@ -342,7 +356,7 @@ impl Run<'_> {
         }
         let shipped = read_shipped(&p.dir.join("packaging/debian"))?;
         let timestamp = timestamp(&self.env, &xml)?;
-        let input = Input {
+        let mut input = Input {
             manifest,
             target: &self.target,
             depends: &depends,
@@ -350,59 +364,167 @@ impl Run<'_> {
             timestamp,
             changelog: changelog.as_deref(),
             license_files: &license_files,
-            staged_has_elf: Some(false),
+            staged_has_elf: if compiling { None } else { Some(false) },
             shipped: &shipped,
             templates: &self.templates,
         };
         let tree = generate::generate(&input).map_err(|e| generate_error(&xml, e))?;
-        let staging = tempfile::Builder::new().prefix("rosdeb-build-").tempdir()?;
-        let prefix = format!("/opt/ros/{}", self.target.distro);
-        debgen::binary::stage_share(
-            &p.dir,
-            &p.name,
-            &prefix,
-            manifest.is_metapackage(),
-            staging.path(),
-        )
-        .with_context(|| format!("staging `{}`", p.dir.display()))?;
         // Without SOURCE_DATE_EPOCH, package.xml's time caps the staged files' (fresh) mtimes.
         let epoch = self.epoch.or(u64::try_from(timestamp).ok());
-        let deb = debgen::binary::builder(&tree, staging.path(), epoch)?
-            .build(&self.args.out)
-            .with_context(|| format!("building the .deb of `{}`", p.name))?;
-        Ok(deb)
+        let prefix = format!("/opt/ros/{}", self.target.distro);
+        let package = generate::ros_package_name(&self.target.distro, &p.name);
+        let request = debgen::build::Request {
+            build_type: &build_type,
+            source: &p.dir,
+            name: &p.name,
+            package: &package,
+            prefix: &prefix,
+            chroot: self.args.chroot.as_deref(),
+            source_date_epoch: epoch,
+        };
+
+        if self.args.via == Via::DpkgBuildpackage {
+            let mut log = BuildLog::create(&self.args.out, &p.name)?;
+            let log_path = log.path.clone();
+            let result =
+                debgen::build::dpkg_buildpackage(&request, &tree, &self.args.out, log.file())
+                    .map_err(|e| compile_error(e, &log_path));
+            return log.finish(result);
+        }
+        if !compiling {
+            let staging = tempfile::Builder::new().prefix("rosdeb-build-").tempdir()?;
+            debgen::binary::stage_share(
+                &p.dir,
+                &p.name,
+                &prefix,
+                manifest.is_metapackage(),
+                staging.path(),
+            )
+            .with_context(|| format!("staging `{}`", p.dir.display()))?;
+            let deb = debgen::binary::builder(&tree, staging.path(), epoch)?
+                .build(&self.args.out)
+                .with_context(|| format!("building the .deb of `{}`", p.name))?;
+            return Ok(deb);
+        }
+
+        let mut log = BuildLog::create(&self.args.out, &p.name)?;
+        let result = (|| {
+            let log_path = log.path.clone();
+            let file = log.file();
+            let compiled =
+                debgen::build::compile(&request, file).map_err(|e| compile_error(e, &log_path))?;
+            compiled.strip(file).map_err(|e| compile_error(e, &log_path))?;
+            let has_elf = !compiled.elf_files()?.is_empty();
+            input.staged_has_elf = Some(has_elf);
+            let tree = generate::generate(&input).map_err(|e| generate_error(&xml, e))?;
+            let mut subst = debgen::binary::Substitutions {
+                architecture: Some(
+                    compiled.architecture(file).map_err(|e| compile_error(e, &log_path))?,
+                ),
+                ..Default::default()
+            };
+            subst.vars = compiled
+                .substvars(&tree["debian/control"].contents, file)
+                .map_err(|e| compile_error(e, &log_path))?;
+            let deb = debgen::binary::builder_with(&tree, &compiled.staging(), epoch, &subst)?
+                .build(&self.args.out)
+                .with_context(|| format!("building the .deb of `{}`", p.name))?;
+            Ok(deb)
+        })();
+        log.finish(result)
     }
 
-    fn refuse_compiling(&mut self, build_type: &str) -> anyhow::Error {
+    /// Compiling is for this host's own OS and codename, or inside `--chroot DIR`.
+    fn check_target(&mut self, build_type: &str) -> anyhow::Result<()> {
         let target = &self.args.release.target;
-        if self.args.chroot.is_none() {
-            let env = &self.env;
-            let host = self.host.get_or_insert_with(|| {
-                rospkg::os_detect::detect(Path::new("/"), env).map_err(|e| e.to_string())
-            });
-            let same =
-                host.as_ref().is_ok_and(|h| h.name == target.os && h.codename == target.codename);
-            if !same {
-                let host = match host {
-                    Ok(h) => format!("this {}:{} host", h.name, h.codename),
-                    Err(e) => format!("this host ({e})"),
-                };
-                return Hinted::error(
+        if let Some(root) = &self.args.chroot {
+            if !root.join("bin/sh").exists() && !root.join("usr/bin/sh").exists() {
+                return Err(Hinted::error(
+                    format!("--chroot `{}` is not a root directory (no bin/sh)", root.display()),
                     format!(
-                        "build type `{build_type}` compiles, and {target} is not {host}: the \
-                         binaries would link against the host's libraries, not {target}'s"
+                        "make one with: debootstrap --variant=buildd {} DIR MIRROR",
+                        target.codename
                     ),
-                    format!(
-                        "pass --chroot DIR with a root directory of {target}, or build on {target}"
-                    ),
-                );
+                ));
             }
+            if !is_root() {
+                return Err(Hinted::error(
+                    "--chroot needs root (it runs the build with chroot)",
+                    "run rosdeb build as root, e.g. with sudo",
+                ));
+            }
+            return Ok(());
         }
-        Hinted::error(
-            format!("build type `{build_type}` is not built by rosdeb yet"),
-            "only build type `none` is built today: metapackages and packages with \
-             <export><build_type>none</build_type></export>; use bloom and dpkg-buildpackage",
-        )
+        let env = &self.env;
+        let host = self.host.get_or_insert_with(|| {
+            rospkg::os_detect::detect(Path::new("/"), env).map_err(|e| e.to_string())
+        });
+        let same =
+            host.as_ref().is_ok_and(|h| h.name == target.os && h.codename == target.codename);
+        if same {
+            return Ok(());
+        }
+        let host = match host {
+            Ok(h) => format!("this {}:{} host", h.name, h.codename),
+            Err(e) => format!("this host ({e})"),
+        };
+        Err(Hinted::error(
+            format!(
+                "build type `{build_type}` compiles, and {target} is not {host}: the \
+                 binaries would link against the host's libraries, not {target}'s"
+            ),
+            format!("pass --chroot DIR with a root directory of {target}, or build on {target}"),
+        ))
+    }
+}
+
+/// Whether the process runs as root (`id -u`).
+fn is_root() -> bool {
+    std::process::Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+}
+
+/// A compile error as a user-facing error, with a hint.
+fn compile_error(e: debgen::build::CompileError, log: &Path) -> anyhow::Error {
+    let hint = match e.missing_package() {
+        Some(package) => format!("install it: apt-get install {package}"),
+        None => format!("the whole output is in `{}`", log.display()),
+    };
+    Hinted::error(e.to_string(), hint)
+}
+
+/// `<out>/<name>.build.log`, written as `.<name>.build.log.tmp` and renamed when the build ends.
+struct BuildLog {
+    file: fs_err::File,
+    tmp: PathBuf,
+    path: PathBuf,
+}
+
+impl BuildLog {
+    fn create(out: &Path, name: &str) -> anyhow::Result<BuildLog> {
+        fs_err::create_dir_all(out)?;
+        let tmp = out.join(format!(".{name}.build.log.tmp"));
+        let path = out.join(format!("{name}.build.log"));
+        let file = fs_err::OpenOptions::new()
+            .create(true)
+            .truncate(true)
+            .read(true)
+            .write(true)
+            .open(&tmp)?;
+        Ok(BuildLog { file, tmp, path })
+    }
+
+    fn file(&mut self) -> &mut fs_err::File {
+        &mut self.file
+    }
+
+    /// Renames the log into place and passes `result` on.
+    fn finish<T>(self, result: anyhow::Result<T>) -> anyhow::Result<T> {
+        drop(self.file);
+        fs_err::rename(&self.tmp, &self.path)?;
+        result
     }
 }
 

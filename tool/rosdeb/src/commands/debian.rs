@@ -133,7 +133,9 @@ fn run_generate(args: &GenerateArgs) -> anyhow::Result<Status> {
     }
     let name = manifest.name.clone().unwrap_or_default();
 
-    let (rules, distribution, target) = args.release.load(&args.fetch, &env, &mut warnings)?;
+    let keys: BTreeSet<String> = manifest.dependencies.iter().map(|d| d.name.clone()).collect();
+    let (rules, distribution, target) =
+        args.release.load_keys(&args.fetch, &env, &mut warnings, Some(&keys))?;
 
     // Packages released from the same repository resolve to their own Debian names.
     let mut peers = BTreeSet::new();
@@ -248,13 +250,28 @@ pub(super) struct ReleaseArgs {
 }
 
 impl ReleaseArgs {
-    /// The rosdep rules, the distribution and the Debian target (warnings are appended to
-    /// `warnings`).
+    /// The rosdep rules (all keys, or only `keys`), the distribution and the Debian target
+    /// (warnings are appended to `warnings`).
     pub(super) fn load(
         &self,
         fetch: &crate::fetch::FetchArgs,
         env: &Environment,
         warnings: &mut String,
+    ) -> anyhow::Result<(
+        rospkg::rosdep::Rules,
+        Option<rospkg::distro::distribution::DistributionFile>,
+        DebTarget,
+    )> {
+        self.load_keys(fetch, env, warnings, None)
+    }
+
+    /// [`Self::load`] keeping only the rules of `keys` (those of the packages at hand).
+    pub(super) fn load_keys(
+        &self,
+        fetch: &crate::fetch::FetchArgs,
+        env: &Environment,
+        warnings: &mut String,
+        keys: Option<&BTreeSet<String>>,
     ) -> anyhow::Result<(
         rospkg::rosdep::Rules,
         Option<rospkg::distro::distribution::DistributionFile>,
@@ -267,6 +284,7 @@ impl ReleaseArgs {
             distro_file: self.distro_file.as_deref(),
             targets: &targets,
             fetch,
+            keys,
         };
         let (rules, distribution) = load_rules(&inputs, env, warnings)?;
         let (ros_version, python_version) = self.index_versions(fetch, env)?;

@@ -178,16 +178,15 @@ pub(crate) fn load_from_index(
     let entry = idx.entry(name, &index_path).map_err(distro_error)?;
     let mut merged: Option<DistributionFile> = None;
     for file in &entry.distribution {
-        let (path, text) = f.get_text(file)?;
-        let dist = match distribution::parse(&path, &text, name) {
-            Ok(Loaded::Distribution(d)) => d,
-            Ok(Loaded::Cache(_)) => {
+        let (path, loaded) = parse_cached(f, file, name)?;
+        let dist = match loaded {
+            Loaded::Distribution(d) => d,
+            Loaded::Cache(_) => {
                 return Err(diagnostic_error(&Diagnostic::error(
                     &path,
                     "expected a distribution file, found a distribution cache",
                 )));
             }
-            Err(d) => return Err(diagnostic_error(&d)),
         };
         merged = Some(match merged {
             None => dist,
@@ -270,8 +269,33 @@ fn load_source(f: &Fetcher, source: &Source) -> anyhow::Result<DistributionFile>
 }
 
 pub(crate) fn load_distribution_file(f: &Fetcher, file: &str) -> anyhow::Result<DistributionFile> {
-    let (path, text) = f.get_text(file)?;
-    Ok(distribution::parse(&path, &text, "").map_err(|d| diagnostic_error(&d))?.into_distribution())
+    Ok(parse_cached(f, file, "")?.1.into_distribution())
+}
+
+/// A distribution file or cache as parsed (`name` set), through the cache of parse results.
+fn parse_cached(f: &Fetcher, source: &str, name: &str) -> anyhow::Result<(PathBuf, Loaded)> {
+    /// The parse result with its diagnostics, which the serde form of a distribution leaves out.
+    #[derive(Serialize, serde::Deserialize)]
+    struct Parsed {
+        loaded: Loaded,
+        diagnostics: Vec<Diagnostic>,
+    }
+    fn diagnostics(loaded: &mut Loaded) -> &mut Vec<Diagnostic> {
+        match loaded {
+            Loaded::Distribution(d) => &mut d.diagnostics,
+            Loaded::Cache(c) => &mut c.distribution.diagnostics,
+        }
+    }
+    let kind = format!("distribution {name}");
+    let (path, parsed) = f.get_parsed(source, &kind, |path, text| {
+        let mut loaded =
+            distribution::parse(path, &text, name).map_err(|d| diagnostic_error(&d))?;
+        let diagnostics = std::mem::take(diagnostics(&mut loaded));
+        Ok(Parsed { loaded, diagnostics })
+    })?;
+    let Parsed { mut loaded, diagnostics: found } = parsed;
+    *diagnostics(&mut loaded) = found;
+    Ok((path, loaded))
 }
 
 #[derive(Serialize)]

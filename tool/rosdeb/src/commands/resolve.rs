@@ -15,6 +15,8 @@
 //! failures on stderr. `--json`: `{key: {"os:codename": {"installer", "packages"} or
 //! {"error"}}}` (the pinned shape, no schema field). Exit 1 when any key fails anywhere.
 
+use std::collections::BTreeSet;
+
 use anyhow::Context as _;
 use indexmap::IndexMap;
 use rospkg::distro as rdistro;
@@ -81,6 +83,7 @@ pub fn run(args: Args) -> anyhow::Result<Status> {
         distro_file: args.distro_file.as_deref(),
         targets: &args.targets,
         fetch: &args.fetch,
+        keys: Some(&args.keys.iter().cloned().collect()),
     };
     let (rules, _) = load_rules(&inputs, &env, &mut warnings)?;
     let policy = Policy { default_installer_only: !args.any_installer };
@@ -165,6 +168,8 @@ pub struct RuleInputs<'a> {
     pub targets: &'a [Target],
     /// HTTP cache flags.
     pub fetch: &'a crate::fetch::FetchArgs,
+    /// The only keys that will be asked about (`None`: any); rule files keep just these.
+    pub keys: Option<&'a BTreeSet<String>>,
 }
 
 /// The rules of `--rosdep` files, then the sources lists of `ROSDEP_SOURCE_PATH` (or the
@@ -183,7 +188,7 @@ pub fn load_rules(
     };
     let distro_name = distro.as_ref().map(|d| d.name.clone());
     for file in args.rosdep {
-        push_file(&mut rules, rule_file(&fetcher, file, Vec::new())?, warnings);
+        push_file(&mut rules, rule_file(&fetcher, file, Vec::new(), args.keys)?, warnings);
     }
     let dirs = rosdep::sources::list_dirs(env.get(rosdep::sources::SOURCE_PATH_ENV));
     let entries = rosdep::sources::read_dirs(&dirs).map_err(distro_error)?;
@@ -197,7 +202,7 @@ pub fn load_rules(
         if !usable {
             continue;
         }
-        match rule_file(&fetcher, &entry.url, entry.tags.clone()) {
+        match rule_file(&fetcher, &entry.url, entry.tags.clone(), args.keys) {
             Ok(file) => push_file(&mut rules, file, warnings),
             // Like rosdep, a source that cannot be read is skipped with a warning when other
             // rules were given explicitly; otherwise it is an error.
@@ -226,12 +231,80 @@ pub fn load_rules(
     Ok((rules, file))
 }
 
-/// Reads one rule file by path, `file://` or `http(s)://` URL (through the HTTP cache).
-fn rule_file(fetcher: &Fetcher, source: &str, tags: Vec<String>) -> anyhow::Result<RuleFile> {
-    let (path, text) = fetcher.get_text(source)?;
-    let mut file = RuleFile::parse(&path, &text).map_err(|d| diagnostic_error(&d))?;
+/// Reads one rule file by path, `file://` or `http(s)://` URL (through the HTTP cache), keeping
+/// only `keys` when given. The parse is cached (see [`CachedRules`]).
+fn rule_file(
+    fetcher: &Fetcher,
+    source: &str,
+    tags: Vec<String>,
+    keys: Option<&BTreeSet<String>>,
+) -> anyhow::Result<RuleFile> {
+    const KIND: &str = "rosdep-rules";
+    let (fetched, cached) = fetcher.get_with_parsed_bytes(source, KIND)?;
+    let from_cache =
+        cached.as_deref().and_then(|bytes| CachedRules::decode(bytes, &fetched.path, keys));
+    let mut file = match from_cache {
+        Some(file) => file,
+        None => {
+            let text = Fetcher::text_of(&fetched)?;
+            let file = RuleFile::parse(&fetched.path, &text).map_err(|d| diagnostic_error(&d))?;
+            if let Some(bytes) = CachedRules::encode(&file) {
+                fetcher.store_parsed(&fetched, KIND, &bytes);
+            }
+            match keys {
+                Some(keys) => CachedRules::keep(file, keys),
+                None => file,
+            }
+        }
+    };
     file.tags = tags;
     Ok(file)
+}
+
+/// A parsed rule file as the cache of parse results keeps it: each key's rules encoded on their
+/// own, so that a command asking about a few keys decodes just those (a rule file has over a
+/// thousand).
+#[derive(Serialize, serde::Deserialize)]
+struct CachedRules<'a> {
+    diagnostics: Vec<rospkg::Diagnostic>,
+    #[serde(borrow)]
+    keys: Vec<(&'a str, &'a [u8])>,
+}
+
+impl CachedRules<'_> {
+    fn encode(file: &RuleFile) -> Option<Vec<u8>> {
+        let encoded: Vec<(&str, Vec<u8>)> = file
+            .keys()
+            .map(|k| Some((k.as_str(), postcard::to_stdvec(file.get(k)?).ok()?)))
+            .collect::<Option<_>>()?;
+        let keys = encoded.iter().map(|(k, v)| (*k, v.as_slice())).collect();
+        postcard::to_stdvec(&CachedRules { diagnostics: file.diagnostics.clone(), keys }).ok()
+    }
+
+    /// The rule file of the cached `bytes` (`None` when they do not decode).
+    fn decode(
+        bytes: &[u8],
+        path: &std::path::Path,
+        keys: Option<&BTreeSet<String>>,
+    ) -> Option<RuleFile> {
+        let cached: CachedRules<'_> = postcard::from_bytes(bytes).ok()?;
+        let mut map = IndexMap::new();
+        for (key, rules) in cached.keys {
+            if keys.is_none_or(|k| k.contains(key)) {
+                map.insert(key.to_owned(), postcard::from_bytes(rules).ok()?);
+            }
+        }
+        Some(RuleFile::from_parts(path.to_owned(), map, cached.diagnostics))
+    }
+
+    fn keep(file: RuleFile, keys: &BTreeSet<String>) -> RuleFile {
+        let map = file
+            .keys()
+            .filter(|k| keys.contains(*k))
+            .filter_map(|k| Some((k.clone(), file.get(k)?.clone())))
+            .collect();
+        RuleFile::from_parts(file.path.clone(), map, file.diagnostics.clone())
+    }
 }
 
 fn push_file(rules: &mut Rules, file: RuleFile, warnings: &mut String) {

@@ -231,3 +231,52 @@ fn default_cache_dir_follows_xdg() {
     );
     assert_eq!(default_cache_dir(None, None), None);
 }
+
+#[test]
+fn parse_results_are_cached_by_content_and_path() {
+    let dir = tmp();
+    let input = dir.path().join("rules.yaml");
+    fs_err::write(&input, "a: 1\n").unwrap();
+    let source = input.to_str().unwrap();
+    let calls = std::cell::Cell::new(0);
+    let parse = |_: &Path, text: String| -> anyhow::Result<Vec<String>> {
+        calls.set(calls.get() + 1);
+        Ok(text.lines().map(str::to_owned).collect())
+    };
+    let read = |kind: &str| {
+        let fetcher = Fetcher::new(options(dir.path())).unwrap();
+        fetcher.get_parsed(source, kind, parse).unwrap().1
+    };
+    assert_eq!(read("lines"), vec!["a: 1"]);
+    assert_eq!(read("lines"), vec!["a: 1"]);
+    assert_eq!(calls.get(), 1, "the second read comes from the cache");
+    read("other kind");
+    assert_eq!(calls.get(), 2, "another kind is another entry");
+
+    // New content is parsed again; a damaged entry is ignored and rewritten.
+    fs_err::write(&input, "a: 2\n").unwrap();
+    assert_eq!(read("lines"), vec!["a: 2"]);
+    assert_eq!(calls.get(), 3);
+    let parsed = dir.path().join("parsed");
+    for name in files_in(&parsed) {
+        fs_err::write(parsed.join(name), b"\xff\xff\xff").unwrap();
+    }
+    assert_eq!(read("lines"), vec!["a: 2"]);
+    assert_eq!(calls.get(), 4);
+    assert_eq!(read("lines"), vec!["a: 2"]);
+    assert_eq!(calls.get(), 4);
+    assert!(files_in(&parsed).iter().all(|f| !f.starts_with(".rosdeb-tmp")));
+}
+
+#[test]
+fn failed_parses_are_not_cached() {
+    let dir = tmp();
+    let input = dir.path().join("bad.yaml");
+    fs_err::write(&input, "x").unwrap();
+    let fetcher = Fetcher::new(options(dir.path())).unwrap();
+    let source = input.to_str().unwrap();
+    let failing = |_: &Path, _: String| -> anyhow::Result<u32> { anyhow::bail!("no") };
+    assert!(fetcher.get_parsed(source, "n", failing).is_err());
+    assert!(files_in(&dir.path().join("parsed")).is_empty());
+    assert_eq!(fetcher.get_parsed(source, "n", |_, _| Ok(7u32)).unwrap().1, 7);
+}

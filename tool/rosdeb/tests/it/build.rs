@@ -1,7 +1,10 @@
 //! Integration tests of `rosdeb build`: build type `none` packages (a metapackage and a data
 //! package from fixtures/build) for ubuntu:focal and debian:bookworm, checked with the real
 //! `dpkg-deb` and `lintian`; dependency order, byte-identical rebuilds, `--json`, the refusal of
-//! a compiling package (others still built, exit 1) and a dependency cycle.
+//! a compiling package for another codename (others still built, exit 1) and a dependency cycle.
+//! The compiling build types (catkin, cmake, cargo, setup.py) are built for this Debian
+//! bookworm host with the real cmake, cargo and python3, natively and through
+//! `dpkg-buildpackage`; a failed build is one row and its dependents are skipped.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -19,6 +22,17 @@ fn fixtures() -> PathBuf {
 /// `rosdeb build PKGS --distro noetic --os OS --out OUT` in fixtures/build, with the tiny rules
 /// file, no system sources lists and the host pinned to Debian bookworm.
 fn build(packages: &[&str], os: &str, out: &Path, extra: &[&str]) -> Output {
+    build_with(packages, os, out, extra, &[])
+}
+
+/// [`build`] with extra environment variables.
+fn build_with(
+    packages: &[&str],
+    os: &str,
+    out: &Path,
+    extra: &[&str],
+    env: &[(String, String)],
+) -> Output {
     let empty = TempDir::new("build-empty");
     let dir = fixtures().join("build");
     let distro_file = fixtures().join("rosdistro/noetic/distribution.yaml");
@@ -38,6 +52,7 @@ fn build(packages: &[&str], os: &str, out: &Path, extra: &[&str]) -> Output {
         .arg("--out")
         .arg(out)
         .args(extra)
+        .envs(env.iter().map(|(k, v)| (k, v)))
         .output()
         .unwrap()
 }
@@ -129,31 +144,262 @@ fn rebuild_is_byte_identical_and_json_lists_the_debs() {
 }
 
 #[test]
-fn compiling_packages_are_refused_and_the_others_still_build() {
+fn compiling_for_another_codename_without_chroot_is_refused() {
     let tmp = TempDir::new("build-catkin");
     // Another codename than the (pinned) host's, without --chroot: refused, with why.
     let out =
-        build(&["demo_driver", "demo_description", "demo_robot"], "ubuntu:focal", tmp.path(), &[]);
+        build(&["demo_driver", "demo_cmake", "demo_description"], "ubuntu:focal", tmp.path(), &[]);
     assert_eq!(out.status.code(), Some(1));
     let stderr = text(&out.stderr);
     assert!(stderr.contains("error: demo_driver: build type `catkin` compiles"), "{stderr}");
     assert!(stderr.contains("ubuntu:focal is not this debian:bookworm host"), "{stderr}");
     assert!(stderr.contains("hint: pass --chroot DIR"), "{stderr}");
-    assert!(stderr.contains("2 built, 1 failed"), "{stderr}");
-    assert_eq!(text(&out.stdout).lines().count(), 2, "the none packages are still built");
-    assert!(tmp.path().join("ros-noetic-demo-robot_1.0.0-0focal_all.deb").is_file());
+    assert!(stderr.contains("1 built, 2 failed"), "{stderr}");
+    assert_eq!(text(&out.stdout).lines().count(), 1, "the none package is still built");
+    assert!(tmp.path().join("ros-noetic-demo-description_0.3.1-0focal_all.deb").is_file());
 
-    // The host's own codename (or --chroot): refused as not built yet.
-    for (os, extra) in [("debian:bookworm", &[][..]), ("ubuntu:focal", &["--chroot", "/"][..])] {
-        let out = build(&["demo_driver", "demo_description"], os, tmp.path(), extra);
-        assert_eq!(out.status.code(), Some(1));
-        let stderr = text(&out.stderr);
-        assert!(
-            stderr.contains("error: demo_driver: build type `catkin` is not built by rosdeb yet"),
-            "{os}: {stderr}"
+    let out = build(&["demo_catkin", "demo_cmake"], "ubuntu:jammy", tmp.path(), &[]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = text(&out.stderr);
+    for (name, build_type) in [("demo_catkin", "catkin"), ("demo_cmake", "cmake")] {
+        let refusal = format!(
+            "error: {name}: build type `{build_type}` compiles, and ubuntu:jammy is not this \
+             debian:bookworm host: the binaries would link against the host's libraries"
         );
-        assert_eq!(text(&out.stdout).lines().count(), 1, "{os}");
+        assert!(stderr.contains(&refusal), "{stderr}");
     }
+    assert!(stderr.contains("hint: pass --chroot DIR with a root directory of ubuntu:jammy"));
+    assert!(stderr.contains("0 built, 2 failed"), "{stderr}");
+    assert!(!tmp.path().join("demo_cmake.build.log").exists(), "nothing was run");
+}
+
+/// The environment the compiling tests add: cargo's folder on the PATH and rustup's homes
+/// (the test's HOME is empty).
+fn toolchain_env() -> Vec<(String, String)> {
+    let cargo = std::env::var("CARGO").map(PathBuf::from).unwrap_or_else(|_| "cargo".into());
+    let cargo = cargo.canonicalize().unwrap_or(cargo);
+    let mut path = String::from("/usr/bin:/bin");
+    if let Some(dir) = cargo.parent().filter(|d| !d.as_os_str().is_empty()) {
+        path = format!("{}:{path}", dir.display());
+    }
+    let home = std::env::var("HOME").unwrap_or_default();
+    let mut env = vec![("PATH".to_owned(), path)];
+    for (var, default) in
+        [("RUSTUP_HOME", format!("{home}/.rustup")), ("CARGO_HOME", format!("{home}/.cargo"))]
+    {
+        env.push((var.to_owned(), std::env::var(var).unwrap_or(default)));
+    }
+    if let Ok(toolchain) = std::env::var("RUSTUP_TOOLCHAIN") {
+        env.push(("RUSTUP_TOOLCHAIN".to_owned(), toolchain));
+    }
+    env
+}
+
+/// lintian's errors and warnings (info and pedantic tags are accepted).
+fn lintian_complaints(debs: &[PathBuf]) -> Vec<String> {
+    let out = Command::new("lintian").args(debs).output().unwrap();
+    text(&out.stdout)
+        .lines()
+        .filter(|l| l.starts_with("E:") || l.starts_with("W:"))
+        .map(str::to_owned)
+        .collect()
+}
+
+const COMPILED: [&str; 4] = ["demo_cmake", "demo_catkin", "demo_rust", "demo_py"];
+
+#[test]
+fn compiles_catkin_cmake_cargo_and_setup_py_for_the_host_reproducibly() {
+    let first = TempDir::new("build-compiled-1");
+    let out = build_with(&COMPILED, "debian:bookworm", first.path(), &[], &toolchain_env());
+    let stderr = text(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains("4 built, 0 failed"), "{stderr}");
+    let arch = text(&Command::new("dpkg").arg("--print-architecture").output().unwrap().stdout)
+        .trim()
+        .to_owned();
+    let deb = |name: &str, version: &str, arch: &str| {
+        first.path().join(format!("ros-noetic-{name}_{version}-0bookworm_{arch}.deb"))
+    };
+    let cmake = deb("demo-cmake", "1.4.0", &arch);
+    let catkin = deb("demo-catkin", "0.2.0", &arch);
+    let rust = deb("demo-rust", "0.3.0", &arch);
+    let py = deb("demo-py", "0.5.0", "all");
+    let debs = [cmake.clone(), catkin.clone(), rust.clone(), py.clone()];
+    assert_eq!(
+        text(&out.stdout),
+        debs.iter().map(|d| format!("{}\n", d.display())).collect::<String>()
+    );
+
+    let expect = |deb: &Path, arch: &str, depends: &[&str], files: &[&str]| {
+        let info = dpkg_deb("--info", deb);
+        assert!(info.contains(&format!(" Architecture: {arch}\n")), "{info}");
+        assert!(!info.contains("${"), "no substitution variable left: {info}");
+        let line = info.lines().find(|l| l.starts_with(" Depends: ")).unwrap_or_default();
+        for d in depends {
+            assert!(line.contains(d), "{} lacks `{d}`: {info}", deb.display());
+        }
+        let contents = dpkg_deb("--contents", deb);
+        for f in files {
+            assert!(contents.contains(&format!(" ./{f}\n")), "{f} missing: {contents}");
+        }
+        contents
+    };
+    // The executable links tinyxml2: dpkg-shlibdeps adds the library package.
+    expect(
+        &cmake,
+        &arch,
+        &["libtinyxml2-9 (>= ", "libc6 (>= ", "libstdc++6"],
+        &["opt/ros/noetic/bin/demo_xml_root", "opt/ros/noetic/share/demo_cmake/package.xml"],
+    );
+    // catkin's layout: library in lib/, node in lib/<name>/, cmake config and pkg-config file;
+    // the package's own library is not a dependency.
+    let contents = expect(
+        &catkin,
+        &arch,
+        &["libstdc++6"],
+        &[
+            "opt/ros/noetic/lib/libdemo_catkin.so",
+            "opt/ros/noetic/lib/demo_catkin/demo_catkin_node",
+            "opt/ros/noetic/include/demo_catkin/greeter.h",
+            "opt/ros/noetic/share/demo_catkin/cmake/demo_catkinConfig.cmake",
+            "opt/ros/noetic/share/demo_catkin/package.xml",
+            "opt/ros/noetic/lib/pkgconfig/demo_catkin.pc",
+        ],
+    );
+    assert!(!contents.contains("setup.sh"), "binary packages ship no catkin setup files");
+    assert!(!dpkg_deb("--info", &catkin).contains("demo-catkin ("), "no self-dependency");
+    expect(&rust, &arch, &["libc6 (>= "], &["opt/ros/noetic/bin/demo_rust"]);
+    let contents = expect(
+        &py,
+        "all",
+        &["python3"],
+        &[
+            "opt/ros/noetic/bin/demo_py_hello",
+            "opt/ros/noetic/lib/python3.11/site-packages/demo_py/__init__.py",
+            "opt/ros/noetic/share/demo_py/package.xml",
+        ],
+    );
+    assert!(!contents.contains(".pyc"), "no byte-compiled files: {contents}");
+
+    // The built programs run.
+    let root = TempDir::new("build-compiled-root");
+    for d in &debs {
+        let x = Command::new("dpkg-deb").arg("-x").arg(d).arg(root.path()).status().unwrap();
+        assert!(x.success());
+    }
+    let prefix = root.path().join("opt/ros/noetic");
+    let run = Command::new(prefix.join("lib/demo_catkin/demo_catkin_node"))
+        .env("LD_LIBRARY_PATH", prefix.join("lib"))
+        .output()
+        .unwrap();
+    assert_eq!(text(&run.stdout), "hello, robot (./src/greeter.cpp)\n", "source paths are mapped");
+    let run = Command::new(prefix.join("bin/demo_xml_root"))
+        .arg(fixtures().join("build/demo_cmake/package.xml"))
+        .output()
+        .unwrap();
+    assert_eq!(text(&run.stdout), "package\n");
+    let run = Command::new(prefix.join("bin/demo_rust")).output().unwrap();
+    assert_eq!(text(&run.stdout), "demo_rust says hello to robot\n");
+
+    for name in COMPILED {
+        let log = fs_err::read_to_string(first.path().join(format!("{name}.build.log"))).unwrap();
+        assert!(log.starts_with("$ "), "{name}: the log records the commands: {log}");
+    }
+    assert_eq!(lintian_complaints(&debs), Vec::<String>::new(), "lintian: no error, no warning");
+
+    let second = TempDir::new("build-compiled-2");
+    let out = build_with(&COMPILED, "debian:bookworm", second.path(), &[], &toolchain_env());
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    for d in &debs {
+        let name = d.file_name().unwrap();
+        let a = fs_err::read(d).unwrap();
+        let b = fs_err::read(second.path().join(name)).unwrap();
+        assert!(a == b, "{}: a rebuild gives the same bytes", name.to_string_lossy());
+    }
+}
+
+#[test]
+fn a_failed_build_is_one_row_and_its_dependents_are_skipped() {
+    let tmp = TempDir::new("build-broken");
+    let out = build(
+        &["demo_needs_broken", "demo_broken", "demo_description"],
+        "debian:bookworm",
+        tmp.path(),
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("error: demo_broken: `cmake --build"), "{stderr}");
+    assert!(stderr.contains("this_does_not_compile"), "the log's tail is shown: {stderr}");
+    let log = tmp.path().join("demo_broken.build.log");
+    assert!(stderr.contains(&format!("hint: the whole output is in `{}`", log.display())));
+    assert!(fs_err::read_to_string(&log).unwrap().contains("this_does_not_compile"));
+    assert!(
+        stderr.contains(
+            "error: demo_needs_broken: not built: its build dependency `demo_broken` failed"
+        ),
+        "{stderr}"
+    );
+    assert!(stderr.contains("1 built, 2 failed"), "{stderr}");
+    let table: Vec<&str> = stderr.lines().filter(|l| l.ends_with("FAILED")).collect();
+    assert_eq!(table.len(), 2, "{stderr}");
+    let files: Vec<String> = fs_err::read_dir(tmp.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    let mut files = files;
+    files.sort();
+    assert_eq!(
+        files,
+        ["demo_broken.build.log", "ros-noetic-demo-description_0.3.1-0bookworm_all.deb"],
+        "no temporary or half-written file is left"
+    );
+}
+
+#[test]
+fn via_dpkg_buildpackage_builds_with_debhelper() {
+    assert!(
+        Path::new("/usr/bin/dh").exists(),
+        "debhelper is missing: apt-get install debhelper dpkg-dev"
+    );
+    let tmp = TempDir::new("build-dpkg");
+    let out = build(
+        &["demo_cmake", "demo_description"],
+        "debian:bookworm",
+        tmp.path(),
+        &["--via", "dpkg-buildpackage", "--json"],
+    );
+    let stderr = text(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let list = doc.as_array().unwrap();
+    assert_eq!(list.len(), 2, "{doc}");
+    let cmake = PathBuf::from(list[0]["path"].as_str().unwrap());
+    assert_eq!(list[0]["name"], "ros-noetic-demo-cmake");
+    assert_eq!(list[0]["version"], "1.4.0-0bookworm");
+    assert_eq!(list[1]["architecture"], "all");
+    let info = dpkg_deb("--info", &cmake);
+    assert!(info.contains("libtinyxml2-9"), "dh_shlibdeps ran: {info}");
+    let contents = dpkg_deb("--contents", &cmake);
+    assert!(contents.contains("./opt/ros/noetic/bin/demo_xml_root"), "{contents}");
+    let log = fs_err::read_to_string(tmp.path().join("demo_cmake.build.log")).unwrap();
+    assert!(log.contains("dh_auto_configure"), "debhelper built it: {log}");
+    let data = PathBuf::from(list[1]["path"].as_str().unwrap());
+    // rules/none.j2 ships what the native build stages.
+    let files = |deb: &Path| -> Vec<String> {
+        dpkg_deb("--contents", deb)
+            .lines()
+            .filter_map(|l| l.split_whitespace().last().map(str::to_owned))
+            .filter(|f| f.starts_with("./opt/") && !f.ends_with('/'))
+            .collect()
+    };
+    let native = TempDir::new("build-dpkg-native");
+    let out = build(&["demo_description"], "debian:bookworm", native.path(), &[]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let expected =
+        files(&native.path().join("ros-noetic-demo-description_0.3.1-0bookworm_all.deb"));
+    assert!(expected.contains(&"./opt/ros/noetic/share/demo_description/urdf/robot.urdf".into()));
+    assert_eq!(files(&data), expected);
 }
 
 #[test]

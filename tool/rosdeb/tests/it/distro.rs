@@ -311,3 +311,61 @@ fn distro_flags_mean_the_same_as_everywhere() {
     assert_eq!(no_index.code, 1);
     assert!(no_index.stderr_str().contains("ROSDISTRO_INDEX_URL"), "{}", no_index.stderr_str());
 }
+
+/// A distribution read through the cache of parse results answers exactly as a fresh parse,
+/// diagnostics included, and a damaged cache entry is parsed again.
+#[test]
+fn parse_cache_answers_like_a_fresh_parse() {
+    let sandbox = Sandbox::new("distro-parsed");
+    let noetic = data_dir().join("noetic/distribution.yaml").display().to_string();
+    let tmp = TempDir::new("distro-parsed-in");
+    // A distribution whose parse records a diagnostic (an invalid repository status).
+    let text = fs_err::read_to_string(&noetic).unwrap().replacen(
+        "    status: maintained\n",
+        "    status: sideways\n",
+        1,
+    );
+    let odd = write(tmp.path(), "distribution.yaml", text.as_bytes());
+    let cache = sandbox.home().join("http-cache");
+    let run_distro = |args: &[&str]| {
+        let mut env = base_env(&sandbox, None);
+        env.push(("ROSDEB_HTTP_CACHE".into(), cache.clone().into_os_string()));
+        let mut all = vec![OsString::from("distro")];
+        all.extend(args.iter().map(OsString::from));
+        run(&Invocation {
+            program: rosdeb(),
+            args: all,
+            env,
+            dir: RunDir::Path(sandbox.cwd()),
+            stdin: None,
+        })
+    };
+    let parsed = sandbox.home().join("parsed");
+    let mut outcomes = Vec::new();
+    for file in [&noetic, &odd] {
+        let fresh = run_distro(&["packages", file, "--json"]);
+        let entries = fs_err::read_dir(&parsed).map(Iterator::count).unwrap_or(0);
+        assert!(entries > 0, "no parse result cached in {}", parsed.display());
+        let cached = run_distro(&["packages", file, "--json"]);
+        assert_eq!(
+            (cached.code, &cached.stdout, cached.stderr_str()),
+            (fresh.code, &fresh.stdout, fresh.stderr_str())
+        );
+        outcomes.push(fresh);
+    }
+    assert_eq!(outcomes[0].code, 0, "{}", outcomes[0].stderr_str());
+    assert_ne!(outcomes[1].code, 0);
+    assert!(
+        outcomes[1].stderr_str().contains("invalid status 'sideways'"),
+        "{}",
+        outcomes[1].stderr_str()
+    );
+    for entry in fs_err::read_dir(&parsed).unwrap() {
+        fs_err::write(entry.unwrap().path(), b"damaged").unwrap();
+    }
+    let again = run_distro(&["packages", &odd, "--json"]);
+    assert_eq!(
+        (again.code, &again.stdout, again.stderr_str()),
+        (outcomes[1].code, &outcomes[1].stdout, outcomes[1].stderr_str())
+    );
+}

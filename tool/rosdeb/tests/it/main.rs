@@ -8,6 +8,7 @@ mod debian;
 mod distro;
 mod fetch;
 mod harness;
+mod install;
 mod os;
 mod pkg;
 mod property;

@@ -293,3 +293,48 @@ fn agrees_with_debian_rosdep_resolve() {
     assert_eq!(out.code, 0, "{}", out.stderr_str());
     assert_eq!(json_of(&out), expected);
 }
+
+/// Rules read back from the cache of parse results (only the keys asked about are decoded)
+/// answer exactly like a fresh parse, for keys that resolve, keys that fail, and keys of
+/// another file of the sources list.
+#[test]
+fn cached_rules_answer_like_a_fresh_parse() {
+    let cache = TempDir::new("resolve-parsed");
+    let sources = TempDir::new("resolve-sources");
+    fs_err::write(
+        sources.path().join("10-base.list"),
+        format!("yaml file://{}\nyaml file://{}\n", rules("base.yaml"), rules("python.yaml")),
+    )
+    .unwrap();
+    let env = [
+        ("ROSDEB_HTTP_CACHE", cache.path().join("http").display().to_string()),
+        ("ROSDEP_SOURCE_PATH", sources.path().display().to_string()),
+    ];
+    let ask = |keys: &[&str]| {
+        let mut args = keys.to_vec();
+        args.extend(["--os", "ubuntu:focal", "--os", "debian:bookworm", "--json"]);
+        resolve(&args, &env)
+    };
+    let first = ask(&["boost", "python3-yaml", "no-such-key"]);
+    assert_eq!(first.code, 1, "{}", first.stderr_str());
+    let parsed = cache.path().join("parsed");
+    assert_eq!(fs_err::read_dir(&parsed).unwrap().count(), 2, "one entry per rule file");
+    for keys in [&["boost", "python3-yaml", "no-such-key"][..], &["python3-yaml"], &["libusb"]] {
+        let cached = ask(keys);
+        let fresh = {
+            let other = TempDir::new("resolve-parsed-fresh");
+            let env = [
+                ("ROSDEB_HTTP_CACHE", other.path().join("http").display().to_string()),
+                ("ROSDEP_SOURCE_PATH", sources.path().display().to_string()),
+            ];
+            let mut args = keys.to_vec();
+            args.extend(["--os", "ubuntu:focal", "--os", "debian:bookworm", "--json"]);
+            resolve(&args, &env)
+        };
+        assert_eq!(
+            (cached.code, json_of(&cached), cached.stderr_str()),
+            (fresh.code, json_of(&fresh), fresh.stderr_str()),
+            "{keys:?}"
+        );
+    }
+}

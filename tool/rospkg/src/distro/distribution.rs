@@ -9,17 +9,19 @@
 use std::path::{Path, PathBuf};
 
 use indexmap::IndexMap;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::yaml::{self, Mapping, Node, Value};
 use super::{Error, read_text, resolve_source};
+
+mod repr;
 use crate::diagnostic::Diagnostic;
 
 /// Repository statuses REP 143 allows.
 pub const VALID_STATUSES: [&str; 4] = ["developed", "maintained", "unmaintained", "end-of-life"];
 
 /// A distribution: one file, or several merged (later files win), or a cache's files.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DistributionFile {
     /// The distribution name (from the index or cache; empty when read alone).
     pub name: String,
@@ -41,7 +43,7 @@ pub struct DistributionFile {
 }
 
 /// The generation of a distribution file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Format {
     /// `type: distribution` (REP 141 version 1, REP 143 version 2).
@@ -54,7 +56,7 @@ pub enum Format {
 }
 
 /// One repository entry.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Repository {
     /// The key under `repositories`.
     pub name: String,
@@ -73,7 +75,7 @@ pub struct Repository {
 }
 
 /// `status_per_package` entry.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PackageStatus {
     /// `status`.
     pub status: Option<String>,
@@ -82,7 +84,7 @@ pub struct PackageStatus {
 }
 
 /// What every section has.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RepositorySpec {
     /// `type` (default `git`).
     #[serde(rename = "type")]
@@ -94,10 +96,10 @@ pub struct RepositorySpec {
 }
 
 /// The `release` section.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(into = "repr::ReleaseRepr", from = "repr::ReleaseRepr")]
 pub struct ReleaseRepository {
     /// type, url, version.
-    #[serde(flatten)]
     pub spec: RepositorySpec,
     /// `tags`, e.g. `release: release/noetic/{package}/{version}`.
     pub tags: IndexMap<String, String>,
@@ -139,10 +141,10 @@ impl ReleaseRepository {
 }
 
 /// The `source` section.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(into = "repr::SourceRepr", from = "repr::SourceRepr")]
 pub struct SourceRepository {
     /// type, url, version.
-    #[serde(flatten)]
     pub spec: RepositorySpec,
     /// `test_commits`.
     pub test_commits: Option<bool>,
@@ -153,10 +155,10 @@ pub struct SourceRepository {
 }
 
 /// The `doc` section.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(into = "repr::DocRepr", from = "repr::DocRepr")]
 pub struct DocRepository {
     /// type, url, version.
-    #[serde(flatten)]
     pub spec: RepositorySpec,
     /// `blacklist_packages`, sorted.
     pub blacklist_packages: Vec<String>,
@@ -165,7 +167,7 @@ pub struct DocRepository {
 }
 
 /// A distribution cache (`type: cache`, version 2).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Cache {
     /// The distribution name.
     pub name: String,
@@ -176,7 +178,7 @@ pub struct Cache {
 }
 
 /// What a file turned out to be.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Loaded {
     /// A distribution file.
     Distribution(DistributionFile),

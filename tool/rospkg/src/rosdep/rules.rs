@@ -17,7 +17,10 @@ use crate::diagnostic::{Diagnostic, Position};
 use crate::distro::{Error, read_text, resolve_source};
 
 /// A YAML value as rosdep sees it (PyYAML's `safe_load` types).
-#[derive(Debug, Clone, PartialEq)]
+///
+/// Its serde form is the plain derived one (for caches of parsed files); reading YAML goes
+/// through [`FromYaml`], which applies PyYAML's typing.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum Data {
     /// `null` / `~` / empty.
     Null,
@@ -34,7 +37,7 @@ pub enum Data {
 /// A mapping in file order. Rule mappings are small (a few OSes, codenames or installers), so a
 /// vector searched linearly beats hashing; duplicate keys never get here (the parser rejects
 /// them).
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct Map(Vec<(String, Data)>);
 
 impl Map {
@@ -113,7 +116,7 @@ impl Data {
 }
 
 /// The rules of one key in one file: OS (or `*`) → rule.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct KeyRules {
     /// Where the key's rules start.
     pub position: Option<Position>,
@@ -122,7 +125,7 @@ pub struct KeyRules {
 }
 
 /// One rule file.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct RuleFile {
     /// Where it was read from.
     pub path: PathBuf,
@@ -152,7 +155,7 @@ impl RuleFile {
         }
         // Read straight into `Data` (positions kept for the keys only): the file is large and
         // this is most of the cost of a resolution.
-        let top: IndexMap<String, Spanned<Data>> = yaml::from_str(path, text)?;
+        let top: IndexMap<String, Spanned<FromYaml>> = yaml::from_str(path, text)?;
         for (key, node) in top {
             let loc = node.referenced;
             let position = (loc.line() > 0).then(|| {
@@ -161,7 +164,7 @@ impl RuleFile {
                     u32::try_from(loc.column()).unwrap_or(u32::MAX),
                 )
             });
-            match node.value {
+            match node.value.0 {
                 Data::Map(os) => {
                     file.keys.insert(key, KeyRules { position, os });
                 }
@@ -182,6 +185,15 @@ impl RuleFile {
             }
         }
         Ok(file)
+    }
+
+    /// A rule file from its parts (e.g. read back from a cache of parse results).
+    pub fn from_parts(
+        path: PathBuf,
+        keys: IndexMap<String, KeyRules>,
+        diagnostics: Vec<Diagnostic>,
+    ) -> RuleFile {
+        RuleFile { path, tags: Vec::new(), keys, diagnostics }
     }
 
     /// The keys, in file order.
@@ -213,9 +225,12 @@ impl RuleFile {
     }
 }
 
-impl<'de> de::Deserialize<'de> for Data {
+/// [`Data`] read from YAML with PyYAML's typing (scalars in Python's `str()` form).
+struct FromYaml(Data);
+
+impl<'de> de::Deserialize<'de> for FromYaml {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_any(DataVisitor)
+        deserializer.deserialize_any(DataVisitor).map(FromYaml)
     }
 }
 
@@ -275,18 +290,18 @@ impl<'de> Visitor<'de> for DataVisitor {
         Ok(Data::Null)
     }
     fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Data, D::Error> {
-        de::Deserialize::deserialize(d)
+        <FromYaml as de::Deserialize>::deserialize(d).map(|v| v.0)
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Data, A::Error> {
         let mut items = Vec::new();
-        while let Some(item) = seq.next_element::<Data>()? {
+        while let Some(FromYaml(item)) = seq.next_element::<FromYaml>()? {
             items.push(item);
         }
         Ok(Data::Seq(items))
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Data, A::Error> {
         let mut items = Vec::with_capacity(map.size_hint().unwrap_or(4));
-        while let Some(key) = map.next_key::<Data>()? {
+        while let Some(FromYaml(key)) = map.next_key::<FromYaml>()? {
             let key = match key {
                 Data::Str(s) | Data::Scalar(s) => s,
                 Data::Null => "None".to_owned(),
@@ -294,7 +309,7 @@ impl<'de> Visitor<'de> for DataVisitor {
                     return Err(de::Error::custom("a mapping key must be a scalar"));
                 }
             };
-            items.push((key, map.next_value::<Data>()?));
+            items.push((key, map.next_value::<FromYaml>()?.0));
         }
         Ok(Data::Map(Map(items)))
     }
