@@ -108,6 +108,12 @@ impl Outbox {
         self.send(bytes);
     }
 
+    /// Whether `bytes` more would still fit in the budget (checked before rendering a large
+    /// message, so that a connection that does not read costs no copies of what it will miss).
+    pub(crate) fn has_room(&self, bytes: usize) -> bool {
+        self.queued.load(Ordering::Acquire) + bytes <= self.budget
+    }
+
     /// Queues an event unless the budget is exhausted; returns whether it was queued.
     pub(crate) fn event(&self, event: &Event, attachments: Vec<Vec<u8>>) -> bool {
         let Ok(bytes) = event.to_frame(attachments).encode(self.max_frame) else {

@@ -14,7 +14,7 @@ use minijinja::{Environment, UndefinedBehavior};
 use rospkg::Manifest;
 use serde::Serialize;
 
-pub use depends::{Depends, Unresolved, resolve, ros_package_name};
+pub use depends::{Depends, Unresolved, UnresolvedKind, resolve, ros_package_name};
 
 use crate::templates::Templates;
 

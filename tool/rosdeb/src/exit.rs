@@ -5,6 +5,7 @@
 //! | 0 | success |
 //! | 1 | the command ran and failed: not found, dependency cycle, broken manifest, problems found |
 //! | 2 | bad invocation (unknown flag, missing argument) |
+//! | 6, 30, 71-75 | `debian generate`: bloom's codes for the same situations ([`Bloom`]) |
 //! | 101 | a bug (panic) |
 //!
 //! A closed stdout pipe (`rosdeb pkg list | head`) ends the program quietly with 0.
@@ -20,6 +21,29 @@ pub enum Status {
     Failure,
     /// 2
     Usage,
+    /// One of bloom's exit codes, where `rosdeb debian generate` meets the situation
+    /// `bloom-generate` gives it for.
+    Bloom(Bloom),
+}
+
+/// bloom's exit codes (bloom/util.py) for the situations `debian generate` shares with
+/// `bloom-generate`; scripts written around bloom keep working.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Bloom {
+    /// 6: the folder has no package.xml.
+    NoPackageXml = 6,
+    /// 30: the package version is not valid.
+    InvalidVersion = 30,
+    /// 71: an unknown build type.
+    UnknownBuildType = 71,
+    /// 72: a template could not be loaded or rendered.
+    Template = 72,
+    /// 73: a rosdep key that no rule file defines.
+    NoSuchKey = 73,
+    /// 74: a rosdep key with no rule for the target OS and codename.
+    NoRuleForPlatform = 74,
+    /// 75: a rosdep key that resolves only with another installer than the OS's (pip, ...).
+    OtherInstaller = 75,
 }
 
 impl From<Status> for ExitCode {
@@ -28,6 +52,7 @@ impl From<Status> for ExitCode {
             Status::Success => 0,
             Status::Failure => 1,
             Status::Usage => 2,
+            Status::Bloom(code) => code as u8,
         })
     }
 }
@@ -52,24 +77,39 @@ pub fn report(result: anyhow::Result<Status>) -> Status {
                 lines.push_str(&format!("\n  hint: {}", hint.hint));
             }
             eprintln_lossy(&lines);
-            Status::Failure
+            e.chain()
+                .find_map(|c| c.downcast_ref::<Hinted>().and_then(|h| h.status))
+                .unwrap_or(Status::Failure)
         }
     }
 }
 
-/// An error message with a hint line.
+/// An error message with a hint line (and the exit status it ends the program with, when not
+/// 1).
 #[derive(Debug)]
 pub struct Hinted {
     /// What went wrong.
     pub message: String,
     /// How to fix it.
     pub hint: String,
+    /// The exit status (`None`: 1).
+    pub status: Option<Status>,
 }
 
 impl Hinted {
     /// An error `message` with `hint`.
     pub fn error(message: impl Into<String>, hint: impl Into<String>) -> anyhow::Error {
-        anyhow::Error::new(Hinted { message: message.into(), hint: hint.into() })
+        anyhow::Error::new(Hinted { message: message.into(), hint: hint.into(), status: None })
+    }
+
+    /// An error `message` with `hint` that ends the program with bloom's `code`.
+    pub fn bloom(
+        message: impl Into<String>,
+        hint: impl Into<String>,
+        code: Bloom,
+    ) -> anyhow::Error {
+        let status = Some(Status::Bloom(code));
+        anyhow::Error::new(Hinted { message: message.into(), hint: hint.into(), status })
     }
 }
 

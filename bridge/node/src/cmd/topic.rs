@@ -109,6 +109,12 @@ pub(super) async fn subscribe(session: &Arc<Session>, args: SubscribeArgs) -> Ou
         let _ = go_rx.await;
         let mut unsent = 0u64;
         while let Some(delivery) = subscription.queue.pop().await {
+            // A message whose binary parts alone do not fit is dropped before any copy is made.
+            let binary: usize = delivery.sample.payload.attachments.iter().map(Vec::len).sum();
+            if !task_session.out.has_room(binary) {
+                unsent += delivery.dropped + 1;
+                continue;
+            }
             let (msg, attachments) = render(&task_session, &delivery.sample.payload);
             let event = Event::Msg {
                 sub_id,

@@ -214,9 +214,13 @@ fn ros_stalled_reader_stays_within_its_budget() {
         peak = peak.max(rss_kib(pid));
     }
     assert!(small_received >= 60, "the small topic slowed down: {small_received} in 5 s");
+    // The stalled connection may hold its send budget; the reading client (a debug build of
+    // this test, on a loaded machine) may fall behind too and hold part of its own. Anything
+    // beyond that would be a queue without a bound. (`cargo xtask bench bridge` measures the
+    // cost per stalled connection of a release build.)
     let growth = (peak.saturating_sub(baseline)) * 1024;
     assert!(
-        growth <= BUDGET + 2 * 1024 * 1024,
+        growth <= 2 * BUDGET,
         "bridge memory grew by {} KiB with one stalled reader (budget {} KiB)",
         growth / 1024,
         BUDGET / 1024

@@ -42,6 +42,31 @@ pub struct Unresolved {
     pub tags: Vec<&'static str>,
     /// Why it did not resolve.
     pub reason: String,
+    /// Which kind of failure (bloom gives each its own exit code).
+    pub kind: UnresolvedKind,
+}
+
+/// The kinds of unresolved keys bloom tells apart (its exit codes 73, 74 and 75).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UnresolvedKind {
+    /// No rule file defines the key, and it is not a package of the distribution.
+    UnknownKey,
+    /// The key has no usable rule for this OS and codename (none, `null`, a ROS package not
+    /// released for the target, a malformed rule).
+    NoRuleForTarget,
+    /// The only rule uses another installer than the OS's (pip, gem, ...).
+    OtherInstaller,
+}
+
+impl UnresolvedKind {
+    fn of(failure: &Failure) -> UnresolvedKind {
+        match failure {
+            Failure::NoRule => UnresolvedKind::UnknownKey,
+            Failure::WrongInstaller { .. } => UnresolvedKind::OtherInstaller,
+            _ => UnresolvedKind::NoRuleForTarget,
+        }
+    }
 }
 
 /// The condition variables of `target` (REP 149): `ROS_DISTRO`, `ROS_VERSION`, `ROS_PYTHON_VERSION`.
@@ -83,7 +108,8 @@ pub fn resolve(
     let rosdep_target = RosdepTarget::new(target.os.clone(), target.codename.clone());
     let policy = Policy { default_installer_only: true };
     let mut out = Depends::default();
-    let mut failures: BTreeMap<String, (BTreeSet<&'static str>, String)> = BTreeMap::new();
+    let mut failures: BTreeMap<String, (BTreeSet<&'static str>, (String, UnresolvedKind))> =
+        BTreeMap::new();
     for dep in manifest.dependencies.iter().filter(|d| holds(d, &vars)) {
         let (build, test, run, conflict, replace) = match dep.kind {
             DependKind::Buildtool | DependKind::Build => (true, false, false, false, false),
@@ -97,21 +123,28 @@ pub fn resolve(
             DependKind::Replace => (false, false, false, false, true),
             DependKind::Doc | DependKind::RosbuildPackage | DependKind::RosbuildStack => continue,
         };
-        let resolved: Result<(Vec<String>, bool), String> = if peers.contains(&dep.name) {
-            Ok((vec![ros_package_name(&target.distro, &dep.name)], true))
-        } else {
-            match rules.resolve_with(&dep.name, &rosdep_target, policy) {
-                Ok(r) if r.installer == ROS_INSTALLER => Ok((
-                    r.packages.iter().map(|p| ros_package_name(&target.distro, p)).collect(),
-                    true,
-                )),
-                Ok(r) => Ok((r.packages, false)),
-                Err(Failure::WrongInstaller { installer, .. }) => Err(format!(
-                    "only a {installer} rule: {installer} packages cannot be Debian dependencies"
-                )),
-                Err(f) => Err(f.to_string()),
-            }
-        };
+        let resolved: Result<(Vec<String>, bool), (String, UnresolvedKind)> =
+            if peers.contains(&dep.name) {
+                Ok((vec![ros_package_name(&target.distro, &dep.name)], true))
+            } else {
+                match rules.resolve_with(&dep.name, &rosdep_target, policy) {
+                    Ok(r) if r.installer == ROS_INSTALLER => Ok((
+                        r.packages.iter().map(|p| ros_package_name(&target.distro, p)).collect(),
+                        true,
+                    )),
+                    Ok(r) => Ok((r.packages, false)),
+                    Err(f) => {
+                        let reason = match &f {
+                            Failure::WrongInstaller { installer, .. } => format!(
+                                "only a {installer} rule: {installer} packages cannot be Debian \
+                             dependencies"
+                            ),
+                            other => other.to_string(),
+                        };
+                        Err((reason, UnresolvedKind::of(&f)))
+                    }
+                }
+            };
         let (packages, is_ros) = match resolved {
             Ok(x) => x,
             Err(_) if conflict || replace => continue, // bloom tolerates these too
@@ -149,10 +182,11 @@ pub fn resolve(
     } else {
         Err(failures
             .into_iter()
-            .map(|(key, (tags, reason))| Unresolved {
+            .map(|(key, (tags, (reason, kind)))| Unresolved {
                 key,
                 tags: tags.into_iter().collect(),
                 reason,
+                kind,
             })
             .collect())
     }

@@ -15,7 +15,7 @@ use std::os::unix::fs::PermissionsExt as _;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
-use debgen::generate::{self, GenerateError, Input, Target as DebTarget};
+use debgen::generate::{self, GenerateError, Input, Target as DebTarget, UnresolvedKind};
 use debgen::templates::Templates;
 use rospkg::environment::Environment;
 use rospkg::manifest::{self, ManifestKind};
@@ -23,7 +23,7 @@ use rospkg::rosdep::Target;
 use serde::Serialize;
 
 use super::resolve::{INDEX_ENV, RuleInputs, load_rules};
-use crate::exit::{Hinted, Status};
+use crate::exit::{Bloom, Hinted, Status};
 
 /// ROS 1 distributions (`ROS_VERSION=1`) when the index does not say.
 const ROS1_DISTROS: &[&str] = &[
@@ -107,6 +107,7 @@ struct UnresolvedKey<'a> {
     key: &'a str,
     tags: &'a [&'static str],
     reason: &'a str,
+    kind: UnresolvedKind,
 }
 
 /// Runs the command.
@@ -121,9 +122,10 @@ fn run_generate(args: &GenerateArgs) -> anyhow::Result<Status> {
     let mut warnings = String::new();
     let xml = args.package.join("package.xml");
     if !xml.is_file() {
-        return Err(Hinted::error(
+        return Err(Hinted::bloom(
             format!("no package.xml in `{}`", args.package.display()),
             "pass the folder of one ROS package",
+            Bloom::NoPackageXml,
         ));
     }
     let manifest = manifest::parse_file(ManifestKind::PackageXml, &xml)
@@ -339,7 +341,12 @@ fn report_unresolved(
             target: args.release.target.to_string(),
             unresolved: unresolved
                 .iter()
-                .map(|u| UnresolvedKey { key: &u.key, tags: &u.tags, reason: &u.reason })
+                .map(|u| UnresolvedKey {
+                    key: &u.key,
+                    tags: &u.tags,
+                    reason: &u.reason,
+                    kind: u.kind,
+                })
                 .collect(),
         };
         let mut text = serde_json::to_string_pretty(&doc)?;
@@ -365,7 +372,13 @@ fn report_unresolved(
         "  hint: add rules for these keys to a rosdep YAML file and pass it with --rosdep FILE\n",
     );
     flush_warnings(&text);
-    Ok(Status::Failure)
+    // bloom stops at the first key; all are reported here, with the code of the gravest kind.
+    let code = match unresolved.iter().map(|u| u.kind).min() {
+        Some(UnresolvedKind::UnknownKey) => Bloom::NoSuchKey,
+        Some(UnresolvedKind::NoRuleForTarget) => Bloom::NoRuleForPlatform,
+        Some(UnresolvedKind::OtherInstaller) | None => Bloom::OtherInstaller,
+    };
+    Ok(Status::Bloom(code))
 }
 
 /// A generation error with the package.xml place and a hint.
@@ -391,7 +404,16 @@ pub(super) fn generate_error(xml: &Path, e: GenerateError) -> anyhow::Error {
         GenerateError::NoName { .. } => "add <name> to package.xml",
     };
     let _ = xml;
-    Hinted::error(e.to_string(), hint)
+    let code = match &e {
+        GenerateError::InvalidVersion { .. } => Some(Bloom::InvalidVersion),
+        GenerateError::UnknownBuildType { .. } => Some(Bloom::UnknownBuildType),
+        GenerateError::Template { .. } => Some(Bloom::Template),
+        _ => None,
+    };
+    match code {
+        Some(code) => Hinted::bloom(e.to_string(), hint, code),
+        None => Hinted::error(e.to_string(), hint),
+    }
 }
 
 /// The embedded templates, with every `*.j2` of `dir` (by relative path) replacing its namesake.
@@ -407,9 +429,10 @@ fn load_templates(dir: Option<&Path>) -> anyhow::Result<Templates> {
         let text = fs_err::read_to_string(&path)?;
         if !templates.set(&rel, text) {
             let known: Vec<&str> = templates.names().collect();
-            return Err(Hinted::error(
+            return Err(Hinted::bloom(
                 format!("{}: no template is named `{rel}`", path.display()),
                 format!("the templates are: {}", known.join(", ")),
+                Bloom::Template,
             ));
         }
     }

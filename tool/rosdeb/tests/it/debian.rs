@@ -1,7 +1,8 @@
 //! Integration tests of `rosdeb debian generate`: golden debian/ trees (fixtures/generate/<case>/
 //! {in,out}; `SNAPSHOTS=overwrite` rewrites `out/`), the error cases (unresolved keys in one
-//! table, an unknown template variable, invalid name / version, no licence: exit 1, nothing
-//! written), and a comparison with Debian's `bloom-generate rosdebian`, run at test time offline.
+//! table, an unknown template variable, invalid name / version, no licence, no package.xml:
+//! nothing written, bloom's exit codes where bloom has one), and a comparison with Debian's
+//! `bloom-generate rosdebian`, run at test time offline.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::os::unix::fs::PermissionsExt;
@@ -195,7 +196,7 @@ fn unresolved_keys_are_one_table_and_nothing_is_written() {
     let rules = rules.display().to_string();
     let out = generate(dir.path(), &noetic_args(dir.path(), &["--rosdep", &rules]));
     let err = stderr(&out);
-    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert_eq!(out.status.code(), Some(73), "bloom's `no such rosdep key`: {err}");
     for needle in ["3 rosdep keys", "no_such_key_a", "no_such_key_b", "python3-only-pip", "pip"] {
         assert!(err.contains(needle), "`{needle}` missing from:\n{err}");
     }
@@ -203,9 +204,44 @@ fn unresolved_keys_are_one_table_and_nothing_is_written() {
     assert!(!err.contains("onlypip,") && !dir.path().join("out").exists(), "{err}");
 
     let json = generate(dir.path(), &noetic_args(dir.path(), &["--rosdep", &rules, "--json"]));
-    assert_eq!(json.status.code(), Some(1));
+    assert_eq!(json.status.code(), Some(73));
     let doc: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
     assert_eq!(doc["unresolved"].as_array().map(Vec::len), Some(3), "{doc}");
+    let kinds: BTreeMap<&str, &str> = doc["unresolved"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| (u["key"].as_str().unwrap(), u["kind"].as_str().unwrap()))
+        .collect();
+    assert_eq!(kinds["no_such_key_a"], "unknown_key");
+    assert_eq!(kinds["python3-only-pip"], "other_installer");
+
+    // Without unknown keys the code says what is left: 74 (no rule for this OS / codename),
+    // then 75 (only another installer), as bloom's.
+    let narrow = dir.path().join("narrow.yaml");
+    fs_err::write(
+        &narrow,
+        "python3-only-pip:\n  ubuntu:\n    pip:\n      packages: [onlypip]\n\
+         debian-only:\n  debian: [libdebianonly]\n",
+    )
+    .unwrap();
+    let narrow = narrow.display().to_string();
+    for (deps, code) in [
+        ("<depend>debian-only</depend><depend>python3-only-pip</depend>", 74),
+        ("<depend>python3-only-pip</depend>", 75),
+    ] {
+        package(dir.path(), &format!("{HEAD}<license>BSD</license>{deps}"));
+        let out = generate(dir.path(), &noetic_args(dir.path(), &["--rosdep", &narrow]));
+        assert_eq!(out.status.code(), Some(code), "{deps}: {}", stderr(&out));
+    }
+}
+
+#[test]
+fn no_package_xml_is_blooms_code_6() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = generate(dir.path(), &noetic_args(dir.path(), &[]));
+    assert_eq!(out.status.code(), Some(6), "{}", stderr(&out));
+    assert!(stderr(&out).contains("no package.xml"), "{}", stderr(&out));
 }
 
 #[test]
@@ -222,7 +258,7 @@ fn unknown_template_variable_fails_and_writes_nothing() {
     let t = templates.display().to_string();
     let out = generate(dir.path(), &noetic_args(dir.path(), &["--templates", &t]));
     let err = stderr(&out);
-    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert_eq!(out.status.code(), Some(72), "bloom's template error: {err}");
     assert!(err.contains("control.j2") && err.contains("line 2"), "{err}");
     assert!(err.contains("undefined"), "{err}");
     assert!(!dir.path().join("out/debian").exists());
@@ -231,7 +267,7 @@ fn unknown_template_variable_fails_and_writes_nothing() {
     fs_err::remove_file(templates.join("control.j2")).unwrap();
     fs_err::write(templates.join("contrl.j2"), "x").unwrap();
     let out = generate(dir.path(), &noetic_args(dir.path(), &["--templates", &t]));
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(72));
     assert!(stderr(&out).contains("no template is named `contrl.j2`"), "{}", stderr(&out));
 }
 
@@ -252,25 +288,29 @@ fn template_override_replaces_one_file() {
 
 #[test]
 fn invalid_name_version_and_missing_licence_are_errors() {
+    // (package.xml body, expected text, exit code). `1.2` is already refused by catkin_pkg's
+    // validation of package.xml, as in bloom (its code 30 is for release versions).
     let cases = [
         (
             "<name>Demo_Pkg</name><version>1.2.3</version><description>D. E.</description>\
           <maintainer email=\"j@e.com\">J</maintainer><license>BSD</license>",
             "not a valid Debian package name",
+            1,
         ),
         (
             "<name>demo_pkg</name><version>1.2</version><description>D. E.</description>\
           <maintainer email=\"j@e.com\">J</maintainer><license>BSD</license>",
             "1.2",
+            1,
         ),
-        (HEAD, "license"),
+        (HEAD, "license", 1),
     ];
-    for (body, needle) in cases {
+    for (body, needle, code) in cases {
         let dir = tempfile::tempdir().unwrap();
         package(dir.path(), body);
         let out = generate(dir.path(), &noetic_args(dir.path(), &[]));
         let err = stderr(&out);
-        assert_eq!(out.status.code(), Some(1), "{body}: {err}");
+        assert_eq!(out.status.code(), Some(code), "{body}: {err}");
         assert!(err.contains(needle), "{body}: `{needle}` missing from:\n{err}");
         assert!(!dir.path().join("out").join("debian").exists(), "{body}: debian/ was written");
     }
