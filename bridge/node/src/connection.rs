@@ -10,6 +10,12 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::unix::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::sync::mpsc;
 
+/// The part of a connection's send budget kept for what the queue does not count (the frame
+/// being rendered, the subscription queues, buffers), as a fraction: 1/8 (512 KiB of the
+/// default 4 MiB). Stream events may fill the rest, so that a connection that stops reading
+/// costs at most its budget.
+const RESERVE_DIVISOR: usize = 8;
+
 /// What the reader got from the stream.
 #[derive(Debug)]
 pub(crate) enum Incoming {
@@ -111,15 +117,26 @@ impl Outbox {
     /// Whether `bytes` more would still fit in the budget (checked before rendering a large
     /// message, so that a connection that does not read costs no copies of what it will miss).
     pub(crate) fn has_room(&self, bytes: usize) -> bool {
-        self.queued.load(Ordering::Acquire) + bytes <= self.budget
+        self.queued.load(Ordering::Acquire) + bytes <= self.event_limit()
+    }
+
+    /// The bytes of events that may be queued: the budget less its reserve.
+    fn event_limit(&self) -> usize {
+        self.budget - self.budget / RESERVE_DIVISOR
     }
 
     /// Queues an event unless the budget is exhausted; returns whether it was queued.
     pub(crate) fn event(&self, event: &Event, attachments: Vec<Vec<u8>>) -> bool {
-        let Ok(bytes) = event.to_frame(attachments).encode(self.max_frame) else {
+        let attachments: Vec<&[u8]> = attachments.iter().map(Vec::as_slice).collect();
+        self.event_parts(event, &attachments)
+    }
+
+    /// [`Outbox::event`] with borrowed attachments (copied once, into the frame).
+    pub(crate) fn event_parts(&self, event: &Event, attachments: &[&[u8]]) -> bool {
+        let Ok(bytes) = event.encode(attachments, self.max_frame) else {
             return false;
         };
-        if self.queued.load(Ordering::Acquire) + bytes.len() > self.budget {
+        if self.queued.load(Ordering::Acquire) + bytes.len() > self.event_limit() {
             return false;
         }
         self.send(bytes);

@@ -12,6 +12,13 @@ use bridge_node::{Config, run, selftest};
 use clap::{Parser, Subcommand, ValueEnum};
 use tokio::net::UnixListener;
 
+/// Messages of up to megabytes (images) are allocated and freed per client at the stream's
+/// rate: mimalloc gives the memory of a freed frame back, where glibc's malloc (its mmap
+/// threshold rises after the first large free) keeps it, and a stalled client's cost would
+/// exceed its send budget.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// ROS bridge node: exposes topics, services and parameters over a Unix socket.
 #[derive(Debug, Parser)]
 #[command(version)]

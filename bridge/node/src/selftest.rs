@@ -742,6 +742,9 @@ async fn invalid_requests(node: &Node) -> Result<()> {
         json!({"id": 101, "op": "subscribe", "topic": 5, "sub_id": 1}),
         json!({"id": 102, "op": "call_service", "service": "/echo", "timeout_ms": "soon"}),
         json!({"id": 103, "op": "subscribe", "topic": "/a", "sub_id": 1, "queue_length": 0}),
+        json!({"id": 104, "op": "subscribe", "topic": "/bad name!", "sub_id": 1}),
+        json!({"id": 105, "op": "param_get", "name": "/robot//name"}),
+        json!({"id": 106, "op": "call_service", "service": "/1echo", "args": {}}),
     ];
     for case in cases {
         let id = case["id"].as_u64();

@@ -46,26 +46,36 @@ impl Frame {
     /// Encodes the frame including its length prefix; fails if the body exceeds `max_frame`
     /// or there are too many attachments.
     pub fn encode(&self, max_frame: usize) -> Result<Vec<u8>, FrameError> {
-        if self.attachments.len() > MAX_ATTACHMENTS {
-            return Err(FrameError::TooManyAttachments);
-        }
-        let header = serde_json::to_vec(&self.header)
-            .map_err(|e| FrameError::InvalidJson { message: e.to_string() })?;
-        let body_len =
-            4 + header.len() + self.attachments.iter().map(|a| 4 + a.len()).sum::<usize>();
-        if body_len > max_frame || body_len > u32::MAX as usize {
-            return Err(FrameError::TooLarge { len: body_len, max: max_frame });
-        }
-        let mut out = Vec::with_capacity(4 + body_len);
-        push_len(&mut out, body_len);
-        push_len(&mut out, header.len());
-        out.extend_from_slice(&header);
-        for attachment in &self.attachments {
-            push_len(&mut out, attachment.len());
-            out.extend_from_slice(attachment);
-        }
-        Ok(out)
+        let attachments: Vec<&[u8]> = self.attachments.iter().map(Vec::as_slice).collect();
+        encode_parts(&self.header, &attachments, max_frame)
     }
+}
+
+/// Encodes a frame from a header and borrowed attachments (one copy of each, into the frame),
+/// as [`Frame::encode`] does.
+pub fn encode_parts(
+    header: &Map<String, Value>,
+    attachments: &[&[u8]],
+    max_frame: usize,
+) -> Result<Vec<u8>, FrameError> {
+    if attachments.len() > MAX_ATTACHMENTS {
+        return Err(FrameError::TooManyAttachments);
+    }
+    let header = serde_json::to_vec(header)
+        .map_err(|e| FrameError::InvalidJson { message: e.to_string() })?;
+    let body_len = 4 + header.len() + attachments.iter().map(|a| 4 + a.len()).sum::<usize>();
+    if body_len > max_frame || body_len > u32::MAX as usize {
+        return Err(FrameError::TooLarge { len: body_len, max: max_frame });
+    }
+    let mut out = Vec::with_capacity(4 + body_len);
+    push_len(&mut out, body_len);
+    push_len(&mut out, header.len());
+    out.extend_from_slice(&header);
+    for attachment in attachments {
+        push_len(&mut out, attachment.len());
+        out.extend_from_slice(attachment);
+    }
+    Ok(out)
 }
 
 fn push_len(out: &mut Vec<u8>, len: usize) {

@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
-use crate::frame::Frame;
+use crate::frame::{Frame, FrameError};
 
 #[cfg(test)]
 mod tests;
@@ -135,11 +135,19 @@ pub struct Stamp {
 
 impl Event {
     pub fn to_frame(&self, attachments: Vec<Vec<u8>>) -> Frame {
-        let header = match serde_json::to_value(self) {
+        Frame { header: self.header(), attachments }
+    }
+
+    /// The encoded frame, with borrowed attachments (copied once, into the frame).
+    pub fn encode(&self, attachments: &[&[u8]], max_frame: usize) -> Result<Vec<u8>, FrameError> {
+        crate::frame::encode_parts(&self.header(), attachments, max_frame)
+    }
+
+    fn header(&self) -> Map<String, Value> {
+        match serde_json::to_value(self) {
             Ok(Value::Object(map)) => map,
             _ => Map::new(),
-        };
-        Frame { header, attachments }
+        }
     }
 }
 

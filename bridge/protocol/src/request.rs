@@ -214,6 +214,12 @@ impl Request {
         let op: Op = serde_json::from_value(Value::Object(header)).map_err(|e| {
             err(RequestErrorKind::InvalidField { op: op_name.clone(), message: e.to_string() })
         })?;
+        if let Some((field, name, is_param)) = op.ros_name()
+            && let Err(message) = check_ros_name(name, is_param)
+        {
+            let message = format!("`{field}`: {message}");
+            return Err(err(RequestErrorKind::InvalidField { op: op_name, message }));
+        }
         for value in op.payloads() {
             payload::check_bin_refs(value, attachments.len()).map_err(|e| err(e.into()))?;
         }
@@ -231,7 +237,55 @@ impl Request {
     }
 }
 
+/// Checks a ROS graph resource name (topic, service or parameter) as PROTOCOL.md §4 wants
+/// them: absolute (`/` first), at most 1024 bytes, segments of letters, digits and `_`
+/// separated by single `/`, each segment starting with a letter (`_` too for parameters), no
+/// trailing `/` (a parameter may be `/` itself: the whole tree).
+pub fn check_ros_name(name: &str, is_param: bool) -> Result<(), String> {
+    if name.len() > 1024 {
+        return Err(format!("a ROS name of {} bytes (at most 1024)", name.len()));
+    }
+    if is_param && name == "/" {
+        return Ok(());
+    }
+    let Some(rest) = name.strip_prefix('/') else {
+        return Err(format!("`{name}` is not an absolute ROS name (it must start with `/`)"));
+    };
+    if rest.is_empty() || rest.ends_with('/') {
+        return Err(format!("illegal ROS name `{name}` (empty last segment)"));
+    }
+    for segment in rest.split('/') {
+        let mut chars = segment.chars();
+        let first_ok = match chars.next() {
+            Some(c) => c.is_ascii_alphabetic() || (is_param && c == '_'),
+            None => false,
+        };
+        if !first_ok || !chars.all(|c| c.is_ascii_alphanumeric() || c == '_') {
+            return Err(format!(
+                "illegal ROS name `{name}`: segments are a letter, then letters, digits and `_`"
+            ));
+        }
+    }
+    Ok(())
+}
+
 impl Op {
+    /// The ROS name the operation is about, with its field and whether it is a parameter.
+    pub fn ros_name(&self) -> Option<(&'static str, &str, bool)> {
+        match self {
+            Op::Advertise { topic, .. }
+            | Op::Unadvertise { topic }
+            | Op::Publish { topic, .. }
+            | Op::Subscribe { topic, .. }
+            | Op::GetLatest { topic, .. } => Some(("topic", topic, false)),
+            Op::CallService { service, .. } => Some(("service", service, false)),
+            Op::ParamGet { name } | Op::ParamSet { name, .. } | Op::ParamDelete { name } => {
+                Some(("name", name, true))
+            }
+            _ => None,
+        }
+    }
+
     /// The wire name of the operation.
     pub fn name(&self) -> &'static str {
         let index = match self {

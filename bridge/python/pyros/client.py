@@ -95,7 +95,7 @@ class _Feed:
 
     def __init__(self, client, callback=None):
         self._client = client
-        self._queue = queue.Queue()
+        self._queue = queue.SimpleQueue()
         self.closed = False
         self._callback = callback
         self._thread = None
@@ -108,7 +108,7 @@ class _Feed:
             self._thread.start()
 
     def _after_fork(self):
-        self._queue = queue.Queue()
+        self._queue = queue.SimpleQueue()
         self._start_callback()
 
     def _run_callback(self):

@@ -31,6 +31,8 @@ const PYTHON: &str = "/usr/bin/python3";
 const ROSCORE: &str = "/usr/bin/roscore";
 /// Connections that subscribe to the image stream and never read.
 const STALLED: usize = 4;
+/// rospy publishers flooding a topic at once.
+const FLOODS: usize = 2;
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
@@ -178,7 +180,7 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<()> {
         "- method: latencies measured inside the client process around each call ({} calls per \
          path after 20 warm-up calls; {} for new-connection calls); stream rates counted by the \
          receiving clients over {} s after their first message while rospy publishes \
-         `std_msgs/UInt64` flat out (one client decoding with the Python client; for the \
+         `std_msgs/UInt64` flat out from two processes (one client decoding with the Python client; for the \
          fan-out, clients that only split the frames, so that the bridge is measured and not \
          Python's JSON decoder); images at 20 Hz, latency = receipt time − header stamp \
          (same clock); memory = the bridge's VmRSS\n",
@@ -344,7 +346,10 @@ impl World {
         let subscribers = (0..clients)
             .map(|_| self.client_spawn_ready(bench, &[mode, topic, seconds]))
             .collect::<anyhow::Result<Vec<_>>>()?;
-        let flood = self.peer_spawn_ready(bench, &["flood", topic, flood_seconds])?;
+        // Two rospy publishers: one sends at most about 12,000 messages a second.
+        let flood = (0..FLOODS)
+            .map(|_| self.peer_spawn_ready(bench, &["flood", topic, flood_seconds]))
+            .collect::<anyhow::Result<Vec<_>>>()?;
         let mut flow = Flow::default();
         for subscriber in subscribers {
             let result = subscriber.json()?;

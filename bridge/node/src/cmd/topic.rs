@@ -115,7 +115,15 @@ pub(super) async fn subscribe(session: &Arc<Session>, args: SubscribeArgs) -> Ou
                 unsent += delivery.dropped + 1;
                 continue;
             }
-            let (msg, attachments) = render(&task_session, &delivery.sample.payload);
+            let payload = &delivery.sample.payload;
+            let binary_client = crate::server::binary(&task_session);
+            // Binary clients get the sample's attachments as they are (one copy, into the
+            // frame); the others get them inlined as base64.
+            let (msg, inlined) = if binary_client {
+                (payload.msg.clone(), Vec::new())
+            } else {
+                render(&task_session, payload)
+            };
             let event = Event::Msg {
                 sub_id,
                 topic: topic.clone(),
@@ -124,7 +132,13 @@ pub(super) async fn subscribe(session: &Arc<Session>, args: SubscribeArgs) -> Ou
                 stamp_recv: delivery.sample.stamp,
                 msg,
             };
-            if task_session.out.event(&event, attachments) {
+            let queued = if binary_client {
+                let parts: Vec<&[u8]> = payload.attachments.iter().map(Vec::as_slice).collect();
+                task_session.out.event_parts(&event, &parts)
+            } else {
+                task_session.out.event(&event, inlined)
+            };
+            if queued {
                 unsent = 0;
             } else {
                 unsent += delivery.dropped + 1;

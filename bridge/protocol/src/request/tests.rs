@@ -144,3 +144,34 @@ fn attachment_refs() {
     assert!(parse_with(v.clone(), 1).is_ok());
     assert!(matches!(parse_with(v, 0).unwrap_err().kind, RequestErrorKind::Attachment(_)));
 }
+
+#[test]
+fn ros_names_are_checked() {
+    for good in ["/chatter", "/a/b_2/c", "/camera/image_raw", "/robot/x1"] {
+        assert_eq!(check_ros_name(good, false), Ok(()), "{good}");
+    }
+    assert_eq!(check_ros_name("/", true), Ok(()));
+    assert_eq!(check_ros_name("/node/_hidden", true), Ok(()));
+    let long = format!("/{}", "a".repeat(1024));
+    for bad in [
+        "", "/", "//a", "/a/", "/a//b", "/1a", "/a-b", "/a b", "a/", "/ä", "~x", "chatter", "/_x",
+        &long,
+    ] {
+        assert!(check_ros_name(bad, false).is_err(), "{bad:?} accepted");
+    }
+    let frame = |v: serde_json::Value| Frame {
+        header: v.as_object().unwrap().clone(),
+        attachments: vec![],
+    };
+    let refused = Request::from_frame(frame(serde_json::json!(
+        {"id": 1, "op": "subscribe", "topic": "/bad-name", "sub_id": 1}
+    )))
+    .unwrap_err();
+    assert_eq!(refused.id, Some(1));
+    assert!(refused.to_string().contains("illegal ROS name `/bad-name`"), "{refused}");
+    let refused = Request::from_frame(frame(serde_json::json!(
+        {"id": 2, "op": "param_set", "name": "/a//b", "value": 1}
+    )))
+    .unwrap_err();
+    assert!(refused.to_string().contains("`name`"), "{refused}");
+}
