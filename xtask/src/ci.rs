@@ -41,6 +41,9 @@ pub(crate) const DEBIAN_PACKAGES: &[&str] = &[
     "python3-setuptools",
     // `systemd-analyze verify` of the bridge's unit
     "systemd",
+    // the system liblzma for .deb compression (as dpkg-deb), found with pkg-config
+    "liblzma-dev",
+    "pkg-config",
     // pyros: the real-roscore tests and `cargo xtask bench bridge`
     "ros-core",
     "ros-std-msgs",

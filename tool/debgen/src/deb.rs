@@ -92,6 +92,26 @@ pub enum BuildError {
     },
 }
 
+/// An I/O error of [`DebBuilder::write_data`] that is about the output (the disk is full,
+/// a quota, a read-only file system) as a [`BuildError::Write`] naming the output file; errors
+/// reading the staging tree keep their own message, which names the file read.
+fn output_error(error: BuildError, path: &Path) -> BuildError {
+    match error {
+        BuildError::Io(source)
+            if matches!(
+                source.kind(),
+                io::ErrorKind::StorageFull
+                    | io::ErrorKind::QuotaExceeded
+                    | io::ErrorKind::ReadOnlyFilesystem
+                    | io::ErrorKind::FileTooLarge
+            ) =>
+        {
+            BuildError::Write { path: path.to_owned(), source }
+        }
+        other => other,
+    }
+}
+
 /// A `.deb` that has been written.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BuiltDeb {
@@ -207,7 +227,8 @@ impl DebBuilder {
             });
         }
         let data_file = tempfile::tempfile_in(out_dir).map_err(write_err)?;
-        let (mut data_file, md5sums) = self.write_data(&tree, epoch, data_file)?;
+        let (mut data_file, md5sums) =
+            self.write_data(&tree, epoch, data_file).map_err(|e| output_error(e, &path))?;
         let data_size = data_file.stream_position().map_err(write_err)?;
         data_file.seek(SeekFrom::Start(0)).map_err(write_err)?;
 

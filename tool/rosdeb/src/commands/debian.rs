@@ -54,19 +54,20 @@ pub struct Args {
 
 #[derive(Debug, clap::Subcommand)]
 enum Command {
-    /// Write PKG_DIR/debian (or --out DIR/debian) for one ROS package, as bloom-generate rosdebian.
+    /// Write PKG_DIR/debian (or --out DIR/debian) for ROS packages, as bloom-generate rosdebian.
     Generate(GenerateArgs),
 }
 
 /// `rosdeb debian generate` arguments.
 #[derive(Debug, clap::Args)]
 struct GenerateArgs {
-    /// The package folder (holding package.xml).
-    #[arg(value_name = "PKG_DIR")]
-    package: PathBuf,
+    /// The package folder (holding package.xml); several are generated in one run, which reads
+    /// the distribution and the rosdep rules once.
+    #[arg(value_name = "PKG_DIR", required = true)]
+    packages: Vec<PathBuf>,
     #[command(flatten)]
     release: ReleaseArgs,
-    /// Where to write debian/ [default: PKG_DIR].
+    /// Where to write debian/ [default: PKG_DIR]; with several packages, DIR/<folder name>/debian.
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
     /// A folder of templates (same names as templates/, e.g. control.j2, rules/catkin.j2) that
@@ -83,15 +84,22 @@ struct GenerateArgs {
     fetch: crate::fetch::FetchArgs,
 }
 
-/// `--json` document.
+/// `--json` document of one package.
 #[derive(Serialize)]
-struct Report<'a> {
+struct Report {
     schema: u32,
-    package: &'a str,
-    version: &'a str,
-    architecture: &'a str,
+    package: String,
+    version: String,
+    architecture: String,
     directory: String,
-    files: Vec<&'a str>,
+    files: Vec<String>,
+}
+
+/// `--json` document of several packages.
+#[derive(Serialize)]
+struct Reports<'a> {
+    schema: u32,
+    packages: &'a [Report],
 }
 
 /// `--json` document for unresolved keys.
@@ -99,6 +107,26 @@ struct Report<'a> {
 struct UnresolvedReport<'a> {
     schema: u32,
     target: String,
+    unresolved: Vec<UnresolvedKey<'a>>,
+}
+
+fn unresolved_keys(list: &[generate::Unresolved]) -> Vec<UnresolvedKey<'_>> {
+    list.iter()
+        .map(|u| UnresolvedKey { key: &u.key, tags: &u.tags, reason: &u.reason, kind: u.kind })
+        .collect()
+}
+
+/// `--json` document for unresolved keys when several packages were given.
+#[derive(Serialize)]
+struct UnresolvedReports<'a> {
+    schema: u32,
+    target: String,
+    packages: Vec<UnresolvedPackage<'a>>,
+}
+
+#[derive(Serialize)]
+struct UnresolvedPackage<'a> {
+    package_xml: String,
     unresolved: Vec<UnresolvedKey<'a>>,
 }
 
@@ -117,32 +145,167 @@ pub fn run(args: Args) -> anyhow::Result<Status> {
     }
 }
 
+/// One package of a `debian generate` run.
+struct Package {
+    dir: PathBuf,
+    xml: PathBuf,
+    manifest: manifest::Manifest,
+}
+
 fn run_generate(args: &GenerateArgs) -> anyhow::Result<Status> {
     let env = Environment::from_process();
     let mut warnings = String::new();
-    let xml = args.package.join("package.xml");
-    if !xml.is_file() {
-        return Err(Hinted::bloom(
-            format!("no package.xml in `{}`", args.package.display()),
-            "pass the folder of one ROS package",
-            Bloom::NoPackageXml,
+    if args.packages.len() > 1 && args.staged.is_some() {
+        return Err(Hinted::error(
+            "--staged describes one package, and several were given",
+            "generate that package on its own with --staged",
         ));
     }
-    let manifest = manifest::parse_file(ManifestKind::PackageXml, &xml)
-        .map_err(|d| anyhow::anyhow!("{}", d))?;
-    if let Some(d) = manifest.diagnostics.iter().find(|d| d.is_error()) {
-        return Err(anyhow::anyhow!("{d}").context("package.xml is invalid"));
+    // Every manifest is read before anything else, so that a bad one fails the run early.
+    let mut packages = Vec::new();
+    for dir in &args.packages {
+        let xml = dir.join("package.xml");
+        if !xml.is_file() {
+            return Err(Hinted::bloom(
+                format!("no package.xml in `{}`", dir.display()),
+                "pass the folder of a ROS package",
+                Bloom::NoPackageXml,
+            ));
+        }
+        let manifest = manifest::parse_file(ManifestKind::PackageXml, &xml)
+            .map_err(|d| anyhow::anyhow!("{}", d))?;
+        if let Some(d) = manifest.diagnostics.iter().find(|d| d.is_error()) {
+            return Err(anyhow::anyhow!("{d}").context("package.xml is invalid"));
+        }
+        packages.push(Package { dir: dir.clone(), xml, manifest });
     }
-    let name = manifest.name.clone().unwrap_or_default();
+    let outs = out_dirs(args, &packages)?;
 
-    let keys: BTreeSet<String> = manifest.dependencies.iter().map(|d| d.name.clone()).collect();
+    let keys: BTreeSet<String> = packages
+        .iter()
+        .flat_map(|p| p.manifest.dependencies.iter().map(|d| d.name.clone()))
+        .collect();
     let (rules, distribution, target) =
         args.release.load_keys(&args.fetch, &env, &mut warnings, Some(&keys))?;
 
-    // Packages released from the same repository resolve to their own Debian names.
+    // Resolve every package before writing any: unresolved keys are reported all at once.
+    let mut resolved = Vec::new();
+    let mut unresolved = Vec::new();
+    for p in &packages {
+        let (peers, inc) = release_facts(&p.manifest, distribution.as_ref(), args.release.inc);
+        match generate::resolve(&p.manifest, &rules, &target, &peers) {
+            Ok(depends) => resolved.push((depends, inc)),
+            Err(keys) => unresolved.push((p, keys)),
+        }
+    }
+    if !unresolved.is_empty() {
+        flush_warnings(&warnings);
+        return report_unresolved(args, &unresolved);
+    }
+
+    let templates = load_templates(args.templates.as_deref())?;
+    let staged_has_elf = match &args.staged {
+        Some(dir) => Some(has_elf(dir)?),
+        None => None,
+    };
+    let mut trees = Vec::new();
+    for (p, (depends, inc)) in packages.iter().zip(&resolved) {
+        let changelog = read_optional(&p.dir.join("CHANGELOG.rst"))?;
+        let mut license_files = BTreeMap::new();
+        for l in &p.manifest.licenses {
+            if let Some(file) = &l.file
+                && let Some(text) = read_optional(&p.dir.join(file))?
+            {
+                license_files.insert(file.clone(), text);
+            }
+        }
+        let shipped = read_shipped(&p.dir.join("packaging/debian"))?;
+        let input = Input {
+            manifest: &p.manifest,
+            target: &target,
+            depends,
+            inc: *inc,
+            timestamp: timestamp(&env, &p.xml)?,
+            changelog: changelog.as_deref(),
+            license_files: &license_files,
+            staged_has_elf,
+            shipped: &shipped,
+            templates: &templates,
+        };
+        trees.push(generate::generate(&input).map_err(|e| generate_error(&p.xml, e))?);
+    }
+
+    let mut reports = Vec::new();
+    let mut text = String::new();
+    for ((p, tree), (out, (_, inc))) in packages.iter().zip(&trees).zip(outs.iter().zip(&resolved))
+    {
+        let debian = write_tree(out, tree)?;
+        let name = p.manifest.name.clone().unwrap_or_default();
+        let control = tree.get("debian/control").map_or("", |f| f.contents.as_str());
+        let architecture =
+            control.lines().find_map(|l| l.strip_prefix("Architecture: ")).unwrap_or("any");
+        reports.push(Report {
+            schema: crate::json::SCHEMA,
+            package: generate::ros_package_name(&target.distro, &name),
+            version: format!("{}-{inc}{}", p.manifest.version, target.codename),
+            architecture: architecture.to_owned(),
+            directory: debian.display().to_string(),
+            files: tree.keys().cloned().collect(),
+        });
+        for path in tree.keys() {
+            let _ = writeln!(text, "{}", out.join(path).display());
+        }
+    }
+    flush_warnings(&warnings);
+    if args.json {
+        text = match reports.as_slice() {
+            [one] => serde_json::to_string_pretty(one)?,
+            _ => serde_json::to_string_pretty(&Reports {
+                schema: crate::json::SCHEMA,
+                packages: &reports,
+            })?,
+        };
+        text.push('\n');
+    }
+    let mut stdout = std::io::stdout().lock();
+    stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()).context("writing to stdout")?;
+    Ok(Status::Success)
+}
+
+/// Where each package's debian/ goes: `--out DIR` for one package, `DIR/<folder name>` for
+/// several, else the package folder. Two packages may not share one.
+fn out_dirs(args: &GenerateArgs, packages: &[Package]) -> anyhow::Result<Vec<PathBuf>> {
+    let outs: Vec<PathBuf> = packages
+        .iter()
+        .map(|p| match (&args.out, packages.len()) {
+            (Some(out), 1) => out.clone(),
+            (Some(out), _) => out.join(p.dir.file_name().unwrap_or(p.dir.as_os_str())),
+            (None, _) => p.dir.clone(),
+        })
+        .collect();
+    let mut seen = BTreeSet::new();
+    for out in &outs {
+        if !seen.insert(out) {
+            return Err(Hinted::error(
+                format!("two packages would write `{}`", out.join("debian").display()),
+                "give each package folder once, and folders with different names with --out",
+            ));
+        }
+    }
+    Ok(outs)
+}
+
+/// The packages released from the same repository (they resolve to their own Debian names) and
+/// the Debian increment: the distribution's, when it releases this version, else `inc`.
+fn release_facts(
+    manifest: &manifest::Manifest,
+    distribution: Option<&rospkg::distro::distribution::DistributionFile>,
+    inc: u32,
+) -> (BTreeSet<String>, u32) {
+    let name = manifest.name.clone().unwrap_or_default();
     let mut peers = BTreeSet::new();
-    let mut inc = args.release.inc;
-    if let Some(dist) = &distribution {
+    let mut inc = inc;
+    if let Some(dist) = distribution {
         if let Some(repo) = dist.release_packages.get(&name) {
             peers.extend(
                 dist.release_packages.iter().filter(|(_, r)| *r == repo).map(|(p, _)| p.clone()),
@@ -155,74 +318,7 @@ fn run_generate(args: &GenerateArgs) -> anyhow::Result<Status> {
             inc = n;
         }
     }
-
-    let depends = match generate::resolve(&manifest, &rules, &target, &peers) {
-        Ok(d) => d,
-        Err(unresolved) => {
-            flush_warnings(&warnings);
-            return report_unresolved(args, &xml, &unresolved);
-        }
-    };
-
-    let templates = load_templates(args.templates.as_deref())?;
-    let changelog = read_optional(&args.package.join("CHANGELOG.rst"))?;
-    let mut license_files = BTreeMap::new();
-    for l in &manifest.licenses {
-        if let Some(file) = &l.file
-            && let Some(text) = read_optional(&args.package.join(file))?
-        {
-            license_files.insert(file.clone(), text);
-        }
-    }
-    let shipped = read_shipped(&args.package.join("packaging/debian"))?;
-    let staged_has_elf = match &args.staged {
-        Some(dir) => Some(has_elf(dir)?),
-        None => None,
-    };
-    let timestamp = timestamp(&env, &xml)?;
-    let input = Input {
-        manifest: &manifest,
-        target: &target,
-        depends: &depends,
-        inc,
-        timestamp,
-        changelog: changelog.as_deref(),
-        license_files: &license_files,
-        staged_has_elf,
-        shipped: &shipped,
-        templates: &templates,
-    };
-    let tree = generate::generate(&input).map_err(|e| generate_error(&xml, e))?;
-
-    let out = args.out.clone().unwrap_or_else(|| args.package.clone());
-    let debian = write_tree(&out, &tree)?;
-    flush_warnings(&warnings);
-
-    let package = generate::ros_package_name(&target.distro, &name);
-    let version = format!("{}-{inc}{}", manifest.version, target.codename);
-    let control = tree.get("debian/control").map_or("", |f| f.contents.as_str());
-    let architecture =
-        control.lines().find_map(|l| l.strip_prefix("Architecture: ")).unwrap_or("any");
-    let mut text = String::new();
-    if args.json {
-        let report = Report {
-            schema: crate::json::SCHEMA,
-            package: &package,
-            version: &version,
-            architecture,
-            directory: debian.display().to_string(),
-            files: tree.keys().map(String::as_str).collect(),
-        };
-        text = serde_json::to_string_pretty(&report)?;
-        text.push('\n');
-    } else {
-        for path in tree.keys() {
-            let _ = writeln!(text, "{}", out.join(path).display());
-        }
-    }
-    let mut stdout = std::io::stdout().lock();
-    stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()).context("writing to stdout")?;
-    Ok(Status::Success)
+    (peers, inc)
 }
 
 fn flush_warnings(warnings: &str) {
@@ -332,48 +428,57 @@ impl ReleaseArgs {
 /// Prints every unresolved key in one table (stderr), or the `--json` document (stdout).
 fn report_unresolved(
     args: &GenerateArgs,
-    xml: &Path,
-    unresolved: &[generate::Unresolved],
+    unresolved: &[(&Package, Vec<generate::Unresolved>)],
 ) -> anyhow::Result<Status> {
     if args.json {
-        let doc = UnresolvedReport {
-            schema: crate::json::SCHEMA,
-            target: args.release.target.to_string(),
-            unresolved: unresolved
-                .iter()
-                .map(|u| UnresolvedKey {
-                    key: &u.key,
-                    tags: &u.tags,
-                    reason: &u.reason,
-                    kind: u.kind,
-                })
-                .collect(),
+        let target = args.release.target.to_string();
+        let mut text = match (args.packages.len(), unresolved) {
+            (1, [(_, list)]) => serde_json::to_string_pretty(&UnresolvedReport {
+                schema: crate::json::SCHEMA,
+                target,
+                unresolved: unresolved_keys(list),
+            })?,
+            _ => serde_json::to_string_pretty(&UnresolvedReports {
+                schema: crate::json::SCHEMA,
+                target,
+                packages: unresolved
+                    .iter()
+                    .map(|(p, list)| UnresolvedPackage {
+                        package_xml: p.xml.display().to_string(),
+                        unresolved: unresolved_keys(list),
+                    })
+                    .collect(),
+            })?,
         };
-        let mut text = serde_json::to_string_pretty(&doc)?;
         text.push('\n');
         let mut stdout = std::io::stdout().lock();
         stdout.write_all(text.as_bytes()).context("writing to stdout")?;
     }
-    let key_width = unresolved.iter().map(|u| u.key.len()).max().unwrap_or(3).max(3);
-    let tag_width = unresolved.iter().map(|u| u.tags.join(",").len()).max().unwrap_or(8).max(8);
-    let mut text = format!(
-        "error: {}: {} rosdep key{} do not resolve on {}; nothing was written\n",
-        xml.display(),
-        unresolved.len(),
-        if unresolved.len() == 1 { "" } else { "s" },
-        args.release.target
-    );
-    let _ = writeln!(text, "  {:key_width$}  {:tag_width$}  REASON", "KEY", "TAGS");
-    for u in unresolved {
-        let _ =
-            writeln!(text, "  {:key_width$}  {:tag_width$}  {}", u.key, u.tags.join(","), u.reason);
+    let mut text = String::new();
+    for (p, list) in unresolved {
+        let key_width = list.iter().map(|u| u.key.len()).max().unwrap_or(3).max(3);
+        let tag_width = list.iter().map(|u| u.tags.join(",").len()).max().unwrap_or(8).max(8);
+        let _ = writeln!(
+            text,
+            "error: {}: {} rosdep key{} do not resolve on {}; nothing was written",
+            p.xml.display(),
+            list.len(),
+            if list.len() == 1 { "" } else { "s" },
+            args.release.target
+        );
+        let _ = writeln!(text, "  {:key_width$}  {:tag_width$}  REASON", "KEY", "TAGS");
+        for u in list {
+            let tags = u.tags.join(",");
+            let _ = writeln!(text, "  {:key_width$}  {tags:tag_width$}  {}", u.key, u.reason);
+        }
     }
     text.push_str(
         "  hint: add rules for these keys to a rosdep YAML file and pass it with --rosdep FILE\n",
     );
     flush_warnings(&text);
     // bloom stops at the first key; all are reported here, with the code of the gravest kind.
-    let code = match unresolved.iter().map(|u| u.kind).min() {
+    let gravest = unresolved.iter().flat_map(|(_, list)| list).map(|u| u.kind).min();
+    let code = match gravest {
         Some(UnresolvedKind::UnknownKey) => Bloom::NoSuchKey,
         Some(UnresolvedKind::NoRuleForTarget) => Bloom::NoRuleForPlatform,
         Some(UnresolvedKind::OtherInstaller) | None => Bloom::OtherInstaller,

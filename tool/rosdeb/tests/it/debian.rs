@@ -450,3 +450,93 @@ fn maintainer_scripts_and_units_are_shipped() {
     assert!(!files.keys().any(|k| k.contains("README")));
     assert!(files["rules"].0.contains("dh_installsystemd --name=demo"));
 }
+
+/// Several packages in one run: each gets the tree a run of its own would give, under
+/// `--out DIR/<folder>`; one unresolved key anywhere writes nothing for any of them.
+#[test]
+fn several_packages_in_one_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let real = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/workspaces/real/noetic");
+    let names = ["std_msgs", "std_srvs", "rosgraph_msgs"];
+    let sources: Vec<String> = [
+        real.join("std_msgs"),
+        real.join("ros_comm_msgs/std_srvs"),
+        real.join("ros_comm_msgs/rosgraph_msgs"),
+    ]
+    .iter()
+    .map(|p| p.display().to_string())
+    .collect();
+    let common = |out: &Path| -> Vec<String> {
+        ["--distro", "noetic", "--os", "ubuntu:focal", "--rosdep", &base_yaml(), "--out"]
+            .iter()
+            .map(|s| (*s).to_owned())
+            .chain([out.display().to_string()])
+            .collect()
+    };
+    let batch = dir.path().join("batch");
+    let mut args = sources.clone();
+    args.extend(common(&batch));
+    args.push("--json".into());
+    let out = generate(dir.path(), &args);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["schema"], 1);
+    let packages: Vec<&str> = doc["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["package"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        packages,
+        ["ros-noetic-std-msgs", "ros-noetic-std-srvs", "ros-noetic-rosgraph-msgs"]
+    );
+    for (name, source) in names.iter().zip(&sources) {
+        let single = dir.path().join("single").join(name);
+        let mut args = vec![source.clone()];
+        args.extend(common(&single));
+        let one = generate(dir.path(), &args);
+        assert!(one.status.success(), "{}", stderr(&one));
+        assert_eq!(read_tree(&batch.join(name).join("debian")), read_tree(&single.join("debian")));
+    }
+
+    // One package with an unresolved key: nothing is written for any, one table per package.
+    let bad =
+        package(dir.path(), &format!("{HEAD}<license>BSD</license><depend>no_such_key</depend>"));
+    let none = dir.path().join("none");
+    let mut args = vec![sources[0].clone(), bad.display().to_string()];
+    args.extend(common(&none));
+    let out = generate(dir.path(), &args);
+    assert_eq!(out.status.code(), Some(73), "{}", stderr(&out));
+    assert!(stderr(&out).contains("no_such_key") && !none.exists(), "{}", stderr(&out));
+    args.push("--json".into());
+    let doc: serde_json::Value =
+        serde_json::from_slice(&generate(dir.path(), &args).stdout).unwrap();
+    assert_eq!(doc["packages"][0]["unresolved"][0]["key"], "no_such_key", "{doc}");
+
+    // Two folders with one name cannot share --out.
+    let mut args = vec![sources[0].clone(), sources[0].clone()];
+    args.extend(common(&none));
+    let out = generate(dir.path(), &args);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("two packages would write"), "{}", stderr(&out));
+}
+
+/// Every file below `dir` with its contents, by relative path.
+fn read_tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    let mut files = BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in fs_err::read_dir(&d).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                let rel = path.strip_prefix(dir).unwrap().display().to_string();
+                files.insert(rel, fs_err::read(&path).unwrap());
+            }
+        }
+    }
+    assert!(!files.is_empty(), "{} is empty", dir.display());
+    files
+}

@@ -7,6 +7,7 @@ mod deb;
 mod debian;
 mod distro;
 mod fetch;
+mod full_disk;
 mod harness;
 mod install;
 mod os;
