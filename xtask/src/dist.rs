@@ -1,5 +1,9 @@
-//! `cargo xtask dist`: release artefacts. For now a release build of rosdeb plus a demo run on a
-//! generated 1,000-package tree; the Debian release pipeline (cargo deb, lintian) is not built yet.
+//! `cargo xtask dist`: the main job on the bundled default. A release build of rosdeb, a demo of
+//! the queries on a generated 1,000-package tree and the bundled distribution files, then the
+//! release path on the bundled demo packages (`fixtures/build`, released for Debian bookworm by
+//! `fixtures/install/distribution.yaml`): `.deb`s built in dependency order, a signing key, a
+//! signed apt repository, its listing, and lintian on the debs when it is installed. Artefacts
+//! go to `target/dist/`.
 
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -83,14 +87,133 @@ pub(crate) fn run(_args: &Args) -> anyhow::Result<()> {
         eprintln!("    {line}");
     }
 
+    let host: serde_json::Value = serde_json::from_str(&os).context("parsing `os --json`")?;
+    let out = crate::target_dir().join("dist");
+    let repo = release(&binary, &root, &out, &host, &package_path, &ros_home)?;
+
     banner("dist: done");
     eprintln!("binary:    {}", binary.display());
     eprintln!("demo tree: {} (ROS_PACKAGE_PATH={})", tree.display(), package_path.display());
+    eprintln!("debs:      {}", out.join("debs").display());
     eprintln!(
-        "note: the Debian release pipeline (cargo deb, man page, completions, lintian) is not built yet;"
+        "apt repo:  {} (deb [signed-by={}] file:{} bookworm main)",
+        repo.display(),
+        out.join("repo.asc").display(),
+        repo.display()
     );
-    eprintln!("      `cargo xtask dist` only builds the release binary and runs this demo");
     Ok(())
+}
+
+/// The release path on the bundled demo packages: build, sign, publish, list, lint. The
+/// compiled package (`demo_rust`, cargo only) is built when this machine is Debian bookworm,
+/// the target of the bundled distribution; the others need no compiler.
+fn release(
+    binary: &Path,
+    root: &Path,
+    out: &Path,
+    host: &serde_json::Value,
+    package_path: &Path,
+    ros_home: &Path,
+) -> anyhow::Result<std::path::PathBuf> {
+    if out.exists() {
+        fs_err::remove_dir_all(out)?;
+    }
+    fs_err::create_dir_all(out)?;
+    let fixtures = root.join("fixtures");
+    let path = |p: &Path| p.to_string_lossy().into_owned();
+    let mut packages = vec![
+        path(&fixtures.join("build/demo_robot")),
+        path(&fixtures.join("build/demo_description")),
+    ];
+    if host["name"] == "debian" && host["codename"] == "bookworm" {
+        packages.push(path(&fixtures.join("build/demo_rust")));
+    } else {
+        eprintln!(
+            "    (not Debian bookworm: the cargo package `demo_rust` is left out; it compiles only for the host)"
+        );
+    }
+    let debs = out.join("debs");
+    let mut args: Vec<String> = vec!["build".into()];
+    args.extend(packages);
+    args.extend(
+        [
+            "--distro",
+            "noetic",
+            "--os",
+            "debian:bookworm",
+            "--distro-file",
+            &path(&fixtures.join("install/distribution.yaml")),
+            "--rosdep",
+            &path(&fixtures.join("install/rosdep.yaml")),
+            "--rosdep",
+            &path(&fixtures.join("build/rosdep.yaml")),
+            "--out",
+            &path(&debs),
+            "--json",
+        ]
+        .map(str::to_owned),
+    );
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let built = demo_run(binary, &args, package_path, ros_home)?;
+    let built: Vec<serde_json::Value> =
+        serde_json::from_str(&built).context("parsing `rosdeb build --json`")?;
+    let files: Vec<String> =
+        built.iter().filter_map(|d| d["path"].as_str().map(str::to_owned)).collect();
+    for deb in &built {
+        eprintln!("    {} {} {}", deb["name"], deb["version"], deb["architecture"]);
+    }
+
+    let (secret, public) = (out.join("repo.key"), out.join("repo.asc"));
+    demo_run(
+        binary,
+        &[
+            "apt",
+            "key",
+            "generate",
+            "--out-secret",
+            &path(&secret),
+            "--out-public",
+            &path(&public),
+            "--name",
+            "rosdeb dist demo",
+        ],
+        package_path,
+        ros_home,
+    )?;
+    let repo = out.join("repo");
+    let mut args: Vec<&str> = vec!["apt", "publish"];
+    args.extend(files.iter().map(String::as_str));
+    let (repo_arg, secret_arg) = (path(&repo), path(&secret));
+    args.extend([
+        "--repo",
+        &repo_arg,
+        "--codename",
+        "bookworm",
+        "--arch",
+        "amd64",
+        "--sign-key",
+        &secret_arg,
+    ]);
+    demo_run(binary, &args, package_path, ros_home)?;
+    let listing = demo_run(binary, &["apt", "list", "--repo", &repo_arg], package_path, ros_home)?;
+    for line in listing.lines() {
+        eprintln!("    {line}");
+    }
+    if Path::new("/usr/bin/lintian").exists() {
+        banner("dist: lintian on the debs");
+        let status = Command::new("/usr/bin/lintian")
+            .args(["--fail-on", "error,warning"])
+            .args(&files)
+            .status()
+            .context("running lintian")?;
+        if !status.success() {
+            bail!("lintian found errors or warnings in {}", debs.display());
+        }
+        eprintln!("    lintian: no errors, no warnings");
+    } else {
+        eprintln!("    (lintian is not installed: apt-get install lintian to check the debs)");
+    }
+    Ok(repo)
 }
 
 /// Runs `rosdeb ARGS` on the demo tree with a private `ROS_HOME`; returns its stdout.
@@ -107,6 +230,8 @@ fn demo_run(
         .env("ROS_HOME", ros_home)
         // The machine's rosdep sources may name URLs; the demo reads only bundled files.
         .env("ROSDEP_SOURCE_PATH", ros_home)
+        // The same inputs give the same debs.
+        .env("SOURCE_DATE_EPOCH", "1700000000")
         .env_remove("ROS_ROOT")
         .stdin(Stdio::null())
         .stderr(Stdio::inherit())

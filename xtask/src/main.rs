@@ -4,7 +4,7 @@
 //! - [`ci`]: exactly what CI runs (fmt, clippy, tests).
 //! - [`gen_tree`]: the deterministic synthetic ROS tree generator (rospkg.md §6.1).
 //! - [`bench`]: benchmarks against the C++ and Python tools (`bench crawl`, ...).
-//! - [`dist`]: release artefacts (for now: a release build and a demo run).
+//! - [`dist`]: the main job on the bundled default (release build, demo, debs, signed repo).
 
 mod bench;
 mod ci;
@@ -36,7 +36,8 @@ enum Task {
     /// Benchmark rosdeb against the C++ and Python tools.
     #[command(subcommand)]
     Bench(bench::Bench),
-    /// Build release artefacts (for now: release build and a demo run; no Debian pipeline yet).
+    /// The main job on the bundled default: release build, query demo, demo packages to .debs
+    /// and a signed apt repository (target/dist/).
     Dist(dist::Args),
 }
 
