@@ -262,29 +262,9 @@ fn install_root_builds_with_chroot_for_a_target_that_is_not_the_host() {
     require_root();
     let tmp = TempDir::new("install-chroot");
     let root = fresh_root(&tmp, &build_root_tarball());
-    let fixtures = repo_root().join("fixtures");
     let out = tmp.path().join("out");
-    let build = |extra: &[&str]| {
-        Command::new(rosdeb())
-            .current_dir(fixtures.join("build"))
-            .env_clear()
-            .env("PATH", "/usr/bin:/bin")
-            .env("HOME", tmp.path())
-            .env("ROSDEP_SOURCE_PATH", tmp.path())
-            .env("SOURCE_DATE_EPOCH", "1700000000")
-            // The host pretends to be Ubuntu jammy: bookworm is another codename.
-            .env("ROS_OS_OVERRIDE", "ubuntu:22.04:jammy")
-            .args(["build", "demo_cmake", "--distro", "noetic", "--os", "debian:bookworm"])
-            .arg("--distro-file")
-            .arg(fixtures.join("install/distribution.yaml"))
-            .arg("--rosdep")
-            .arg(fixtures.join("install/rosdep.yaml"))
-            .arg("--out")
-            .arg(&out)
-            .args(extra)
-            .output()
-            .unwrap()
-    };
+    // The host pretends to be Ubuntu jammy: bookworm is another codename.
+    let build = |extra: &[&str]| build_demo_cmake(&tmp, "ubuntu:22.04:jammy", &out, extra);
     let refused = build(&[]);
     assert_eq!(refused.status.code(), Some(1), "{}", text(&refused));
     assert!(text(&refused).contains("hint: pass --chroot DIR"), "{}", text(&refused));
@@ -301,25 +281,38 @@ fn install_root_builds_with_chroot_for_a_target_that_is_not_the_host() {
     assert!(left.is_empty(), "the work folder in the root is removed: {left:?}");
     // The same bytes as the host build of the same package.
     let host = tmp.path().join("host");
-    let out = Command::new(rosdeb())
+    let out = build_demo_cmake(&tmp, "debian:12:bookworm", &host, &[]);
+    assert!(out.status.success(), "{}", text(&out));
+    let same =
+        fs_err::read(&deb).unwrap() == fs_err::read(host.join(deb.file_name().unwrap())).unwrap();
+    assert!(same, "a chroot build of bookworm equals the bookworm host's build");
+}
+
+/// `rosdeb build demo_cmake` for bookworm from the bundled fixture distribution, on a host that
+/// says it is `os_override` (`ROS_OS_OVERRIDE`), into `out`.
+fn build_demo_cmake(
+    tmp: &TempDir,
+    os_override: &str,
+    out: &std::path::Path,
+    extra: &[&str],
+) -> std::process::Output {
+    let fixtures = repo_root().join("fixtures");
+    Command::new(rosdeb())
         .current_dir(fixtures.join("build"))
         .env_clear()
         .env("PATH", "/usr/bin:/bin")
         .env("HOME", tmp.path())
         .env("ROSDEP_SOURCE_PATH", tmp.path())
         .env("SOURCE_DATE_EPOCH", "1700000000")
-        .env("ROS_OS_OVERRIDE", "debian:12:bookworm")
+        .env("ROS_OS_OVERRIDE", os_override)
         .args(["build", "demo_cmake", "--distro", "noetic", "--os", "debian:bookworm"])
         .arg("--distro-file")
         .arg(fixtures.join("install/distribution.yaml"))
         .arg("--rosdep")
         .arg(fixtures.join("install/rosdep.yaml"))
         .arg("--out")
-        .arg(&host)
+        .arg(out)
+        .args(extra)
         .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", text(&out));
-    let same =
-        fs_err::read(&deb).unwrap() == fs_err::read(host.join(deb.file_name().unwrap())).unwrap();
-    assert!(same, "a chroot build of bookworm equals the bookworm host's build");
+        .unwrap()
 }
