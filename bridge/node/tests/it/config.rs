@@ -8,10 +8,10 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use bridge_protocol::{DropPolicy, ErrorCode, Event, Op, Reply, ServerMessage, SubscribeMode};
+use bridge_protocol::{ErrorCode, Event, Op, Reply, ServerMessage};
 use serde_json::json;
 
-use super::{Client, bridge_exe};
+use super::{Client, bridge_exe, subscribe};
 
 struct KillOnDrop(Child);
 
@@ -35,18 +35,6 @@ fn wait_for(path: &Path, child: &mut Child) {
 
 fn code(reply: &Reply) -> Option<ErrorCode> {
     reply.outcome.as_ref().err().map(|e| e.code)
-}
-
-fn subscribe(topic: &str, sub_id: u64) -> Op {
-    Op::Subscribe {
-        topic: topic.into(),
-        sub_id,
-        type_name: None,
-        mode: SubscribeMode::Stream,
-        queue_length: None,
-        policy: DropPolicy::DropOldest,
-        throttle_ms: None,
-    }
 }
 
 fn call(service: &str) -> Op {
@@ -120,8 +108,11 @@ allow.all = ["*"]
     let mut reading = Client::connect(&reader);
     let mut writing = Client::connect(&writer);
     // The reader may subscribe, not publish or call; the writer the other way round.
-    assert!(reading.request(subscribe("/chatter", 1)).outcome.is_ok());
-    assert_eq!(code(&writing.request(subscribe("/chatter", 1))), Some(ErrorCode::NotAllowed));
+    assert!(reading.request(subscribe("/chatter", 1, None, None)).outcome.is_ok());
+    assert_eq!(
+        code(&writing.request(subscribe("/chatter", 1, None, None))),
+        Some(ErrorCode::NotAllowed)
+    );
     let publish = |topic: &str| Op::Publish {
         topic: topic.into(),
         msg: json!({"data": "across profiles"}),

@@ -4,26 +4,12 @@
 use std::io::Write;
 use std::process::Command;
 
-use bridge_protocol::{
-    DEFAULT_MAX_FRAME, DropPolicy, Event, Op, Request, ServerMessage, SubscribeMode,
-};
+use bridge_protocol::{DEFAULT_MAX_FRAME, Event, Op, Request, ServerMessage};
 use serde_json::json;
 
-use super::{Bridge, Client};
+use super::{Bridge, Client, subscribe};
 
 const SOCKET_ENV: &str = "PYROS_IT_CRASH_SOCKET";
-
-fn subscribe(topic: &str, sub_id: u64) -> Op {
-    Op::Subscribe {
-        topic: topic.into(),
-        sub_id,
-        type_name: None,
-        mode: SubscribeMode::Stream,
-        queue_length: Some(4),
-        policy: DropPolicy::DropOldest,
-        throttle_ms: None,
-    }
-}
 
 /// Run as a child process by `client_crash_does_not_harm_bridge`: does some work, leaves a
 /// request in flight and half a frame on the wire, then aborts. Does nothing otherwise.
@@ -33,7 +19,7 @@ fn crash_helper() {
         return;
     };
     let mut client = Client::connect(socket.as_ref());
-    assert!(client.request(subscribe("/chatter", 1)).outcome.is_ok());
+    assert!(client.request(subscribe("/chatter", 1, None, Some(4))).outcome.is_ok());
     client.send(Op::CallService {
         service: "/slow".into(),
         args: json!({"delay_ms": 300}),
@@ -61,7 +47,7 @@ fn crash_helper() {
 fn client_crash_does_not_harm_bridge() {
     let mut bridge = Bridge::start();
     let mut survivor = Client::connect(&bridge.socket);
-    assert!(survivor.request(subscribe("/chatter", 9)).outcome.is_ok());
+    assert!(survivor.request(subscribe("/chatter", 9, None, Some(4))).outcome.is_ok());
     for _ in 0..3 {
         let status = Command::new(std::env::current_exe().expect("test exe"))
             .args(["--exact", "crash::crash_helper", "--nocapture", "--test-threads=1"])

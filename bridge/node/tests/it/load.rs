@@ -9,12 +9,11 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use bridge_protocol::SubscribeMode;
-use bridge_protocol::{DEFAULT_MAX_FRAME, DropPolicy, Event, Op, Request, ServerMessage};
+use bridge_protocol::{DEFAULT_MAX_FRAME, Event, Op, Request, ServerMessage};
 use serde_json::{Value, json};
 
 use super::roscore::{PYTHON, Roscore, python, ros_bridge};
-use super::{Client, bridge_exe};
+use super::{Client, bridge_exe, subscribe};
 
 /// rospy: `/load/set_bool` (std_srvs/SetBool) and `/load/chatter` (std_msgs/String, 20 Hz).
 const NODE: &str = r#"
@@ -46,18 +45,6 @@ while not rospy.is_shutdown():
     pub.publish(msg)
     rate.sleep()
 "#;
-
-fn subscribe(topic: &str, sub_id: u64, queue_length: u32) -> Op {
-    Op::Subscribe {
-        topic: topic.into(),
-        sub_id,
-        type_name: None,
-        mode: SubscribeMode::Stream,
-        queue_length: Some(queue_length),
-        policy: DropPolicy::DropOldest,
-        throttle_ms: None,
-    }
-}
 
 fn call_set_bool() -> Op {
     Op::CallService {
@@ -168,10 +155,10 @@ fn ros_stalled_reader_stays_within_its_budget() {
     // A reading client on the image topic first, so that the ROS side of the topic (the
     // connection to rospy, decoding) is in the baseline; and one on the small topic.
     let mut reader = Client::connect_binary(&bridge.socket);
-    until_ok(&mut reader, || subscribe("/load/image", 1, 4));
+    until_ok(&mut reader, || subscribe("/load/image", 1, None, Some(4)));
     next_msg(&mut reader, 1);
     let mut small = Client::connect(&bridge.socket);
-    until_ok(&mut small, || subscribe("/load/chatter", 2, 100));
+    until_ok(&mut small, || subscribe("/load/chatter", 2, None, Some(100)));
     next_msg(&mut small, 2);
     let drain = std::thread::spawn(move || {
         let until = Instant::now() + Duration::from_secs(8);
@@ -195,7 +182,7 @@ fn ros_stalled_reader_stays_within_its_budget() {
                 capabilities: vec!["binary".into()],
             },
         ),
-        (2, subscribe("/load/image", 7, 1000)),
+        (2, subscribe("/load/image", 7, None, Some(1000))),
     ] {
         let bytes = Request { id, op, attachments: vec![] }
             .to_frame()

@@ -118,3 +118,16 @@ impl Client {
         }
     }
 }
+
+/// A streamed `subscribe` with the drop-oldest policy.
+fn subscribe(topic: &str, sub_id: u64, type_name: Option<&str>, queue_length: Option<u32>) -> Op {
+    Op::Subscribe {
+        topic: topic.into(),
+        sub_id,
+        type_name: type_name.map(str::to_owned),
+        mode: bridge_protocol::SubscribeMode::Stream,
+        queue_length,
+        policy: bridge_protocol::DropPolicy::DropOldest,
+        throttle_ms: None,
+    }
+}

@@ -6,11 +6,11 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use bridge_protocol::{DropPolicy, ErrorCode, Event, Op, Reply, ServerMessage, SubscribeMode};
+use bridge_protocol::{ErrorCode, Event, Op, Reply, ServerMessage};
 use serde_json::{Value, json};
 
-use super::Client;
 use super::roscore::{PYTHON, Proc, Roscore, python, ros_bridge};
+use super::{Client, subscribe};
 
 /// A rospy publisher: `TOPIC HZ` publishes `std_msgs/String` "msg N".
 const PUBLISHER: &str = r#"
@@ -64,18 +64,6 @@ for i in range(int(sys.argv[1])):
     pub.publish(UInt64(data=i))
 rospy.spin()
 "#;
-
-fn subscribe(topic: &str, sub_id: u64, type_name: Option<&str>, queue_length: u32) -> Op {
-    Op::Subscribe {
-        topic: topic.into(),
-        sub_id,
-        type_name: type_name.map(str::to_owned),
-        mode: SubscribeMode::Stream,
-        queue_length: Some(queue_length),
-        policy: DropPolicy::DropOldest,
-        throttle_ms: None,
-    }
-}
 
 fn ok(reply: Reply) -> Value {
     match reply.outcome {
@@ -149,7 +137,7 @@ fn ros_subscribe_to_rospy_publisher() {
     let _publisher = python(&roscore, PUBLISHER, &["/it/chatter", "20"]);
     let bridge = ros_bridge(&roscore, &["*"]);
     let mut client = Client::connect(&bridge.socket);
-    ok(client.request(subscribe("/it/chatter", 1, None, 32)));
+    ok(client.request(subscribe("/it/chatter", 1, None, Some(32))));
     let (seq, dropped, msg) = next_msg(&mut client, 1, Duration::from_secs(10));
     assert_eq!((seq, dropped), (1, 0));
     let first: u64 = msg["data"].as_str().unwrap().trim_start_matches("msg ").parse().unwrap();
@@ -171,7 +159,7 @@ fn ros_subscribe_to_rospy_publisher() {
     assert!(latest["msg"]["data"].as_str().unwrap().starts_with("msg "), "{latest}");
     // A wrong type is refused.
     assert_eq!(
-        code(client.request(subscribe("/it/chatter", 2, Some("std_msgs/Int32"), 1))),
+        code(client.request(subscribe("/it/chatter", 2, Some("std_msgs/Int32"), Some(1)))),
         ErrorCode::TypeMismatch
     );
 }
@@ -183,7 +171,7 @@ fn ros_burst_is_not_lost_silently() {
     let bridge = ros_bridge(&roscore, &["*"]);
     let mut client = Client::connect(&bridge.socket);
     // Small queue on purpose: drops must show up in `dropped`, never as silent gaps.
-    ok(client.request(subscribe("/it/burst", 1, Some("std_msgs/UInt64"), 64)));
+    ok(client.request(subscribe("/it/burst", 1, Some("std_msgs/UInt64"), Some(64))));
     let _burst = python(&roscore, BURST, &[&N.to_string()]);
     let (mut delivered, mut dropped, mut last_seq) = (0u64, 0u64, 0u64);
     loop {
@@ -205,7 +193,7 @@ fn ros_publish_reaches_rostopic_echo() {
     let bridge = ros_bridge(&roscore, &["*"]);
     let mut client = Client::connect(&bridge.socket);
     let mut listener = Client::connect(&bridge.socket);
-    ok(listener.request(subscribe("/it/cmd_vel", 1, None, 32)));
+    ok(listener.request(subscribe("/it/cmd_vel", 1, None, Some(32))));
     let mut command = Command::new("/usr/bin/rostopic");
     command.args(["echo", "-n", "1", "/it/cmd_vel"]).stdout(Stdio::piped()).stderr(Stdio::null());
     let echo = Proc(roscore.env(&mut command).spawn().expect("rostopic echo"));
@@ -352,7 +340,7 @@ fn ros_unexposed_names_are_refused() {
     let _services = python(&roscore, SERVICES, &[]);
     let bridge = ros_bridge(&roscore, &["subscribe=/ok/*", "param_read=/ok/*"]);
     let mut client = Client::connect(&bridge.socket);
-    assert_eq!(code(client.request(subscribe("/rosout", 1, None, 1))), ErrorCode::NotAllowed);
+    assert_eq!(code(client.request(subscribe("/rosout", 1, None, Some(1)))), ErrorCode::NotAllowed);
     assert_eq!(
         code(client.request(call("/it/set_bool", json!({"data": true}), None))),
         ErrorCode::NotAllowed
@@ -406,7 +394,7 @@ fn ros_roscore_restart_resumes_subscription() {
     let publisher = python(&roscore, PUBLISHER, &["/it/chatter", "20"]);
     let bridge = ros_bridge(&roscore, &["*"]);
     let mut client = Client::connect(&bridge.socket);
-    ok(client.request(subscribe("/it/chatter", 1, None, 1000)));
+    ok(client.request(subscribe("/it/chatter", 1, None, Some(1000))));
     let (seq, _, _) = next_msg(&mut client, 1, Duration::from_secs(10));
     assert_eq!(seq, 1);
     ok(client.request(Op::Advertise {
@@ -526,12 +514,12 @@ fn ros_bridge_started_before_roscore() {
     }));
     assert_eq!(hello["ros"]["connected"], false);
     assert_eq!(
-        code(client.request(subscribe("/it/chatter", 1, None, 8))),
+        code(client.request(subscribe("/it/chatter", 1, None, Some(8)))),
         ErrorCode::RosUnavailable
     );
     roscore.restart();
     let _publisher = python(&roscore, PUBLISHER, &["/it/chatter", "20"]);
-    until_ok(&mut client, || subscribe("/it/chatter", 1, None, 8));
+    until_ok(&mut client, || subscribe("/it/chatter", 1, None, Some(8)));
     let (seq, _, _) = next_msg(&mut client, 1, Duration::from_secs(10));
     assert_eq!(seq, 1);
 }
