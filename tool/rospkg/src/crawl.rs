@@ -166,6 +166,9 @@ pub struct Stamp {
     pub mtime_ns: i64,
     /// Size in bytes.
     pub size: u64,
+    /// Status-change time, nanoseconds since the epoch: an edit that keeps size and mtime (the
+    /// mtime set back afterwards) still moves it.
+    pub ctime_ns: i64,
 }
 
 impl Stamp {
@@ -176,6 +179,7 @@ impl Stamp {
             ino: meta.ino(),
             mtime_ns: meta.mtime().saturating_mul(1_000_000_000).saturating_add(meta.mtime_nsec()),
             size: meta.size(),
+            ctime_ns: meta.ctime().saturating_mul(1_000_000_000).saturating_add(meta.ctime_nsec()),
         }
     }
 
@@ -189,12 +193,57 @@ impl Stamp {
                 .saturating_mul(1_000_000_000)
                 .saturating_add(i64::try_from(st.st_mtime_nsec).unwrap_or(0)),
             size: u64::try_from(st.st_size).unwrap_or(0),
+            ctime_ns: st
+                .st_ctime
+                .saturating_mul(1_000_000_000)
+                .saturating_add(i64::try_from(st.st_ctime_nsec).unwrap_or(0)),
         }
+    }
+
+    /// The later of the modification and status-change times: what the racy check compares.
+    pub fn changed_ns(&self) -> i64 {
+        self.mtime_ns.max(self.ctime_ns)
     }
 
     /// The stamp of `path` (following symlinks), if it can be stat'ed.
     pub fn read(path: &Path) -> Option<Self> {
         std::fs::metadata(path).ok().map(|m| Stamp::of(&m))
+    }
+}
+
+/// What a symlink the crawl did not descend through leads to.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
+pub enum LinkTarget {
+    /// Nothing (dangling, or a loop).
+    Missing,
+    /// A regular file.
+    File,
+    /// A directory.
+    Dir,
+    /// Something else.
+    Other,
+}
+
+impl LinkTarget {
+    /// What `path` leads to now.
+    pub fn of(path: &Path) -> Self {
+        match std::fs::metadata(path) {
+            Ok(m) if m.is_dir() => LinkTarget::Dir,
+            Ok(m) if m.is_file() => LinkTarget::File,
+            Ok(_) => LinkTarget::Other,
+            Err(_) => LinkTarget::Missing,
+        }
+    }
+
+    fn of_stat(st: Option<&rustix::fs::Stat>) -> Self {
+        match st.map(|st| FileType::from_raw_mode(st.st_mode)) {
+            Some(FileType::Directory) => LinkTarget::Dir,
+            Some(FileType::RegularFile) => LinkTarget::File,
+            Some(_) => LinkTarget::Other,
+            None => LinkTarget::Missing,
+        }
     }
 }
 
@@ -206,13 +255,16 @@ pub struct Crawl<R = ()> {
     /// Every other directory that was listed (no manifest in it), with its stamp, so a cache can
     /// tell when to crawl again; manifest directories carry theirs in [`Found::stamp`].
     pub visited: Vec<(PathBuf, Stamp)>,
+    /// Symlinks in listed directories that did not lead to a directory, with what they led to:
+    /// one that starts to lead to a package (its target created) changes nothing a stamp sees.
+    pub links: Vec<(PathBuf, LinkTarget)>,
     /// Problems met on the way (unreadable directories, symlink loops, too deep).
     pub diagnostics: Vec<Diagnostic>,
 }
 
 impl<R> Default for Crawl<R> {
     fn default() -> Self {
-        Crawl { found: Vec::new(), visited: Vec::new(), diagnostics: Vec::new() }
+        Crawl { found: Vec::new(), visited: Vec::new(), links: Vec::new(), diagnostics: Vec::new() }
     }
 }
 
@@ -252,6 +304,7 @@ pub fn crawl_with<R: Send>(
     ament_index(&search.ament_prefixes, usr_share_root, read, &mut out);
     out.found.sort_by(|a, b| (a.0.root, &a.0.dir).cmp(&(b.0.root, &b.0.dir)));
     out.visited.sort();
+    out.links.sort();
     out.diagnostics.sort_by(|a, b| a.path.cmp(&b.path));
     out
 }
@@ -290,6 +343,8 @@ struct Listing {
     ignored: bool,
     /// Subdirectories (and symlinks that may lead to one): name, and whether it is a symlink.
     subdirs: Vec<(std::ffi::CString, bool)>,
+    /// Symlinks (not hidden) that do not lead to a directory.
+    links: Vec<(std::ffi::CString, LinkTarget)>,
 }
 
 impl<R: Send> State<'_, R> {
@@ -320,17 +375,13 @@ impl<R: Send> State<'_, R> {
                     FileType::Directory => (true, false, false),
                     FileType::RegularFile => (false, true, false),
                     FileType::Symlink | FileType::Unknown => {
-                        match rustix::fs::statat(&fd, name, AtFlags::empty()) {
-                            Ok(st) => {
-                                let kind = FileType::from_raw_mode(st.st_mode);
-                                (
-                                    kind == FileType::Directory,
-                                    kind == FileType::RegularFile,
-                                    file_type == FileType::Symlink,
-                                )
-                            }
-                            Err(_) => (false, false, true),
+                        let st = rustix::fs::statat(&fd, name, AtFlags::empty()).ok();
+                        let target = LinkTarget::of_stat(st.as_ref());
+                        let is_symlink = file_type == FileType::Symlink;
+                        if is_symlink && target != LinkTarget::Dir && bytes.first() != Some(&b'.') {
+                            listing.links.push((name.to_owned(), target));
                         }
+                        (target == LinkTarget::Dir, target == LinkTarget::File, is_symlink)
                     }
                     _ => (false, false, false),
                 };
@@ -402,6 +453,10 @@ impl<R: Send> State<'_, R> {
                 return;
             }
             chain.push(id);
+        }
+        if !listing.links.is_empty() {
+            let links = listing.links.iter().map(|(name, target)| (dir_join(&dir, name), *target));
+            self.lock().links.extend(links);
         }
         let m = listing.markers;
         if listing.ignored || !m.any_manifest() {

@@ -34,7 +34,15 @@ pub struct Environment {
 impl Environment {
     /// The current process environment (variables that are not UTF-8 are left out).
     pub fn from_process() -> Self {
-        Environment { vars: std::env::vars().collect() }
+        let vars = std::env::vars_os()
+            .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
+            .collect();
+        Environment { vars }
+    }
+
+    /// Every variable, sorted by name.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.vars.iter().map(|(k, v)| (k.as_str(), v.as_str()))
     }
 
     /// An explicit mapping, as rospkg's `env=` argument.

@@ -4,7 +4,7 @@
 //! dependencies, licences, problems): enough to answer list / find / depends without reading a
 //! manifest again. The cache file lives in its own folder (`$ROS_HOME/rosdeb/index/`), one file
 //! per search path, and is trusted only after every directory the crawl listed and every manifest
-//! it read still has the same device, inode, size and mtime: a package added, removed or edited
+//! it read still has the same device, inode, size, mtime and ctime: a package added, removed or edited
 //! is seen at once, with no time-to-live. Stamps younger than [`RACY_NS`] at write time are not
 //! trusted (coarse timestamps). Files are written to a temporary file and renamed, so a crash
 //! never leaves a partial cache; an unreadable or foreign cache file is ignored and rewritten.
@@ -15,12 +15,12 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
-use crate::crawl::{self, Crawl, CrawlOptions, Found, SearchPath, Stamp};
+use crate::crawl::{self, Crawl, CrawlOptions, Found, LinkTarget, SearchPath, Stamp};
 use crate::diagnostic::Diagnostic;
 use crate::manifest::{self, DependKind, Manifest, ManifestKind};
 
 /// Cache file format version; bump on any change to the stored types.
-pub const FORMAT_VERSION: u32 = 2;
+pub const FORMAT_VERSION: u32 = 4;
 const MAGIC: &[u8; 8] = b"RDBIDX\0\x01";
 /// Stamps this close to the cache's write time are re-checked on every load.
 pub const RACY_NS: i64 = 2_000_000_000;
@@ -139,6 +139,8 @@ pub struct Index {
     /// Every directory the crawl listed that holds no manifest, with its stamp (manifest
     /// directories keep theirs in their [`Found`]).
     pub visited: Vec<(PathBuf, Stamp)>,
+    /// Symlinks that did not lead to a directory, with what they led to ([`Crawl::links`]).
+    pub links: Vec<(PathBuf, LinkTarget)>,
     /// Crawl problems (unreadable directories, symlink loops).
     pub diagnostics: Vec<Diagnostic>,
     /// When the index was built, ns since the epoch.
@@ -185,10 +187,11 @@ impl Index {
                 })
                 .collect()
         };
-        let Crawl { found, visited, diagnostics } = crawl::crawl_with(search, options, &read);
+        let Crawl { found, visited, links, diagnostics } =
+            crawl::crawl_with(search, options, &read);
         let entries =
             found.into_iter().map(|(found, manifests)| Entry { found, manifests }).collect();
-        Index { key: search.key(), entries, visited, diagnostics, built_ns }
+        Index { key: search.key(), entries, visited, links, diagnostics, built_ns }
     }
 
     /// The index for `search`, from the cache folder `cache_dir` when it is still valid, else
@@ -213,7 +216,12 @@ impl Index {
             return (index, CacheOutcome::Miss);
         };
         let trusted_before = cached.built_ns - RACY_NS;
-        let changed = changed_stamps(&cached, trusted_before);
+        let mut changed = changed_stamps(&cached, trusted_before);
+        if appeared_roots(search, &cached)
+            || cached.links.iter().any(|(path, target)| LinkTarget::of(path) != *target)
+        {
+            changed.push(Check::Dir);
+        }
         if changed.iter().any(|c| matches!(c, Check::Dir)) {
             let previous = cached
                 .entries
@@ -313,7 +321,7 @@ fn changed_stamps(index: &Index, trusted_before: i64) -> Vec<Check> {
             )
             .ok();
             items.iter().filter_map(move |(rel, expected, check)| {
-                let trusted = expected.is_some_and(|s| s.mtime_ns < trusted_before);
+                let trusted = expected.is_some_and(|s| s.changed_ns() < trusted_before);
                 let now = handle.as_ref().and_then(|h| {
                     rustix::fs::statat(h, rel, rustix::fs::AtFlags::empty())
                         .ok()
@@ -323,6 +331,15 @@ fn changed_stamps(index: &Index, trusted_before: i64) -> Vec<Check> {
             })
         })
         .collect()
+}
+
+/// True when a search-path root that did not exist (so was never listed) exists now.
+fn appeared_roots(search: &SearchPath, index: &Index) -> bool {
+    search.roots().iter().any(|root| {
+        let listed = index.visited.binary_search_by(|(dir, _)| dir.as_path().cmp(root)).is_ok()
+            || index.entries.iter().any(|e| e.found.dir == *root);
+        !listed && root.is_dir()
+    })
 }
 
 /// The stamp of the manifest of `kind` in `dir`, through the directory's handle when there is one.
@@ -394,8 +411,9 @@ fn kinds(found: &Found) -> impl Iterator<Item = ManifestKind> + use<> {
     .filter_map(|(present, kind)| present.then_some(kind))
 }
 
-/// `<16 hex digits of FNV-1a(key)>.idx`: one file per search path and crawl option.
-fn cache_file_name(search: &SearchPath, options: CrawlOptions) -> String {
+/// `<16 hex digits of FNV-1a(key)>.idx`: one file per search path and crawl option (other
+/// per-search-path files, such as an index daemon's socket, share the stem).
+pub fn cache_file_name(search: &SearchPath, options: CrawlOptions) -> String {
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
     for b in search.key().bytes().chain([u8::from(options.ros2_markers)]) {
         hash ^= u64::from(b);

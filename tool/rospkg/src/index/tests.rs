@@ -15,6 +15,15 @@ fn write_pkg(dir: &Path, name: &str, deps: &[&str]) {
         .expect("write");
 }
 
+/// Simulates time passing: shifts the cache's built time forward so no stamp counts as racy
+/// (otherwise every young stamp is checked again and a missed change could not show).
+fn age_cache(cache: &Path) {
+    let file = fs_err::read_dir(cache).expect("dir").next().expect("file").expect("entry").path();
+    let mut stored = read_cache(&file).expect("cache");
+    stored.built_ns = now_ns() + 10 * RACY_NS;
+    write_cache(&file, &stored).expect("write");
+}
+
 fn names(index: &Index) -> Vec<String> {
     index.entries.iter().filter_map(|e| e.manifests[0].name.clone()).collect()
 }
@@ -54,6 +63,78 @@ fn cache_sees_additions_edits_and_removals() {
 }
 
 #[test]
+fn cache_sees_a_root_that_comes_back() {
+    let t = tempfile::tempdir().expect("tempdir");
+    let ws = t.path().join("ws");
+    let cache = t.path().join("cache");
+    write_pkg(&ws.join("a"), "a", &[]);
+    let search =
+        SearchPath { entries: vec![ws.clone()], usr_share: false, ament_prefixes: Vec::new() };
+    let opts = CrawlOptions::default();
+    Index::load(&search, opts, Some(&cache));
+
+    // The root moves away: nothing found, and that empty index is cached.
+    fs_err::rename(&ws, t.path().join("away")).expect("mv");
+    let (i, _) = Index::load(&search, opts, Some(&cache));
+    assert!(names(&i).is_empty());
+    age_cache(&cache);
+
+    // It comes back: seen at once, although no cached directory changed.
+    fs_err::rename(t.path().join("away"), &ws).expect("mv");
+    let (i, outcome) = Index::load(&search, opts, Some(&cache));
+    assert_eq!((names(&i), outcome), (vec!["a".to_owned()], CacheOutcome::Refreshed));
+}
+
+#[test]
+fn cache_sees_a_dangling_symlink_come_to_life() {
+    let t = tempfile::tempdir().expect("tempdir");
+    let ws = t.path().join("ws");
+    let cache = t.path().join("cache");
+    write_pkg(&ws.join("a"), "a", &[]);
+    std::os::unix::fs::symlink(t.path().join("elsewhere"), ws.join("link")).expect("ln");
+    let search =
+        SearchPath { entries: vec![ws.clone()], usr_share: false, ament_prefixes: Vec::new() };
+    let opts = CrawlOptions::default();
+    let (i, _) = Index::load(&search, opts, Some(&cache));
+    assert_eq!(names(&i), ["a"]);
+    age_cache(&cache);
+
+    // The link's target is created: no directory of the tree changes, the package is seen.
+    write_pkg(&t.path().join("elsewhere/b"), "b", &[]);
+    let (i, outcome) = Index::load(&search, opts, Some(&cache));
+    assert_eq!(
+        (names(&i), outcome),
+        (vec!["a".to_owned(), "b".to_owned()], CacheOutcome::Refreshed)
+    );
+}
+
+#[test]
+fn cache_sees_an_edit_that_keeps_size_and_mtime() {
+    let t = tempfile::tempdir().expect("tempdir");
+    let ws = t.path().join("ws");
+    let cache = t.path().join("cache");
+    write_pkg(&ws.join("a"), "a", &["b"]);
+    let search =
+        SearchPath { entries: vec![ws.clone()], usr_share: false, ament_prefixes: Vec::new() };
+    let opts = CrawlOptions::default();
+    Index::load(&search, opts, Some(&cache));
+    age_cache(&cache);
+
+    // Same length, other dependency, the modification time set back: only ctime tells.
+    let manifest = ws.join("a/package.xml");
+    let before = fs_err::metadata(&manifest).expect("stat");
+    write_pkg(&ws.join("a"), "a", &["c"]);
+    let file = fs_err::File::options().write(true).open(&manifest).expect("open");
+    file.file().set_modified(before.modified().expect("mtime")).expect("set mtime");
+    let after = fs_err::metadata(&manifest).expect("stat");
+    assert_eq!((after.len(), after.modified().ok()), (before.len(), before.modified().ok()));
+
+    let (i, outcome) = Index::load(&search, opts, Some(&cache));
+    let deps: Vec<&str> = i.entries[0].manifests[0].deps.iter().map(|d| d.name.as_str()).collect();
+    assert_eq!((deps, outcome), (vec!["c"], CacheOutcome::Refreshed));
+}
+
+#[test]
 fn valid_cache_is_a_hit_and_equal_to_a_fresh_crawl() {
     let t = tempfile::tempdir().expect("tempdir");
     let ws = t.path().join("ws");
@@ -65,11 +146,7 @@ fn valid_cache_is_a_hit_and_equal_to_a_fresh_crawl() {
         SearchPath { entries: vec![ws.clone()], usr_share: false, ament_prefixes: Vec::new() };
     let opts = CrawlOptions::default();
     let (first, _) = Index::load(&search, opts, Some(&cache));
-    // Simulate time passing: shift the built time forward so no stamp counts as racy.
-    let file = fs_err::read_dir(&cache).expect("dir").next().expect("file").expect("entry").path();
-    let mut stored = read_cache(&file).expect("cache");
-    stored.built_ns = now_ns() + 10 * RACY_NS;
-    write_cache(&file, &stored).expect("write");
+    age_cache(&cache);
     let (second, outcome) = Index::load(&search, opts, Some(&cache));
     assert_eq!(outcome, CacheOutcome::Hit);
     assert_eq!(first.entries, second.entries);

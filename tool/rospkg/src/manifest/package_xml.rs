@@ -33,7 +33,8 @@ use crate::diagnostic::{Diagnostic, Position};
 /// Parses the text of a `package.xml`.
 pub(super) fn parse(text: &str, path: &Path) -> Result<Manifest, Diagnostic> {
     let doc = parse_document(text, path)?;
-    let xml = Xml::new(&doc);
+    let cursor = Cursor::default();
+    let xml = Xml::new(&doc, &cursor);
     let root = doc.root_element();
     let root_name = xml.qname(root);
     if root_name != "package" {
@@ -79,20 +80,45 @@ pub(super) fn parse_document<'input>(
 /// Read-only helpers over a parsed document, shared with the rosbuild parser.
 #[derive(Clone, Copy)]
 pub(super) struct Xml<'a, 'input> {
-    doc: &'a Document<'input>,
     text: &'input str,
+    cursor: &'a Cursor,
+}
+
+/// The last position computed (byte offset, line, column): nodes are mostly asked for in
+/// document order, so each position is counted on from the previous one instead of from the
+/// start of the text (roxmltree's `text_pos_at` rescans the whole prefix every time).
+#[derive(Debug)]
+pub(super) struct Cursor(std::cell::Cell<(usize, u32, u32)>);
+
+impl Default for Cursor {
+    fn default() -> Self {
+        Cursor(std::cell::Cell::new((0, 1, 1)))
+    }
 }
 
 impl<'a, 'input> Xml<'a, 'input> {
-    /// Wraps a parsed document.
-    pub(super) fn new(doc: &'a Document<'input>) -> Self {
-        Xml { doc, text: doc.input_text() }
+    /// Wraps a parsed document; `cursor` remembers the last position computed.
+    pub(super) fn new(doc: &Document<'input>, cursor: &'a Cursor) -> Self {
+        Xml { text: doc.input_text(), cursor }
     }
 
-    /// Line and column where `node` starts.
+    /// Line and column where `node` starts (columns count characters, as roxmltree's).
     pub(super) fn position(self, node: Node<'_, '_>) -> Position {
-        let pos = self.doc.text_pos_at(node.range().start);
-        Position::new(pos.row, pos.col)
+        let target = node.range().start.min(self.text.len());
+        let (mut offset, mut row, mut col) = self.cursor.0.get();
+        if target < offset {
+            (offset, row, col) = (0, 1, 1);
+        }
+        for c in self.text.get(offset..target).unwrap_or_default().chars() {
+            if c == '\n' {
+                row += 1;
+                col = 1;
+            } else {
+                col += 1;
+            }
+        }
+        self.cursor.0.set((target, row, col));
+        Position::new(row, col)
     }
 
     /// The element name as written, with its namespace prefix (minidom's `tagName`).

@@ -14,7 +14,7 @@ use std::path::Path;
 
 use roxmltree::Node;
 
-use super::package_xml::{Xml, parse_document};
+use super::package_xml::{Cursor, Xml, parse_document};
 use super::{
     DependKind, Dependency, Export, License, Manifest, ManifestKind, Person, Platform, Url,
     VersionConstraint, VersionControl,
@@ -31,7 +31,8 @@ pub(super) fn parse(kind: ManifestKind, text: &str, path: &Path) -> Result<Manif
         }
     };
     let doc = parse_document(text, path)?;
-    let xml = Xml::new(&doc);
+    let cursor = Cursor::default();
+    let xml = Xml::new(&doc, &cursor);
     let root = doc.root_element();
     if xml.qname(root) != root_tag {
         return Err(Diagnostic::error(
