@@ -3,6 +3,7 @@
 pub mod apt;
 pub mod build;
 pub mod compat;
+pub mod daemon;
 pub mod deb;
 pub mod debian;
 pub mod distro;

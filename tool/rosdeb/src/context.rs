@@ -24,7 +24,16 @@ impl Context {
     /// From the environment: `ROS_PACKAGE_PATH` (or `paths`), Debian's `/usr/share` (or
     /// `usr_share`), cache under `$ROS_HOME/rosdeb/index` unless disabled.
     pub fn new(paths: Option<Vec<PathBuf>>, usr_share: Option<bool>, no_cache: bool) -> Self {
-        let env = Environment::from_process();
+        Self::from_env(Environment::from_process(), paths, usr_share, no_cache)
+    }
+
+    /// The same from an explicit environment (a daemon client's).
+    pub fn from_env(
+        env: Environment,
+        paths: Option<Vec<PathBuf>>,
+        usr_share: Option<bool>,
+        no_cache: bool,
+    ) -> Self {
         let mut search = SearchPath::from_env(&env);
         if let Some(paths) = paths {
             search.entries = paths;

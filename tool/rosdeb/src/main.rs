@@ -5,13 +5,14 @@
 //!
 //! Layout: [`commands`] holds one module per command family, [`context`] turns the environment
 //! and global flags into an opened catalog, [`exit`] is the table of exit codes, [`export_shell`] evaluates
-//! backquoted exports, [`fetch`] reads inputs by path or URL (HTTP cache, lock file), [`json`] the
+//! backquoted exports, [`daemon`] the index daemon, [`fetch`] reads inputs by path or URL (HTTP cache, lock file), [`json`] the
 //! `--json` output types.
 
 #![allow(unreachable_pub)] // a binary crate: `pub` marks each module's interface to the others
 
 mod commands;
 mod context;
+mod daemon;
 mod exit;
 mod export_shell;
 mod fetch;
@@ -70,6 +71,8 @@ enum Command {
     Apt(commands::apt::Args),
     /// Build .debs of ROS packages in dependency order (`build PKG_DIR... --distro --os --out`).
     Build(commands::build::Args),
+    /// The index daemon that answers rospack/rosstack queries from memory (start, stop, status).
+    Daemon(commands::daemon::Args),
 }
 
 fn main() -> ExitCode {
@@ -100,6 +103,7 @@ fn main() -> ExitCode {
                 Command::Debian(args) => exit::report(commands::debian::run(args)),
                 Command::Apt(args) => exit::report(commands::apt::run(args)),
                 Command::Build(args) => exit::report(commands::build::run(args)),
+                Command::Daemon(args) => exit::report(commands::daemon::run(args)),
             }
         }
     };

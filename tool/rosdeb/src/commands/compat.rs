@@ -11,17 +11,21 @@ use std::ffi::OsString;
 use std::io::Write as _;
 use std::os::unix::ffi::OsStrExt as _;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
 use std::time::Instant;
 
 use rospkg::crawl::CrawlOptions;
+use rospkg::environment::Environment;
+use rospkg::index::{CacheOutcome, Index};
 use rospkg::manifest::ManifestKind;
 use rospkg::rospack::{Catalog, Flavor, Item, QueryError, RosPack, RosStack};
 
 use crate::context::Context;
+use crate::daemon::Asked;
 use crate::exit::Status;
 
 /// Which tool to be.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Tool {
     /// rospack
     Rospack,
@@ -153,6 +157,9 @@ struct Run {
     tool: Tool,
     quiet: bool,
     out: Vec<u8>,
+    /// Captured stderr (daemon answers); `None` writes stderr at once, as rospack does, so that
+    /// it interleaves with the output of backquoted export commands.
+    err: Option<Vec<u8>>,
     failed: bool,
 }
 
@@ -160,13 +167,23 @@ impl Run {
     fn error(&mut self, message: &str) {
         self.failed = true;
         if !self.quiet {
-            eprintln_lossy(&format!("[{}] Error: {message}", self.tool.name()));
+            self.stderr_line(&format!("[{}] Error: {message}", self.tool.name()));
         }
     }
 
-    fn warning(&self, message: &str) {
+    fn warning(&mut self, message: &str) {
         if !self.quiet {
-            eprintln_lossy(&format!("[{}] Warning: {message}", self.tool.name()));
+            self.stderr_line(&format!("[{}] Warning: {message}", self.tool.name()));
+        }
+    }
+
+    fn stderr_line(&mut self, text: &str) {
+        match &mut self.err {
+            Some(buffer) => {
+                buffer.extend_from_slice(text.as_bytes());
+                buffer.push(b'\n');
+            }
+            None => eprintln_lossy(text),
         }
     }
 
@@ -200,25 +217,214 @@ fn eprintln_lossy(text: &str) {
     let _ = writeln!(std::io::stderr().lock(), "{text}");
 }
 
-/// Runs rospack or rosstack with `args` (without the program name).
-pub fn run(tool: Tool, args: &[OsString]) -> Status {
-    let mut run =
-        Run { tool, quiet: args.iter().any(|a| a == "-q"), out: Vec::new(), failed: false };
+/// Who is asking: the environment and working directory a query is answered for (this
+/// process's, or a daemon client's).
+pub struct Caller<'a> {
+    /// Environment variables.
+    pub env: &'a Environment,
+    /// Working directory (names the package of commands given none).
+    pub cwd: Option<&'a Path>,
+}
+
+/// The rospack and rosstack views of one search path, each built on first use from one index.
+pub struct Views {
+    context: Context,
+    index: OnceLock<(Arc<Index>, CacheOutcome)>,
+    rospack: OnceLock<RosPack>,
+    rosstack: OnceLock<RosStack>,
+}
+
+/// The crawl options of the compatibility commands (rospack ignores ROS 2 markers).
+const CRAWL: CrawlOptions = CrawlOptions { ros2_markers: false };
+
+impl Views {
+    /// Views on `context`'s search path; the index is loaded (or crawled) on first use.
+    pub fn new(context: Context) -> Self {
+        Views {
+            context,
+            index: OnceLock::new(),
+            rospack: OnceLock::new(),
+            rosstack: OnceLock::new(),
+        }
+    }
+
+    /// Views over an index already loaded.
+    pub fn with_index(context: Context, index: Arc<Index>, outcome: CacheOutcome) -> Self {
+        let views = Self::new(context);
+        let _ = views.index.set((index, outcome));
+        views
+    }
+
+    /// The search path, cache folder and environment behind these views.
+    pub fn context(&self) -> &Context {
+        &self.context
+    }
+
+    /// Loads the index of the compatibility commands for `context` (cache validated by stat).
+    pub fn load_index(context: &Context) -> (Index, CacheOutcome) {
+        Index::load(&context.search, CRAWL, context.cache_dir.as_deref())
+    }
+
+    fn index(&self) -> &(Arc<Index>, CacheOutcome) {
+        self.index.get_or_init(|| {
+            let (index, outcome) = Self::load_index(&self.context);
+            (Arc::new(index), outcome)
+        })
+    }
+
+    fn catalog(&self, flavor: Flavor) -> Catalog {
+        let (index, outcome) = self.index();
+        Catalog::from_index(
+            flavor,
+            &self.context.search,
+            Arc::clone(index),
+            *outcome,
+            self.context.options(CRAWL),
+        )
+    }
+
+    /// rospack's view.
+    pub fn rospack(&self) -> &RosPack {
+        self.rospack.get_or_init(|| RosPack::from_catalog(self.catalog(Flavor::Packages)))
+    }
+
+    /// rosstack's view.
+    pub fn rosstack(&self) -> &RosStack {
+        self.rosstack.get_or_init(|| RosStack::from_catalog(self.catalog(Flavor::Stacks)))
+    }
+
+    /// The number of packages and stacks found.
+    pub fn entries(&self) -> usize {
+        self.index().0.entries.len()
+    }
+}
+
+/// A query's whole result, for the daemon to send back.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct Answer {
+    /// What rospack prints on stdout.
+    pub stdout: Vec<u8>,
+    /// What it prints on stderr.
+    pub stderr: Vec<u8>,
+    /// Whether it exits non-zero.
+    pub failed: bool,
+}
+
+/// Whether the daemon may answer this command line: pure queries of the index, no shell, no
+/// timing. Anything else (and anything that does not parse) runs in the caller's process.
+pub fn served_by_daemon(tool: Tool, args: &[OsString]) -> bool {
+    let Ok(inv) = Invocation::parse(args) else { return false };
+    let Some(command) = inv.command.as_deref().map(canonical) else { return false };
+    if inv.short_help || allowed_options(tool, command).is_none() {
+        return false;
+    }
+    match tool {
+        Tool::Rospack => matches!(
+            command,
+            "find"
+                | "list"
+                | "list-names"
+                | "list-duplicates"
+                | "langs"
+                | "depends"
+                | "depends1"
+                | "depends-manifests"
+                | "depends-msgsrv"
+                | "depends-indent"
+                | "depends-why"
+                | "depends-on"
+                | "depends-on1"
+                | "rosdep"
+                | "rosdep0"
+                | "vcs"
+                | "vcs0"
+        ),
+        Tool::Rosstack => matches!(
+            command,
+            "find"
+                | "list"
+                | "list-names"
+                | "list-duplicates"
+                | "contents"
+                | "contains"
+                | "contains-path"
+                | "depends"
+                | "depends1"
+                | "depends-manifests"
+                | "depends-indent"
+                | "depends-why"
+                | "depends-on"
+                | "depends-on1"
+        ),
+    }
+}
+
+/// Answers one command line for `caller` from `views`, printing nothing (the daemon's side).
+pub fn answer(tool: Tool, args: &[OsString], caller: &Caller<'_>, views: &Views) -> Answer {
+    let mut run = Run {
+        tool,
+        quiet: args.iter().any(|a| a == "-q"),
+        out: Vec::new(),
+        err: Some(Vec::new()),
+        failed: false,
+    };
+    execute(&mut run, args, caller, views);
+    Answer { stdout: run.out, stderr: run.err.unwrap_or_default(), failed: run.failed }
+}
+
+fn execute(run: &mut Run, args: &[OsString], caller: &Caller<'_>, views: &Views) {
     match Invocation::parse(args) {
         Ok(inv) => {
             run.quiet = inv.quiet;
-            dispatch(&mut run, &inv);
+            dispatch(run, &inv, caller, views);
         }
         Err(message) => run.error(&message),
     }
+}
+
+/// Runs rospack or rosstack with `args` (without the program name): through the index daemon
+/// when one serves this search path, else in this process (starting a daemon for next time).
+pub fn run(tool: Tool, args: &[OsString]) -> Status {
+    let env = Environment::from_process();
+    let context = Context::from_env(env.clone(), None, None, false);
+    let mut daemon = served_by_daemon(tool, args)
+        .then(|| crate::daemon::Endpoint::for_context(&context))
+        .flatten();
+    if let Some(endpoint) = &daemon {
+        match endpoint.ask(tool, args, &env) {
+            Asked::Answer(answer) => {
+                let _ = std::io::stderr().write_all(&answer.stderr);
+                return write_stdout(tool, &answer.stdout, answer.failed);
+            }
+            Asked::Declined => daemon = None,
+            Asked::NotRunning => {}
+        }
+    }
+    let cwd = std::env::current_dir().ok();
+    let caller = Caller { env: &env, cwd: cwd.as_deref() };
+    let mut run = Run {
+        tool,
+        quiet: args.iter().any(|a| a == "-q"),
+        out: Vec::new(),
+        err: None,
+        failed: false,
+    };
+    execute(&mut run, args, &caller, &Views::new(context));
+    if let Some(endpoint) = &daemon {
+        endpoint.start_in_background();
+    }
+    write_stdout(tool, &run.out, run.failed)
+}
+
+fn write_stdout(tool: Tool, out: &[u8], failed: bool) -> Status {
     let mut stdout = std::io::stdout().lock();
-    if let Err(e) = stdout.write_all(&run.out).and_then(|()| stdout.flush())
+    if let Err(e) = stdout.write_all(out).and_then(|()| stdout.flush())
         && e.kind() != std::io::ErrorKind::BrokenPipe
     {
         eprintln_lossy(&format!("[{}] Error: writing output: {e}", tool.name()));
         return Status::Failure;
     }
-    if run.failed { Status::Failure } else { Status::Success }
+    if failed { Status::Failure } else { Status::Success }
 }
 
 /// Which options each command accepts.
@@ -277,7 +483,7 @@ fn takes_no_package(command: &str) -> bool {
     matches!(command, "list" | "list-names" | "list-duplicates" | "langs" | "profile" | "help")
 }
 
-fn dispatch(run: &mut Run, inv: &Invocation) {
+fn dispatch(run: &mut Run, inv: &Invocation, caller: &Caller<'_>, views: &Views) {
     let tool = run.tool;
     if inv.short_help {
         run.out.extend_from_slice(usage(tool).as_bytes());
@@ -301,7 +507,7 @@ fn dispatch(run: &mut Run, inv: &Invocation) {
     let package = if takes_no_package(command) {
         inv.package.clone()
     } else {
-        inv.package.clone().or_else(|| package_of_cwd(tool))
+        inv.package.clone().or_else(|| package_of_cwd(tool, caller.cwd))
     };
     let missing = match command {
         "export" => (package.is_none() || inv.lang.is_none() || inv.attrib.is_none())
@@ -327,14 +533,11 @@ fn dispatch(run: &mut Run, inv: &Invocation) {
         run.error("invalid option(s) given");
         return;
     }
-    let context = Context::new(None, None, false);
-    let crawl = CrawlOptions { ros2_markers: false };
-    let flavor = match tool {
-        Tool::Rospack => Flavor::Packages,
-        Tool::Rosstack => Flavor::Stacks,
-    };
     let started = Instant::now();
-    let catalog = Catalog::open(flavor, &context.search, context.options(crawl));
+    let catalog: &Catalog = match tool {
+        Tool::Rospack => views.rospack(),
+        Tool::Rosstack => views.rosstack(),
+    };
     for skipped in catalog.skipped() {
         run.warning(&format!("{skipped} (left out; rospack would abort here)"));
     }
@@ -342,20 +545,20 @@ fn dispatch(run: &mut Run, inv: &Invocation) {
         run.warning(&notice.to_string());
     }
     let Some(name) = package else {
-        whole_tree(run, inv, command, &catalog, &context, started);
+        whole_tree(run, inv, command, catalog, caller, views.context(), started);
         return;
     };
     match tool {
-        Tool::Rospack => package_command(run, inv, command, &RosPack::from_catalog(catalog), &name),
-        Tool::Rosstack => stack_command(run, inv, command, &RosStack::from_catalog(catalog), &name),
+        Tool::Rospack => package_command(run, inv, command, views.rospack(), &name),
+        Tool::Rosstack => stack_command(run, inv, command, views.rosstack(), &name),
     }
 }
 
-/// The package (rospack) or stack (rosstack) holding the current directory.
-fn package_of_cwd(tool: Tool) -> Option<String> {
-    let cwd = std::env::current_dir().ok()?;
+/// The package (rospack) or stack (rosstack) holding the working directory `cwd`.
+fn package_of_cwd(tool: Tool, cwd: Option<&Path>) -> Option<String> {
+    let cwd = cwd?;
     match tool {
-        Tool::Rospack => rospkg::rospack::package_name_of(&cwd),
+        Tool::Rospack => rospkg::rospack::package_name_of(cwd),
         Tool::Rosstack => cwd
             .ancestors()
             .find(|d| d.join("stack.xml").is_file())
@@ -369,6 +572,7 @@ fn whole_tree(
     inv: &Invocation,
     command: &str,
     catalog: &Catalog,
+    caller: &Caller<'_>,
     context: &Context,
     started: Instant,
 ) {
@@ -392,7 +596,9 @@ fn whole_tree(
             }
         }
         "langs" => {
-            let disabled: BTreeSet<String> = std::env::var("ROS_LANG_DISABLE")
+            let disabled: BTreeSet<String> = caller
+                .env
+                .get("ROS_LANG_DISABLE")
                 .unwrap_or_default()
                 .split(':')
                 .map(str::to_owned)

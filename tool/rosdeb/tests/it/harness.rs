@@ -342,7 +342,9 @@ fn quote(s: &OsStr) -> String {
     }
 }
 
-/// The base environment of every run: only what rospack needs, all state in the sandbox.
+/// The base environment of every run: only what rospack needs, all state in the sandbox, and
+/// no index daemon (`ROSDEB_DAEMON=0`): these runs test the local path; `daemon.rs` tests the
+/// daemon against them.
 pub(crate) fn base_env(sandbox: &Sandbox, rpp: Option<&OsStr>) -> Vec<(OsString, OsString)> {
     let mut env: Vec<(OsString, OsString)> = vec![
         ("PATH".into(), "/usr/bin:/bin".into()),
@@ -351,6 +353,7 @@ pub(crate) fn base_env(sandbox: &Sandbox, rpp: Option<&OsStr>) -> Vec<(OsString,
         // rospack aborts in catkin_pkg's reorder_paths for flag commands without it.
         ("CMAKE_PREFIX_PATH".into(), "/usr".into()),
         ("LC_ALL".into(), "C.UTF-8".into()),
+        ("ROSDEB_DAEMON".into(), "0".into()),
     ];
     if let Some(rpp) = rpp {
         env.push(("ROS_PACKAGE_PATH".into(), rpp.to_os_string()));

@@ -3,6 +3,7 @@
 mod apt;
 mod build;
 mod conformance;
+mod daemon;
 mod deb;
 mod debian;
 mod distro;

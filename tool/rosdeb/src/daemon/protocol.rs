@@ -1,0 +1,95 @@
+//! What a client and the index daemon say to each other: one request, one reply, each a
+//! length-prefixed postcard frame on a Unix stream socket.
+
+use std::io::{Read, Write};
+
+use serde::{Deserialize, Serialize};
+
+use crate::commands::compat::{Answer, Tool};
+
+/// Frames larger than this are refused (a rospack answer is a few MiB at most).
+const MAX_FRAME: u32 = 256 << 20;
+
+/// A client's request.
+#[derive(Debug, Serialize, Deserialize)]
+pub enum Request {
+    /// Answer a rospack/rosstack command line as the client would.
+    Query {
+        /// The client binary's identity ([`super::identity`]); a daemon built from another
+        /// binary replies [`Reply::Stale`].
+        identity: String,
+        /// rospack or rosstack.
+        tool: Tool,
+        /// The arguments after the program name, as bytes.
+        args: Vec<Vec<u8>>,
+        /// The client's environment.
+        env: Vec<(String, String)>,
+        /// The client's working directory, as bytes.
+        cwd: Option<Vec<u8>>,
+    },
+    /// Report counters.
+    Status,
+    /// Exit after replying.
+    Stop,
+}
+
+/// The daemon's reply.
+#[derive(Debug, Serialize, Deserialize)]
+pub enum Reply {
+    /// The answer, exactly as a local run would give it.
+    Answer(Answer),
+    /// The client should answer locally (and not start another daemon); the reason is logged.
+    Decline(String),
+    /// The daemon runs another build of rosdeb; it exits after this reply.
+    Stale,
+    /// Counters.
+    Status(Status),
+    /// The daemon is exiting.
+    Stopping,
+}
+
+/// What `rosdeb daemon status` shows.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Status {
+    /// Process id.
+    pub pid: u32,
+    /// Queries answered.
+    pub served: u64,
+    /// Times the index was validated again after a change.
+    pub revalidations: u64,
+    /// inotify watches held.
+    pub watches: usize,
+    /// Package and stack directories in the index.
+    pub packages: usize,
+    /// Why every query is declined (a remote file system, no inotify), if so.
+    pub declining: Option<String>,
+    /// The daemon binary's identity ([`super::identity`]).
+    pub identity: String,
+}
+
+/// Writes one frame.
+pub fn send<T: Serialize>(stream: &mut impl Write, message: &T) -> std::io::Result<()> {
+    let body = postcard::to_allocvec(message).map_err(std::io::Error::other)?;
+    let len = u32::try_from(body.len())
+        .ok()
+        .filter(|&n| n <= MAX_FRAME)
+        .ok_or_else(|| std::io::Error::other("message too large"))?;
+    let mut frame = Vec::with_capacity(body.len() + 4);
+    frame.extend_from_slice(&len.to_le_bytes());
+    frame.extend_from_slice(&body);
+    stream.write_all(&frame)?;
+    stream.flush()
+}
+
+/// Reads one frame.
+pub fn receive<T: for<'de> Deserialize<'de>>(stream: &mut impl Read) -> std::io::Result<T> {
+    let mut len = [0; 4];
+    stream.read_exact(&mut len)?;
+    let len = u32::from_le_bytes(len);
+    if len > MAX_FRAME {
+        return Err(std::io::Error::other("frame too large"));
+    }
+    let mut body = vec![0; len as usize];
+    stream.read_exact(&mut body)?;
+    postcard::from_bytes(&body).map_err(std::io::Error::other)
+}
