@@ -3,6 +3,11 @@
 //!
 //! Every operation is run by each tool as a whole process; outputs are cross-checked (same line
 //! sets, counts as `meta.json` predicts) and disagreements become warning rows in the report.
+//! rosdeb is measured twice: as users run it (warm queries answered by its index daemon, started
+//! once and waited for outside the timed runs) and with `ROSDEB_DAEMON=0` (the index cache
+//! validated by stat in every process). Cold runs have neither cache nor daemon.
+
+mod floor;
 
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
@@ -37,7 +42,7 @@ pub(crate) struct Args {
     #[arg(long)]
     skip_slow: bool,
     /// Tools to measure, comma-separated (leave out rosdeb while it does not build).
-    #[arg(long, value_delimiter = ',', default_value = "rospack,rospkg,rosdeb")]
+    #[arg(long, value_delimiter = ',', default_value = "rospack,rospkg,rosdeb,rosdeb-no-daemon")]
     tools: Vec<Tool>,
     /// Seed of the generated trees.
     ///
@@ -54,7 +59,10 @@ pub(crate) struct Args {
 enum Tool {
     Rospack,
     Rospkg,
+    /// `rosdeb rospack` as users run it: warm queries answered by the index daemon.
     Rosdeb,
+    /// `rosdeb rospack` with `ROSDEB_DAEMON=0`: every process validates the cache by stat.
+    RosdebNoDaemon,
 }
 
 impl Tool {
@@ -63,7 +71,12 @@ impl Tool {
             Tool::Rospack => "rospack",
             Tool::Rospkg => "rospkg",
             Tool::Rosdeb => "rosdeb",
+            Tool::RosdebNoDaemon => "rosdeb, no daemon",
         }
+    }
+
+    fn is_ours(self) -> bool {
+        matches!(self, Tool::Rosdeb | Tool::RosdebNoDaemon)
     }
 }
 
@@ -197,7 +210,7 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<()> {
         bail!("nothing to measure: give --sizes, --tools and --runs > 0");
     }
     check_peers(&tools)?;
-    let rosdeb = if tools.contains(&Tool::Rosdeb) {
+    let rosdeb = if tools.iter().any(|t| t.is_ours()) {
         Some(
             crate::build_rosdeb_release()
                 .context("hint: measure the peers alone with `--tools rospack,rospkg`")?,
@@ -221,6 +234,11 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<()> {
         let setup = Setup { args, meta, home, env, rosdeb: rosdeb.as_deref() };
         let rows = run_tree(&setup, &tools)?;
         report.push_str(&section(&setup, &tree, &tools, &rows));
+        report.push_str(&floor_note(&tree, args.runs, &rows)?);
+        if let Some(rosdeb) = &rosdeb {
+            report.push_str(&daemon_note(&setup, rosdeb)?);
+            daemon(&setup, rosdeb, &["stop"])?;
+        }
     }
 
     println!("{report}");
@@ -229,6 +247,74 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<()> {
         eprintln!("wrote `{}`", out.display());
     }
     Ok(())
+}
+
+/// The system-call floor of a cold crawl of `tree` ([`floor`]), against rospack's cold `list`.
+fn floor_note(tree: &Path, runs: usize, rows: &[Row]) -> anyhow::Result<String> {
+    let roots = floor::roots(&tree.join("ws"));
+    floor::walk(&roots, 2)?; // the page cache, as for the tools' cold runs
+    let mut times = Vec::new();
+    let mut manifests = 0;
+    for _ in 0..runs.max(1) {
+        let (time, n) = floor::walk(&roots, 2)?;
+        times.push(time);
+        manifests = n;
+    }
+    times.sort_unstable();
+    let timing = Timing { runs: times, max_runs: runs };
+    eprintln!("cold crawl floor: median {}", fmt_duration(timing.median()));
+    let rospack = rows
+        .iter()
+        .zip(OPS)
+        .find(|(_, op)| *op == Op::ListCold)
+        .and_then(|(row, _)| row.outcome(Tool::Rospack))
+        .and_then(Outcome::timing)
+        .map(|t| {
+            format!(
+                "; a cold `list` 10× faster than rospack's would take {}",
+                fmt_duration(t.median() / 10)
+            )
+        })
+        .unwrap_or_default();
+    Ok(format!(
+        "
+System-call floor of a cold crawl of this tree (open, `fstat` and list every directory, open, `fstat` \
+         and read every manifest — {} of them — by 2 threads; nothing parsed, cached or printed): {}{rospack}.\n",
+        fmt_count(manifests as u64),
+        timing.cell(),
+    ))
+}
+
+/// `rosdeb daemon ARGS...` for the tree; its stdout.
+fn daemon(setup: &Setup<'_>, rosdeb: &Path, args: &[&str]) -> anyhow::Result<String> {
+    let mut all = vec!["daemon"];
+    all.extend(args);
+    Invocation::new(rosdeb, &all, &setup.env).run_once().map(|(_, stdout)| stdout)
+}
+
+/// The daemon's size after the runs: watches, packages, peak RSS (`VmHWM`).
+fn daemon_note(setup: &Setup<'_>, rosdeb: &Path) -> anyhow::Result<String> {
+    let status: serde_json::Value =
+        serde_json::from_str(&daemon(setup, rosdeb, &["status", "--json"])?)?;
+    let Some(pid) = status["pid"].as_u64() else {
+        return Ok("
+The rosdeb index daemon was not running after the runs.
+"
+        .to_owned());
+    };
+    let hwm = fs_err::read_to_string(format!("/proc/{pid}/status"))?
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:").map(|v| v.trim().trim_end_matches(" kB").to_owned()))
+        .and_then(|v| v.parse::<u64>().ok());
+    Ok(format!(
+        "
+rosdeb's index daemon for this tree after the runs: {} packages, {} inotify watches, {} queries served, {} validation(s), peak RSS {}.\n",
+        fmt_count(status["packages"].as_u64().unwrap_or(0)),
+        fmt_count(status["watches"].as_u64().unwrap_or(0)),
+        fmt_count(status["served"].as_u64().unwrap_or(0)),
+        status["revalidations"].as_u64().unwrap_or(0),
+        hwm.map_or_else(|| "unknown".to_owned(), fmt_kib),
+    ))
 }
 
 fn check_peers(tools: &[Tool]) -> anyhow::Result<()> {
@@ -276,12 +362,10 @@ fn run_tree(setup: &Setup<'_>, tools: &[Tool]) -> anyhow::Result<Vec<Row>> {
             };
             outcomes.push((tool, outcome));
         }
-        let rss = match invocation(setup, Tool::Rosdeb, op) {
-            Some((invocation, _)) if tools.contains(&Tool::Rosdeb) => {
-                Some(invocation.peak_rss_kib().map_err(|err| format!("{err:#}")))
-            }
-            _ => None,
-        };
+        let ours = tools.iter().copied().find(|t| t.is_ours());
+        let rss = ours
+            .and_then(|tool| invocation(setup, tool, op))
+            .map(|(invocation, _)| invocation.peak_rss_kib().map_err(|err| format!("{err:#}")));
         let mut row = Row { label, outcomes, rss, agreement: String::new(), issues: Vec::new() };
         check_outputs(op, meta, &mut row);
         for issue in &row.issues {
@@ -309,7 +393,9 @@ fn invocation(setup: &Setup<'_>, tool: Tool, op: Op) -> Option<(Invocation, Plan
     let ros_home = setup.home.path.clone();
     let invocation = match tool {
         Tool::Rospack => Invocation::new(ROSPACK, &op.rospack_args(meta), &setup.env),
-        Tool::Rosdeb => {
+        // A cold run has no daemon either way: one column says it.
+        Tool::RosdebNoDaemon if op == Op::ListCold => return None,
+        Tool::Rosdeb | Tool::RosdebNoDaemon => {
             let mut args = vec!["rospack"];
             args.extend(op.rospack_args(meta));
             Invocation::new(setup.rosdeb?, &args, &setup.env)
@@ -320,13 +406,23 @@ fn invocation(setup: &Setup<'_>, tool: Tool, op: Op) -> Option<(Invocation, Plan
         (Op::ListCold, Tool::Rospack) => {
             invocation.before_each(move || remove_rospack_caches(&ros_home))
         }
-        (Op::ListCold, Tool::Rosdeb) => invocation.before_each(move || {
-            let cache = ros_home.join("rosdeb");
-            if cache.exists() {
-                fs_err::remove_dir_all(&cache)?;
-            }
-            Ok(())
-        }),
+        (Op::ListCold, _) => {
+            let stop = Invocation::new(setup.rosdeb?, &["daemon", "stop"], &setup.env);
+            invocation.env("ROSDEB_DAEMON", "0").before_each(move || {
+                stop.run_once()?;
+                let cache = ros_home.join("rosdeb");
+                if cache.exists() {
+                    fs_err::remove_dir_all(&cache)?;
+                }
+                Ok(())
+            })
+        }
+        (_, Tool::Rosdeb) => {
+            // The daemon is started by the untimed warm-up run; wait until it answers.
+            let start = Invocation::new(setup.rosdeb?, &["daemon", "start"], &setup.env);
+            invocation.before_each(move || start.run_once().map(drop))
+        }
+        (_, Tool::RosdebNoDaemon) => invocation.env("ROSDEB_DAEMON", "0"),
         // Warm: the 60 s expiry of rospack's cache must not turn a warm run cold.
         _ => invocation.env("ROS_CACHE_TIMEOUT", "-1"),
     };
@@ -345,6 +441,23 @@ fn remove_rospack_caches(ros_home: &Path) -> anyhow::Result<()> {
 
 fn lines(stdout: &str) -> BTreeSet<&str> {
     stdout.lines().map(str::trim).filter(|l| !l.is_empty()).collect()
+}
+
+/// `names` without Debian's own ROS packages (`/usr/share/<name>/package.xml`).
+fn generated(names: BTreeSet<&str>) -> BTreeSet<&str> {
+    static DEBIAN: std::sync::OnceLock<BTreeSet<String>> = std::sync::OnceLock::new();
+    let debian = DEBIAN.get_or_init(|| {
+        fs_err::read_dir("/usr/share")
+            .map(|entries| {
+                entries
+                    .flatten()
+                    .filter(|e| e.path().join("package.xml").is_file())
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .collect()
+            })
+            .unwrap_or_default()
+    });
+    names.into_iter().filter(|n| !debian.contains(*n)).collect()
 }
 
 /// First words of the lines (`rospack list` prints `name path`, rospkg's `list()` only names).
@@ -378,20 +491,32 @@ fn check_outputs(op: Op, meta: &Meta, row: &mut Row) {
         }
     }
     let stdout = |tool| row.outcome(tool).and_then(Outcome::stdout);
-    let (rospack, rospkg, rosdeb) =
-        (stdout(Tool::Rospack), stdout(Tool::Rospkg), stdout(Tool::Rosdeb));
+    let (rospack, rospkg, rosdeb, rosdeb_local) = (
+        stdout(Tool::Rospack),
+        stdout(Tool::Rospkg),
+        stdout(Tool::Rosdeb),
+        stdout(Tool::RosdebNoDaemon),
+    );
 
     // Tools against each other: rosdeb must print exactly rospack's lines; rospkg is compared on
     // names where it prints less (list).
     let is_list = matches!(op, Op::ListCold | Op::ListWarm);
     let pairs = [
         (("rospack", rospack), ("rosdeb", rosdeb), true),
+        (("rospack", rospack), ("rosdeb, no daemon", rosdeb_local), true),
+        (("rosdeb", rosdeb), ("rosdeb, no daemon", rosdeb_local), true),
         (("rospack", rospack), ("rospkg", rospkg), !is_list),
         (("rospkg", if rospack.is_none() { rospkg } else { None }), ("rosdeb", rosdeb), !is_list),
     ];
     for ((a_name, a), (b_name, b), full) in pairs {
         if let (Some(a), Some(b)) = (a, b) {
-            let (a, b) = if full { (lines(a), lines(b)) } else { (names(a), names(b)) };
+            let (a, b) = if full {
+                (lines(a), lines(b))
+            } else {
+                // rospkg's build + run semantics also reach Debian's own packages in /usr/share
+                // (catkin, as a buildtool dependency): compare the generated tree only.
+                (generated(names(a)), generated(names(b)))
+            };
             issues.extend(diff(a_name, &a, b_name, &b));
         }
     }
@@ -430,11 +555,11 @@ fn check_outputs(op: Op, meta: &Meta, row: &mut Row) {
             }
             Op::Depends | Op::DependsOn | Op::DependsOn1 => {
                 let expected = op.expected_lines(meta).expect("dependency queries have a count");
-                if found.len() != expected {
+                let printed = generated(found.clone()).len();
+                if printed != expected {
                     issues.push(format!(
-                        "{} printed {} packages, meta.json expects {expected}",
+                        "{} printed {printed} generated packages, meta.json expects {expected}",
                         tool.name(),
-                        found.len()
                     ));
                 }
             }
@@ -472,6 +597,10 @@ fn tools_header(tools: &[Tool], rosdeb: Option<&Path>) -> String {
                 deb_version("python3-catkin-pkg"),
                 deb_version("python3-rosdep2")
             ),
+            Tool::RosdebNoDaemon => writeln!(
+                s,
+                "- rosdeb, no daemon: the same with `ROSDEB_DAEMON=0` (index cache validated by stat in each process)"
+            ),
             Tool::Rosdeb => {
                 let commit = probe(
                     "git",
@@ -492,7 +621,7 @@ fn tools_header(tools: &[Tool], rosdeb: Option<&Path>) -> String {
                 let path = rosdeb.map(|p| p.display().to_string()).unwrap_or_default();
                 writeln!(
                     s,
-                    "- rosdeb: `{path} rospack` (release build of {commit}{})",
+                    "- rosdeb: `{path} rospack` (release build of {commit}{}); warm queries answered by its index daemon",
                     if dirty { " + uncommitted changes" } else { "" }
                 )
             }
@@ -505,8 +634,10 @@ fn method_header(args: &Args) -> String {
     format!(
         "- method: wall clock of whole processes, median (min) of {} runs per tool and operation \
          (fewer, as marked, when one tool would need more than {:.0} s); stdout captured and cross-checked. \
-         Cold = cache removed before each run (`$ROS_HOME/rospack_cache_*`, `$ROS_HOME/rosdeb`; the OS page cache \
-         stays warm). Warm = after one untimed run, with `ROS_CACHE_TIMEOUT=-1`. \
+         Cold = cache removed before each run (`$ROS_HOME/rospack_cache_*`, `$ROS_HOME/rosdeb`, rosdeb's daemon \
+         stopped and `ROSDEB_DAEMON=0`; the OS page cache stays warm). Warm = after one untimed run, with \
+         `ROS_CACHE_TIMEOUT=-1`; for rosdeb, `rosdeb daemon start` (which returns at once when the daemon the \
+         warm-up run started already answers) runs before each timed run, outside the timing. \
          `ROS_PACKAGE_PATH=<tree>/ws`; every tool appends Debian's `/usr/share` (`ROSDEB_USR_SHARE=1` for rosdeb). \
          rospkg runs `{PYTHON} -c 'import rospkg; ...'` (interpreter start and import included) with an offline \
          two-key rosdep cache in `$ROS_HOME` so that it sees wet dependencies; it has no cache, so it appears only \
@@ -549,13 +680,16 @@ fn section(setup: &Setup<'_>, tree: &Path, tools: &[Tool], rows: &[Row]) -> Stri
         meta.middle,
     );
 
-    let has_rosdeb = tools.contains(&Tool::Rosdeb);
-    let peers: Vec<Tool> = tools.iter().copied().filter(|&t| t != Tool::Rosdeb).collect();
+    let ours: Vec<Tool> = tools.iter().copied().filter(|t| t.is_ours()).collect();
+    let has_rosdeb = !ours.is_empty();
+    let peers: Vec<Tool> = tools.iter().copied().filter(|t| !t.is_ours()).collect();
     let mut header = vec!["operation".to_owned()];
     header.extend(tools.iter().map(|t| format!("{} median (min)", t.name())));
     if has_rosdeb {
-        header.extend(peers.iter().map(|t| format!("{} / rosdeb", t.name())));
-        header.push("rosdeb peak RSS".to_owned());
+        for peer in &peers {
+            header.extend(ours.iter().map(|o| format!("{} / {}", peer.name(), o.name())));
+        }
+        header.push(format!("{} peak RSS", ours[0].name()));
     }
     header.push("outputs".to_owned());
     let _ = writeln!(s, "| {} |", header.join(" | "));
@@ -585,13 +719,19 @@ fn section(setup: &Setup<'_>, tree: &Path, tools: &[Tool], rows: &[Row]) -> Stri
             cells.push(cell);
         }
         if has_rosdeb {
-            let ours = row.outcome(Tool::Rosdeb).and_then(Outcome::timing);
             for &peer in &peers {
                 let theirs = row.outcome(peer).and_then(Outcome::timing);
-                cells.push(match (theirs, ours) {
-                    (Some(t), Some(o)) => fmt_ratio(t.median(), o.median()),
-                    _ => "—".to_owned(),
-                });
+                for &our in &ours {
+                    // The cold row has one rosdeb column: both ratios use it.
+                    let mine = row
+                        .outcome(our)
+                        .and_then(Outcome::timing)
+                        .or_else(|| row.outcome(Tool::Rosdeb).and_then(Outcome::timing));
+                    cells.push(match (theirs, mine) {
+                        (Some(t), Some(o)) => fmt_ratio(t.median(), o.median()),
+                        _ => "—".to_owned(),
+                    });
+                }
             }
             cells.push(match &row.rss {
                 Some(Ok(kib)) => fmt_kib(*kib),
