@@ -302,9 +302,11 @@ impl Views {
 /// A query's whole result, for the daemon to send back.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Answer {
-    /// What rospack prints on stdout.
+    /// What rospack prints on stdout (as one byte string on the wire, not a sequence of bytes).
+    #[serde(with = "serde_bytes")]
     pub stdout: Vec<u8>,
     /// What it prints on stderr.
+    #[serde(with = "serde_bytes")]
     pub stderr: Vec<u8>,
     /// Whether it exits non-zero.
     pub failed: bool,
