@@ -15,6 +15,26 @@ fn write_pkg(dir: &Path, name: &str, deps: &[&str]) {
         .expect("write");
 }
 
+/// A temporary directory with a workspace root `ws` (the search path) and a cache folder.
+struct Scene {
+    t: tempfile::TempDir,
+    ws: PathBuf,
+    cache: PathBuf,
+    search: SearchPath,
+    opts: CrawlOptions,
+}
+
+impl Scene {
+    fn new() -> Self {
+        let t = tempfile::tempdir().expect("tempdir");
+        let ws = t.path().join("ws");
+        let cache = t.path().join("cache");
+        let search =
+            SearchPath { entries: vec![ws.clone()], usr_share: false, ament_prefixes: Vec::new() };
+        Scene { t, ws, cache, search, opts: CrawlOptions::default() }
+    }
+}
+
 /// Simulates time passing: shifts the cache's built time forward so no stamp counts as racy
 /// (otherwise every young stamp is checked again and a missed change could not show).
 fn age_cache(cache: &Path) {
@@ -30,13 +50,8 @@ fn names(index: &Index) -> Vec<String> {
 
 #[test]
 fn cache_sees_additions_edits_and_removals() {
-    let t = tempfile::tempdir().expect("tempdir");
-    let ws = t.path().join("ws");
-    let cache = t.path().join("cache");
+    let Scene { t: _t, ws, cache, search, opts } = Scene::new();
     write_pkg(&ws.join("a"), "a", &[]);
-    let search =
-        SearchPath { entries: vec![ws.clone()], usr_share: false, ament_prefixes: Vec::new() };
-    let opts = CrawlOptions::default();
 
     let (i, outcome) = Index::load(&search, opts, Some(&cache));
     assert_eq!((names(&i), outcome), (vec!["a".to_owned()], CacheOutcome::Miss));
@@ -64,13 +79,8 @@ fn cache_sees_additions_edits_and_removals() {
 
 #[test]
 fn cache_sees_a_root_that_comes_back() {
-    let t = tempfile::tempdir().expect("tempdir");
-    let ws = t.path().join("ws");
-    let cache = t.path().join("cache");
+    let Scene { t, ws, cache, search, opts } = Scene::new();
     write_pkg(&ws.join("a"), "a", &[]);
-    let search =
-        SearchPath { entries: vec![ws.clone()], usr_share: false, ament_prefixes: Vec::new() };
-    let opts = CrawlOptions::default();
     Index::load(&search, opts, Some(&cache));
 
     // The root moves away: nothing found, and that empty index is cached.
@@ -87,14 +97,9 @@ fn cache_sees_a_root_that_comes_back() {
 
 #[test]
 fn cache_sees_a_dangling_symlink_come_to_life() {
-    let t = tempfile::tempdir().expect("tempdir");
-    let ws = t.path().join("ws");
-    let cache = t.path().join("cache");
+    let Scene { t, ws, cache, search, opts } = Scene::new();
     write_pkg(&ws.join("a"), "a", &[]);
     std::os::unix::fs::symlink(t.path().join("elsewhere"), ws.join("link")).expect("ln");
-    let search =
-        SearchPath { entries: vec![ws.clone()], usr_share: false, ament_prefixes: Vec::new() };
-    let opts = CrawlOptions::default();
     let (i, _) = Index::load(&search, opts, Some(&cache));
     assert_eq!(names(&i), ["a"]);
     age_cache(&cache);
@@ -110,13 +115,8 @@ fn cache_sees_a_dangling_symlink_come_to_life() {
 
 #[test]
 fn cache_sees_an_edit_that_keeps_size_and_mtime() {
-    let t = tempfile::tempdir().expect("tempdir");
-    let ws = t.path().join("ws");
-    let cache = t.path().join("cache");
+    let Scene { t: _t, ws, cache, search, opts } = Scene::new();
     write_pkg(&ws.join("a"), "a", &["b"]);
-    let search =
-        SearchPath { entries: vec![ws.clone()], usr_share: false, ament_prefixes: Vec::new() };
-    let opts = CrawlOptions::default();
     Index::load(&search, opts, Some(&cache));
     age_cache(&cache);
 
@@ -136,15 +136,10 @@ fn cache_sees_an_edit_that_keeps_size_and_mtime() {
 
 #[test]
 fn valid_cache_is_a_hit_and_equal_to_a_fresh_crawl() {
-    let t = tempfile::tempdir().expect("tempdir");
-    let ws = t.path().join("ws");
-    let cache = t.path().join("cache");
+    let Scene { t: _t, ws, cache, search, opts } = Scene::new();
     for i in 0..20 {
         write_pkg(&ws.join(format!("g{}/p{i}", i % 3)), &format!("p{i}"), &["p0"]);
     }
-    let search =
-        SearchPath { entries: vec![ws.clone()], usr_share: false, ament_prefixes: Vec::new() };
-    let opts = CrawlOptions::default();
     let (first, _) = Index::load(&search, opts, Some(&cache));
     age_cache(&cache);
     let (second, outcome) = Index::load(&search, opts, Some(&cache));
@@ -154,13 +149,8 @@ fn valid_cache_is_a_hit_and_equal_to_a_fresh_crawl() {
 
 #[test]
 fn corrupt_or_foreign_cache_is_ignored_and_rewritten() {
-    let t = tempfile::tempdir().expect("tempdir");
-    let ws = t.path().join("ws");
-    let cache = t.path().join("cache");
+    let Scene { t: _t, ws, cache, search, opts } = Scene::new();
     write_pkg(&ws.join("a"), "a", &[]);
-    let search =
-        SearchPath { entries: vec![ws.clone()], usr_share: false, ament_prefixes: Vec::new() };
-    let opts = CrawlOptions::default();
     Index::load(&search, opts, Some(&cache));
     let file = fs_err::read_dir(&cache).expect("dir").next().expect("file").expect("entry").path();
     for garbage in [&b""[..], b"RDBIDX\0\x01\x01\0\0\0\xff\xff", b"#SOMETHING\n"] {
