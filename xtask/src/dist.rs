@@ -228,6 +228,8 @@ fn demo_run(
         .args(args)
         .env("ROS_PACKAGE_PATH", package_path)
         .env("ROS_HOME", ros_home)
+        // A one-shot job: leave no index daemon running behind it.
+        .env("ROSDEB_DAEMON", "0")
         // The machine's rosdep sources may name URLs; the demo reads only bundled files.
         .env("ROSDEP_SOURCE_PATH", ros_home)
         // The same inputs give the same debs.
