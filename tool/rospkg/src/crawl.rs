@@ -177,9 +177,9 @@ impl Stamp {
         Stamp {
             dev: meta.dev(),
             ino: meta.ino(),
-            mtime_ns: meta.mtime().saturating_mul(1_000_000_000).saturating_add(meta.mtime_nsec()),
+            mtime_ns: nanos(meta.mtime(), meta.mtime_nsec()),
             size: meta.size(),
-            ctime_ns: meta.ctime().saturating_mul(1_000_000_000).saturating_add(meta.ctime_nsec()),
+            ctime_ns: nanos(meta.ctime(), meta.ctime_nsec()),
         }
     }
 
@@ -188,15 +188,9 @@ impl Stamp {
         Stamp {
             dev: st.st_dev,
             ino: st.st_ino,
-            mtime_ns: st
-                .st_mtime
-                .saturating_mul(1_000_000_000)
-                .saturating_add(i64::try_from(st.st_mtime_nsec).unwrap_or(0)),
+            mtime_ns: nanos(st.st_mtime, i64::try_from(st.st_mtime_nsec).unwrap_or(0)),
             size: u64::try_from(st.st_size).unwrap_or(0),
-            ctime_ns: st
-                .st_ctime
-                .saturating_mul(1_000_000_000)
-                .saturating_add(i64::try_from(st.st_ctime_nsec).unwrap_or(0)),
+            ctime_ns: nanos(st.st_ctime, i64::try_from(st.st_ctime_nsec).unwrap_or(0)),
         }
     }
 
@@ -209,6 +203,11 @@ impl Stamp {
     pub fn read(path: &Path) -> Option<Self> {
         std::fs::metadata(path).ok().map(|m| Stamp::of(&m))
     }
+}
+
+/// A timestamp in nanoseconds since the epoch (saturating far from now).
+fn nanos(secs: i64, nsecs: i64) -> i64 {
+    secs.saturating_mul(1_000_000_000).saturating_add(nsecs)
 }
 
 /// What a symlink the crawl did not descend through leads to.

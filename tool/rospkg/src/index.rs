@@ -4,8 +4,8 @@
 //! dependencies, licences, problems): enough to answer list / find / depends without reading a
 //! manifest again. The cache file lives in its own folder (`$ROS_HOME/rosdeb/index/`), one file
 //! per search path, and is trusted only after every directory the crawl listed and every manifest
-//! it read still has the same device, inode, size, mtime and ctime: a package added, removed or edited
-//! is seen at once, with no time-to-live. Stamps younger than [`RACY_NS`] at write time are not
+//! it read still has the same device, inode, size, mtime and ctime: a package added, removed or
+//! edited is seen at once, with no time-to-live. Stamps younger than [`RACY_NS`] at write time are not
 //! trusted (coarse timestamps). Files are written to a temporary file and renamed, so a crash
 //! never leaves a partial cache; an unreadable or foreign cache file is ignored and rewritten.
 

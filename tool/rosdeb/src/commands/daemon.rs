@@ -9,7 +9,7 @@
 //! (relative `ROS_PACKAGE_PATH` entry, cache disabled, socket path too long) or it does not
 //! come up.
 
-use std::io::Write as _;
+use std::io::Write;
 
 use crate::context::Context;
 use crate::daemon::{self, Endpoint};
@@ -52,76 +52,71 @@ pub fn run(args: Args) -> anyhow::Result<Status> {
     let context = Context::new(None, None, false);
     let endpoint = Endpoint::of(&context);
     let mut out = std::io::stdout().lock();
-    let endpoint = match (endpoint, &args.command) {
-        (Some(endpoint), _) => endpoint,
-        (None, Command::Status { json }) => {
-            // Not an error: the answer is "not running", and why none can.
-            if *json {
-                let doc = serde_json::json!({
-                    "schema": 1,
-                    "running": false,
-                    "unavailable": format!("{UNAVAILABLE} ({UNAVAILABLE_HINT})"),
-                    "socket": null, "log": null, "pid": null, "served": null,
-                    "revalidations": null, "watches": null, "packages": null, "declining": null,
-                });
-                writeln!(out, "{}", serde_json::to_string_pretty(&doc)?)?;
-            } else {
-                writeln!(out, "not running: {UNAVAILABLE} ({UNAVAILABLE_HINT})")?;
-            }
-            return Ok(Status::Success);
-        }
-        (None, _) => return Err(Hinted::error(UNAVAILABLE, UNAVAILABLE_HINT)),
-    };
-    match args.command {
-        Command::Start => {
+    match (args.command, endpoint) {
+        // Not an error where no daemon can run: the answer is "not running", and why.
+        (Command::Status { json }, endpoint) => print_status(&mut out, endpoint.as_ref(), json)?,
+        (_, None) => return Err(Hinted::error(UNAVAILABLE, UNAVAILABLE_HINT)),
+        (Command::Start, Some(endpoint)) => {
             let status = endpoint.start_and_wait()?;
             if let Some(reason) = &status.declining {
                 tracing::warn!("the daemon runs but declines every query: {reason}");
             }
             writeln!(out, "{}", endpoint.socket.display())?;
         }
-        Command::Stop => {
+        (Command::Stop, Some(endpoint)) => {
             endpoint.stop();
         }
-        Command::Status { json } => {
-            let status = endpoint.status();
-            if json {
-                let doc = serde_json::json!({
-                    "schema": 1,
-                    "running": status.is_some(),
-                    "unavailable": null,
-                    "socket": endpoint.socket,
-                    "log": endpoint.log(),
-                    "pid": status.as_ref().map(|s| s.pid),
-                    "served": status.as_ref().map(|s| s.served),
-                    "revalidations": status.as_ref().map(|s| s.revalidations),
-                    "watches": status.as_ref().map(|s| s.watches),
-                    "packages": status.as_ref().map(|s| s.packages),
-                    "declining": status.as_ref().and_then(|s| s.declining.clone()),
-                });
-                writeln!(out, "{}", serde_json::to_string_pretty(&doc)?)?;
-            } else {
-                match status {
-                    Some(s) => {
-                        writeln!(
-                            out,
-                            "running: pid {}, {} packages, {} watches, {} queries served, {} revalidations",
-                            s.pid, s.packages, s.watches, s.served, s.revalidations
-                        )?;
-                        if let Some(reason) = s.declining {
-                            writeln!(out, "declining every query: {reason}")?;
-                        }
-                    }
-                    None => writeln!(out, "not running")?,
-                }
-                writeln!(out, "socket: {}", endpoint.socket.display())?;
-                writeln!(out, "log: {}", endpoint.log().display())?;
-            }
-        }
-        Command::Run { detach } => {
+        (Command::Run { detach }, Some(endpoint)) => {
             drop(out);
             daemon::serve(context, endpoint, detach)?;
         }
     }
     Ok(Status::Success)
+}
+
+/// `status`: the running daemon's counters, or why none runs (`endpoint` is `None` where none
+/// can).
+fn print_status(
+    out: &mut impl Write,
+    endpoint: Option<&Endpoint>,
+    json: bool,
+) -> anyhow::Result<()> {
+    let status = endpoint.and_then(Endpoint::status);
+    let unavailable = endpoint.is_none().then(|| format!("{UNAVAILABLE} ({UNAVAILABLE_HINT})"));
+    if json {
+        let doc = serde_json::json!({
+            "schema": 1,
+            "running": status.is_some(),
+            "unavailable": unavailable,
+            "socket": endpoint.map(|e| &e.socket),
+            "log": endpoint.map(Endpoint::log),
+            "pid": status.as_ref().map(|s| s.pid),
+            "served": status.as_ref().map(|s| s.served),
+            "revalidations": status.as_ref().map(|s| s.revalidations),
+            "watches": status.as_ref().map(|s| s.watches),
+            "packages": status.as_ref().map(|s| s.packages),
+            "declining": status.as_ref().and_then(|s| s.declining.clone()),
+        });
+        writeln!(out, "{}", serde_json::to_string_pretty(&doc)?)?;
+        return Ok(());
+    }
+    match (status, unavailable) {
+        (Some(s), _) => {
+            writeln!(
+                out,
+                "running: pid {}, {} packages, {} watches, {} queries served, {} revalidations",
+                s.pid, s.packages, s.watches, s.served, s.revalidations
+            )?;
+            if let Some(reason) = s.declining {
+                writeln!(out, "declining every query: {reason}")?;
+            }
+        }
+        (None, Some(why)) => writeln!(out, "not running: {why}")?,
+        (None, None) => writeln!(out, "not running")?,
+    }
+    if let Some(e) = endpoint {
+        writeln!(out, "socket: {}", e.socket.display())?;
+        writeln!(out, "log: {}", e.log().display())?;
+    }
+    Ok(())
 }

@@ -14,7 +14,7 @@ use rospkg::environment::Environment;
 
 use super::protocol::{self, Reply, Request, Status};
 use super::watch::Watcher;
-use super::{DEFAULT_IDLE, Endpoint, IDLE_ENV};
+use super::{ANSWER_TIMEOUT, DEFAULT_IDLE, Endpoint, IDLE_ENV};
 use crate::commands::compat::{self, Caller, Views};
 use crate::context::Context;
 
@@ -265,7 +265,7 @@ impl Daemon {
         if !trusted
             || stream.set_nonblocking(false).is_err()
             || stream.set_read_timeout(Some(Duration::from_secs(5))).is_err()
-            || stream.set_write_timeout(Some(Duration::from_secs(60))).is_err()
+            || stream.set_write_timeout(Some(ANSWER_TIMEOUT)).is_err()
         {
             return Next::Serve;
         }

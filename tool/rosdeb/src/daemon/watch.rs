@@ -221,34 +221,26 @@ impl Watcher {
     /// released) and returns whether any watch or anchor is new: then a change may have
     /// happened before it was in place, and the index must be validated once more.
     fn watch_index(&mut self, search: &SearchPath, index: &Index) -> Result<bool, WatchError> {
-        let mut wanted: Vec<(&Path, Kind, Option<Stamp>)> = Vec::new();
-        for (dir, stamp) in &index.visited {
-            wanted.push((dir, Kind::Dir, Some(*stamp)));
-        }
-        let manifests: Vec<PathBuf> = index
+        let manifests: Vec<(PathBuf, Stamp)> = index
             .entries
             .iter()
             .flat_map(|e| {
                 e.manifests
                     .iter()
-                    .filter(|m| m.stamp.is_some())
-                    .map(|m| e.found.dir.join(m.kind.file_name()))
+                    .filter_map(|m| Some((e.found.dir.join(m.kind.file_name()), m.stamp?)))
             })
             .collect();
-        let mut stamps = Vec::new();
-        for e in &index.entries {
-            if let Some(stamp) = e.found.stamp {
-                wanted.push((&e.found.dir, Kind::Dir, Some(stamp)));
-            }
-            stamps.extend(e.manifests.iter().filter_map(|m| m.stamp));
-        }
-        for (path, stamp) in manifests.iter().zip(stamps) {
-            wanted.push((path, Kind::File, Some(stamp)));
-        }
+        let dirs = index.visited.iter().map(|(dir, stamp)| (dir.as_path(), Kind::Dir, *stamp));
+        let packages = index
+            .entries
+            .iter()
+            .filter_map(|e| Some((e.found.dir.as_path(), Kind::Dir, e.found.stamp?)));
+        let files = manifests.iter().map(|(path, stamp)| (path.as_path(), Kind::File, *stamp));
+        let wanted: Vec<(&Path, Kind, Stamp)> = dirs.chain(packages).chain(files).collect();
         let mut added = false;
         let mut next: HashMap<PathBuf, Watched> = HashMap::with_capacity(wanted.len());
         for (path, kind, stamp) in wanted {
-            let (dev, ino) = stamp.map_or((0, 0), |s| (s.dev, s.ino));
+            let (dev, ino) = (stamp.dev, stamp.ino);
             if let Some(w) = self.watched.get(path)
                 && w.dev == dev
                 && w.ino == ino
