@@ -5,10 +5,12 @@
 //! - [`gen_tree`]: the deterministic synthetic ROS tree generator (rospkg.md §6.1).
 //! - [`bench`]: benchmarks against the C++ and Python tools (`bench crawl`, ...).
 //! - [`dist`]: the main job on the bundled default (release build, demo, debs, signed repo).
+//! - [`fuzz`]: long runs of the property-based fuzz targets.
 
 mod bench;
 mod ci;
 mod dist;
+mod fuzz;
 mod gen_tree;
 
 use std::path::{Path, PathBuf};
@@ -39,6 +41,8 @@ enum Task {
     /// The main job on the bundled default: release build, query demo, demo packages to .debs
     /// and a signed apt repository (target/dist/).
     Dist(dist::Args),
+    /// Run the property-based fuzz targets with fresh seeds for a while (`--minutes N`).
+    Fuzz(fuzz::Args),
 }
 
 fn main() {
@@ -48,6 +52,7 @@ fn main() {
         Task::GenTree(args) => gen_tree::run(&args),
         Task::Bench(bench) => bench::run(bench),
         Task::Dist(args) => dist::run(&args),
+        Task::Fuzz(args) => fuzz::run(&args),
     };
     if let Err(err) = result {
         eprintln!("error: {err}");
