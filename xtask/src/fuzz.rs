@@ -34,9 +34,15 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<()> {
         CRATES.iter().flat_map(|c| ["-p".to_owned(), (*c).to_owned()]).collect();
     let packages = &packages;
     banner("building the fuzz targets");
-    cmd!(sh, "cargo test {packages...} --test fuzz --no-run")
-        .run()
+    let built = cmd!(sh, "cargo test {packages...} --test fuzz --no-run --message-format=json")
+        .read()
         .context("building the fuzz targets")?;
+    let binaries = executables(&built);
+    anyhow::ensure!(
+        binaries.len() == CRATES.len(),
+        "expected {} fuzz binaries, cargo built {binaries:?}",
+        CRATES.len()
+    );
     let started = Instant::now();
     let deadline = started + Duration::from_secs(args.minutes * 60);
     let mut rounds = 0u64;
@@ -51,14 +57,17 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<()> {
         let cases = args.cases.to_string();
         let seed_text = round_seed.to_string();
         banner(&format!("fuzz round {} (PROPTEST_RNG_SEED={round_seed})", rounds + 1));
-        let output = cmd!(sh, "cargo test --quiet {packages...} --test fuzz")
-            .env("PROPTEST_CASES", &cases)
-            .env("PROPTEST_RNG_SEED", &seed_text)
-            .ignore_status()
-            .output()
-            .context("running the fuzz targets")?;
         rounds += 1;
-        if !output.status.success() {
+        for binary in &binaries {
+            let output = cmd!(sh, "{binary} --quiet")
+                .env("PROPTEST_CASES", &cases)
+                .env("PROPTEST_RNG_SEED", &seed_text)
+                .ignore_status()
+                .output()
+                .context("running the fuzz targets")?;
+            if output.status.success() {
+                continue;
+            }
             eprintln!("{}", String::from_utf8_lossy(&output.stdout));
             eprintln!("{}", String::from_utf8_lossy(&output.stderr));
             anyhow::bail!(
@@ -75,4 +84,14 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<()> {
         started.elapsed().as_secs_f64()
     ));
     Ok(())
+}
+
+/// The test executables named `fuzz` in cargo's `--message-format=json` output.
+fn executables(messages: &str) -> Vec<String> {
+    messages
+        .lines()
+        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+        .filter(|m| m["reason"] == "compiler-artifact" && m["target"]["name"] == "fuzz")
+        .filter_map(|m| m["executable"].as_str().map(str::to_owned))
+        .collect()
 }
