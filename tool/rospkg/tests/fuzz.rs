@@ -303,3 +303,23 @@ proptest! {
         }
     }
 }
+
+/// Found by the fuzzer: a few dozen nested YAML collections overflowed a 2 MiB thread stack
+/// before serde-saphyr's default depth budget was reached.
+#[test]
+fn deep_yaml_nesting_is_a_positioned_error() {
+    for depth in [25, 64, 20_000] {
+        let text = format!("key: {}{}\n", "[".repeat(depth), "]".repeat(depth));
+        let error = rospkg::distro::distribution::parse(Path::new("/d.yaml"), &text, "noetic")
+            .err()
+            .expect("too deep");
+        assert_positioned("distribution.yaml", &text, &error);
+        let error = rospkg::rosdep::rules::RuleFile::parse(Path::new("/r.yaml"), &text)
+            .err()
+            .expect("too deep");
+        assert_positioned("base.yaml", &text, &error);
+    }
+    // Real files nest far less.
+    let ok = format!("key: {}{}\n", "[".repeat(20), "]".repeat(20));
+    assert!(rospkg::rosdep::rules::RuleFile::parse(Path::new("/r.yaml"), &ok).is_ok());
+}

@@ -10,10 +10,17 @@ use serde_saphyr::{Budget, DuplicateKeyPolicy, Options, Spanned};
 
 use crate::diagnostic::{Diagnostic, Position};
 
+/// How deep YAML collections may nest in a rosdistro or rosdep file.
+pub(crate) const MAX_DEPTH: usize = 24;
+
 /// Parser options: duplicate keys are an error; budgets are raised so a 10 MB distribution cache
-/// fits, while alias replay stays bounded (alias bombs fail fast).
+/// fits, while alias replay stays bounded (alias bombs fail fast) and nesting stays shallow.
 pub(crate) fn options() -> Options {
     let mut budget = Budget::default();
+    // Real distribution and rosdep files nest fewer than ten levels. Deserialising a level costs
+    // a couple of dozen stack frames, so the crate's default of 64 levels can overflow a 2 MiB
+    // thread stack (a test thread, a rayon worker) before it is reached.
+    budget.max_depth = MAX_DEPTH;
     budget.max_events = 50_000_000;
     budget.max_nodes = 50_000_000;
     budget.max_reader_input_bytes = Some(512 * 1024 * 1024);
@@ -91,8 +98,10 @@ pub(crate) fn to_diagnostic(path: &Path, error: &serde_saphyr::Error) -> Diagnos
         .split_once(" at line ")
         .map_or(first, |(m, _)| m)
         .replace(", set DuplicateKeyPolicy in Options if acceptable", "");
-    let mut d = Diagnostic::error(path, format!("invalid YAML: {message}"))
-        .with_hint("fix the YAML at that position (duplicate keys and alias bombs are rejected)");
+    let mut d = Diagnostic::error(path, format!("invalid YAML: {message}")).with_hint(format!(
+        "fix the YAML at that position (duplicate keys, alias bombs and nesting deeper \
+             than {MAX_DEPTH} levels are rejected)"
+    ));
     if let Some(loc) = error.location()
         && loc.line() > 0
     {
