@@ -157,11 +157,13 @@ fn release(
     let built = demo_run(binary, &args, package_path, ros_home)?;
     let built: Vec<serde_json::Value> =
         serde_json::from_str(&built).context("parsing `rosdeb build --json`")?;
-    let files: Vec<String> =
+    let mut files: Vec<String> =
         built.iter().filter_map(|d| d["path"].as_str().map(str::to_owned)).collect();
     for deb in &built {
         eprintln!("    {} {} {}", deb["name"], deb["version"], deb["architecture"]);
     }
+    // rosdeb itself, packaged with cargo-deb for the host.
+    files.push(path(&crate::debs::rosdeb(binary, &debs)?));
 
     let (secret, public) = (out.join("repo.key"), out.join("repo.asc"));
     demo_run(

@@ -9,6 +9,7 @@
 
 mod bench;
 mod ci;
+mod debs;
 mod dist;
 mod fuzz;
 mod gen_tree;

@@ -7,6 +7,7 @@ pub mod daemon;
 pub mod deb;
 pub mod debian;
 pub mod distro;
+pub mod manuals;
 pub mod os;
 pub mod pkg;
 pub mod resolve;

@@ -21,7 +21,7 @@ mod json;
 use std::ffi::OsString;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory as _, Parser, Subcommand};
 
 /// A short-lived process that builds many small strings from the index cache: mimalloc makes
 /// that allocation and the page faults behind it markedly cheaper than glibc's malloc.
@@ -73,6 +73,10 @@ enum Command {
     Build(commands::build::Args),
     /// The index daemon that answers rospack/rosstack queries from memory (start, stop, status).
     Daemon(commands::daemon::Args),
+    /// Shell completions (`completions bash|zsh|fish`) generated from this command line.
+    Completions(commands::manuals::CompletionsArgs),
+    /// Man pages (`manpages --out DIR`: rosdeb.1 and one page per subcommand).
+    Manpages(commands::manuals::ManpagesArgs),
 }
 
 fn main() -> ExitCode {
@@ -104,6 +108,12 @@ fn main() -> ExitCode {
                 Command::Apt(args) => exit::report(commands::apt::run(args)),
                 Command::Build(args) => exit::report(commands::build::run(args)),
                 Command::Daemon(args) => exit::report(commands::daemon::run(args)),
+                Command::Completions(args) => {
+                    exit::report(commands::manuals::completions(&args, Cli::command()))
+                }
+                Command::Manpages(args) => {
+                    exit::report(commands::manuals::manpages(&args, Cli::command()))
+                }
             }
         }
     };
