@@ -53,6 +53,7 @@ fn release_lists_every_index_with_hashes() {
         origin: "o".into(),
         label: "l".into(),
         signer: None,
+        lock_timeout: DEFAULT_LOCK_TIMEOUT,
     };
     let suite = Suite { architectures: ["amd64".to_owned()].into(), entries: BTreeMap::new() };
     let files = render_dists("jammy", &suite, &options).unwrap();
