@@ -56,7 +56,8 @@ pub const COMPONENT: &str = "main";
 pub const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(300);
 
 /// Why a repository could not be read or published. Nothing changes on disk on error, apart
-/// from pool files of packages that were checked and are not yet listed anywhere.
+/// from pool files of packages that were checked and are not yet listed anywhere, and the
+/// repository's lock file.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum AptError {
@@ -385,6 +386,12 @@ pub fn publish(
     let mut incoming: Vec<Incoming> = Vec::new();
     for path in debs {
         incoming.push(read_deb(path)?);
+    }
+    // A new codename of only `all` packages has no index: say so before creating anything.
+    let only_all = incoming.iter().all(|i| i.entry.architecture == "all");
+    let link = root.join("dists").join(codename);
+    if only_all && options.architectures.is_empty() && fs_err::symlink_metadata(&link).is_err() {
+        return Err(AptError::NoArchitecture { codename: codename.to_owned() });
     }
     // Held from reading the state to the swap: concurrent publishers take turns.
     let _lock = lock::RepositoryLock::acquire(root, options.lock_timeout)?;
