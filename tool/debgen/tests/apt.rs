@@ -729,3 +729,32 @@ fn a_symlinked_lock_file_is_refused() {
     assert!(!elsewhere.exists(), "the symlink was followed");
     assert!(!repo.join("dists").exists() && !repo.join("pool").exists());
 }
+
+#[test]
+fn a_zstd_compressed_deb_is_refused_with_the_reason() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let tree = dir.join("tree");
+    fs_err::create_dir_all(tree.join("DEBIAN")).unwrap();
+    fs_err::create_dir_all(tree.join("usr/share/doc/z")).unwrap();
+    fs_err::write(tree.join("usr/share/doc/z/README"), "z").unwrap();
+    fs_err::write(
+        tree.join("DEBIAN/control"),
+        "Package: zpkg\nVersion: 1.0\nArchitecture: amd64\nMaintainer: A <a@example.org>\n\
+         Description: z\n z.\n",
+    )
+    .unwrap();
+    let deb = dir.join("z.deb");
+    let out = Command::new("dpkg-deb")
+        .args(["--root-owner-group", "-Zzstd", "--build"])
+        .arg(&tree)
+        .arg(&deb)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let repo = dir.join("repo");
+    let err = publish(&repo, "jammy", std::slice::from_ref(&deb), &options()).unwrap_err();
+    assert!(matches!(&err, AptError::NotADeb { path, .. } if *path == deb), "{err:?}");
+    assert!(err.to_string().contains("`control.tar.zst` is compressed in a way"), "{err}");
+    assert!(!repo.exists());
+}
