@@ -445,3 +445,51 @@ fn a_held_lock_times_out_with_a_hint() {
     );
     assert_eq!(stdout(&out), "added pool/main/c/cli-data/cli-data_0.1-1_amd64.deb\n");
 }
+
+#[test]
+fn hostile_and_truncated_debs_exit_1_naming_the_file_and_field() {
+    let tmp = TempDir::new("apt-hostile");
+    let dir = tmp.path();
+    let tree = dir.join("tree");
+    fs_err::create_dir_all(tree.join("DEBIAN")).unwrap();
+    fs_err::create_dir_all(tree.join("usr/share/doc/evil")).unwrap();
+    fs_err::write(tree.join("usr/share/doc/evil/README"), "evil").unwrap();
+    fs_err::write(
+        tree.join("DEBIAN/control"),
+        "Package: evil\nSource: ../../../../../outside/ESCAPED\nVersion: 1.0\nArchitecture: all\n\
+         Maintainer: A <a@example.org>\nDescription: d\n d\n",
+    )
+    .unwrap();
+    let built = Command::new("dpkg-deb")
+        .args(["--root-owner-group", "--build", "tree", "evil.deb"])
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    assert!(built.status.success(), "{}", String::from_utf8_lossy(&built.stderr));
+    let out = apt(
+        dir,
+        &["publish", "evil.deb", "--repo", "repo", "--codename", "jammy", "--arch", "amd64"],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        stderr
+            .contains("caused by: `evil.deb`: field `Source`: \"../../../../../outside/ESCAPED\""),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("hint: this control field cannot go into an apt repository"),
+        "{stderr}"
+    );
+    assert!(!dir.join("repo").exists() && !dir.join("outside").exists());
+
+    build(dir, "a", "cli-tool", "1.0-1", "amd64", "tool");
+    let bytes = fs_err::read(dir.join("a/cli-tool_1.0-1_amd64.deb")).unwrap();
+    fs_err::write(dir.join("cut.deb"), &bytes[..bytes.len() - 200]).unwrap();
+    let out = apt(dir, &["publish", "cut.deb", "--repo", "repo", "--codename", "jammy"]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(stderr.contains("caused by: `cut.deb` is not a usable .deb: truncated"), "{stderr}");
+    assert!(stderr.contains("hint: the file is truncated or damaged"), "{stderr}");
+    assert!(!dir.join("repo").exists());
+}
