@@ -14,12 +14,21 @@
 //! describes. `Acquire-By-Hash` is on and the previous generation's indexes are carried under
 //! `by-hash/`, so an apt that read the old `Release` just before a swap still finds the
 //! matching `Packages`. Pool files are written to a temporary file and renamed, and never overwritten.
-//! Publishers of one repository must not run at the same time (the last swap wins).
+//! Publishers of one repository take turns: each holds an exclusive lock on the repository
+//! (`lock.rs`) from reading its state to the swap, and first removes what a crashed one left.
+//!
+//! Every `.deb` is verified whole before anything is written (`verify.rs`: ar structure, both
+//! tar members decompressed to their end), and every control field that forms a pool path or is
+//! copied into `Packages` is checked where it enters (`fields.rs`); the pool path must stay inside
+//! the repository, through real directories only.
 //!
 //! The repository's state is read back from disk (`Release` and `Packages` files); there is no
 //! private database.
 
+mod fields;
+mod lock;
 mod sign;
+mod verify;
 mod version;
 
 #[cfg(test)]
@@ -28,21 +37,27 @@ mod tests;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::io::{self, Read, Write as _};
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
+use std::time::Duration;
 
 use md5::Md5;
 use sha2::{Digest as _, Sha256};
 
 use crate::deb::{Control, ControlError};
 
+pub use lock::LOCK_FILE;
 pub use sign::{SignError, Signer, write_new};
 pub use version::compare_versions;
 
 /// The one component every codename has.
 pub const COMPONENT: &str = "main";
 
+/// How long [`publish`] waits for another publisher of the same repository by default.
+pub const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(300);
+
 /// Why a repository could not be read or published. Nothing changes on disk on error, apart
-/// from pool files of packages that were checked and are not yet listed anywhere.
+/// from pool files of packages that were checked and are not yet listed anywhere, and the
+/// repository's lock file.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum AptError {
@@ -53,6 +68,26 @@ pub enum AptError {
         path: PathBuf,
         /// Why.
         reason: String,
+    },
+    /// A control field of a `.deb` that cannot go into a pool path or a `Packages` stanza.
+    #[error("`{path}`: field `{field}`: {value:?} {reason}")]
+    BadField {
+        /// The `.deb`.
+        path: PathBuf,
+        /// The field name.
+        field: String,
+        /// Its value.
+        value: String,
+        /// Why it is refused.
+        reason: &'static str,
+    },
+    /// Another publisher held the repository's lock for the whole timeout.
+    #[error("`{path}` is held by another publisher; gave up after {} s", .waited.as_secs())]
+    Locked {
+        /// The lock file.
+        path: PathBuf,
+        /// How long this run waited.
+        waited: Duration,
     },
     /// The control file inside a `.deb` or a stanza of a `Packages` file is malformed.
     #[error("`{path}`: {source}")]
@@ -213,6 +248,8 @@ pub struct PublishOptions {
     pub label: String,
     /// Sign `Release`: `InRelease` and `Release.gpg`, made at `date`.
     pub signer: Option<Signer>,
+    /// How long to wait for another publisher of the repository ([`DEFAULT_LOCK_TIMEOUT`]).
+    pub lock_timeout: Duration,
 }
 
 /// What [`publish`] did with each `.deb`.
@@ -327,6 +364,10 @@ struct Incoming {
 /// Adds `debs` to `codename` of the repository at `root` (created when missing) and rewrites
 /// `dists/<codename>` when anything changed.
 ///
+/// Every `.deb` is verified whole and its fields checked first, then the repository is locked
+/// (waiting up to `options.lock_timeout` for another publisher), leftovers of an interrupted
+/// publish are removed, and the state is read.
+///
 /// Everything is checked before anything is written: a package whose name, version and
 /// architecture are already published (or that would share a `Packages` index with a published
 /// `all` / architecture-specific build of the same version) with different content is refused,
@@ -342,14 +383,22 @@ pub fn publish(
     for arch in &options.architectures {
         check_name("architecture", arch)?;
     }
-    let repository = Repository::open(root)?;
-    let mut suite = repository.suites.get(codename).cloned().unwrap_or_default();
-    let existed = repository.suites.contains_key(codename);
-
     let mut incoming: Vec<Incoming> = Vec::new();
     for path in debs {
         incoming.push(read_deb(path)?);
     }
+    // A new codename of only `all` packages has no index: say so before creating anything.
+    let only_all = incoming.iter().all(|i| i.entry.architecture == "all");
+    let link = root.join("dists").join(codename);
+    if only_all && options.architectures.is_empty() && fs_err::symlink_metadata(&link).is_err() {
+        return Err(AptError::NoArchitecture { codename: codename.to_owned() });
+    }
+    // Held from reading the state to the swap: concurrent publishers take turns.
+    let _lock = lock::RepositoryLock::acquire(root, options.lock_timeout)?;
+    lock::clean_stale(root)?;
+    let repository = Repository::open(root)?;
+    let mut suite = repository.suites.get(codename).cloned().unwrap_or_default();
+    let existed = repository.suites.contains_key(codename);
     let mut published = Published { added: Vec::new(), unchanged: Vec::new(), rewritten: false };
     let mut to_copy: Vec<&Incoming> = Vec::new();
     for (index, new) in incoming.iter().enumerate() {
@@ -411,6 +460,7 @@ pub fn publish(
     }
 
     for new in &to_copy {
+        pool_dir(root, &new.entry.filename)?;
         copy_to_pool(&new.path, &root.join(&new.entry.filename), &new.entry.sha256)?;
         suite.entries.insert(key(&new.entry), new.entry.clone());
     }
@@ -435,20 +485,34 @@ fn check_name(what: &'static str, value: &str) -> Result<(), AptError> {
     Ok(())
 }
 
-/// Reads the control file and hashes of a `.deb`, and computes its pool path.
+/// Verifies a `.deb` whole, checks the control fields that reach the repository, and computes
+/// its pool path.
 fn read_deb(path: &Path) -> Result<Incoming, AptError> {
-    let not_a_deb = |reason: String| AptError::NotADeb { path: path.to_owned(), reason };
-    let text = read_control_member(path).map_err(|e| not_a_deb(e.to_string()))?;
-    let control = Control::parse(&text)
+    let verified = verify::verify(path).map_err(|refusal| match refusal {
+        verify::Refusal::Invalid(reason) => AptError::NotADeb { path: path.to_owned(), reason },
+        verify::Refusal::Io(e) => AptError::Io(e),
+    })?;
+    let control = Control::parse(&verified.control)
         .map_err(|source| AptError::Control { path: path.to_owned(), source })?;
     let identity =
         control.identity().map_err(|source| AptError::Control { path: path.to_owned(), source })?;
-    let (md5, sha256, size) = file_hashes(path)?;
-    let source = control
-        .get("Source")
-        .and_then(|s| s.split_whitespace().next())
-        .unwrap_or(&identity.package)
-        .to_owned();
+    let bad_field = |e: fields::BadField| AptError::BadField {
+        path: path.to_owned(),
+        field: e.field,
+        value: e.value,
+        reason: e.reason,
+    };
+    fields::package_name("Package", &identity.package).map_err(bad_field)?;
+    fields::version("Version", &identity.version).map_err(bad_field)?;
+    fields::architecture(&identity.architecture).map_err(bad_field)?;
+    let source = match control.get("Source") {
+        Some(value) => fields::source(value).map_err(bad_field)?.to_owned(),
+        None => identity.package.clone(),
+    };
+    for (name, value) in control.fields() {
+        fields::copied_value(name, value).map_err(bad_field)?;
+    }
+    let (md5, sha256, size) = (verified.md5, verified.sha256, verified.size);
     let prefix = if source.starts_with("lib") && source.len() > 3 {
         source.get(..4).unwrap_or(&source)
     } else {
@@ -459,6 +523,16 @@ fn read_deb(path: &Path) -> Result<Incoming, AptError> {
         "pool/{COMPONENT}/{prefix}/{source}/{}_{version}_{}.deb",
         identity.package, identity.architecture
     );
+    // The checks above leave no way out of the pool; this keeps it so if they ever loosen.
+    let inside = Path::new(&filename).components().all(|c| matches!(c, Component::Normal(_)));
+    if !inside || filename.contains(['\n', '\r']) {
+        return Err(AptError::BadField {
+            path: path.to_owned(),
+            field: "Filename".to_owned(),
+            value: filename,
+            reason: "would leave the repository's pool",
+        });
+    }
 
     let mut stanza = Control::default();
     for (name, value) in control.fields() {
@@ -488,47 +562,37 @@ fn read_deb(path: &Path) -> Result<Incoming, AptError> {
     })
 }
 
-/// The text of `control` inside the `control.tar{,.xz,.gz}` member of a `.deb`.
-fn read_control_member(path: &Path) -> io::Result<String> {
-    const LIMIT: u64 = 1 << 20;
-    let invalid = |message: &str| io::Error::new(io::ErrorKind::InvalidData, message.to_owned());
-    let mut archive = ar::Archive::new(fs_err::File::open(path)?);
-    let mut first = true;
-    while let Some(member) = archive.next_entry() {
-        let member = member?;
-        let name = String::from_utf8_lossy(member.header().identifier()).into_owned();
-        if first {
-            if name != "debian-binary" {
-                return Err(invalid("the first ar member is not `debian-binary`"));
-            }
-            first = false;
-            continue;
-        }
-        let reader: Box<dyn Read> = match name.as_str() {
-            "control.tar" => Box::new(member),
-            "control.tar.xz" => Box::new(liblzma::read::XzDecoder::new(member)),
-            "control.tar.gz" => Box::new(flate2::read::GzDecoder::new(member)),
-            _ if name.starts_with("control.tar") => {
-                return Err(invalid(&format!("`{name}` is not compressed with xz or gzip")));
-            }
-            _ => continue,
+/// Creates the directories of a pool file's path below `root`, refusing any that exists as
+/// something else than a real directory (a symlink there could lead out of the repository).
+fn pool_dir(root: &Path, filename: &str) -> Result<(), AptError> {
+    let mut dir = root.to_owned();
+    let parent = Path::new(filename).parent().unwrap_or(Path::new(""));
+    for component in parent.components() {
+        let Component::Normal(name) = component else {
+            return Err(AptError::BadRepository {
+                path: root.join(filename),
+                reason: "the pool path is not a plain relative path".to_owned(),
+            });
         };
-        let mut tar = tar::Archive::new(reader);
-        for item in tar.entries()? {
-            let item = item?;
-            let is_control = {
-                let item_path = item.path()?;
-                item_path.as_os_str() == "control" || item_path.as_os_str() == "./control"
-            };
-            if is_control {
-                let mut text = String::new();
-                item.take(LIMIT).read_to_string(&mut text)?;
-                return Ok(text);
+        dir.push(name);
+        match fs_err::symlink_metadata(&dir) {
+            Ok(meta) if meta.is_dir() => {}
+            Ok(_) => {
+                return Err(AptError::BadRepository {
+                    path: dir,
+                    reason: "is not a directory (pool directories must be real directories, \
+                             not symlinks)"
+                        .to_owned(),
+                });
             }
+            Err(e) if e.kind() == io::ErrorKind::NotFound => match fs_err::create_dir(&dir) {
+                Err(e) if e.kind() != io::ErrorKind::AlreadyExists => return Err(e.into()),
+                _ => {}
+            },
+            Err(e) => return Err(e.into()),
         }
-        return Err(invalid("`control.tar` holds no `control` file"));
     }
-    Err(invalid(if first { "not an ar archive" } else { "no `control.tar` member" }))
+    Ok(())
 }
 
 /// MD5, SHA-256 (lowercase hex) and size of a file.

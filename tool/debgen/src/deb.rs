@@ -3,10 +3,11 @@
 //! The archive is what `dpkg-deb --root-owner-group -Zxz --build` writes: an ar file holding
 //! `debian-binary`, `control.tar.xz` (control, md5sums, conffiles, maintainer scripts) and
 //! `data.tar.xz`. Entries are sorted, named `./…`, owned by root:root, dated no later than
-//! `SOURCE_DATE_EPOCH`; modes are normalised (0755 directories and executables, 0644 other
-//! files). The result is written to a temporary file and renamed into place. For the same
-//! tree, control file and epoch, the bytes equal those of `dpkg-deb --root-owner-group -Zxz
-//! --build` (the tests check this), hard links aside (stored here as plain files).
+//! `SOURCE_DATE_EPOCH`; modes are kept as staged, setuid, setgid and sticky bits included, and
+//! hard links stay hard links (so a 0600 file stays private, as with dpkg-deb). The result is
+//! written to a temporary file and renamed into place. For the same tree, control file and
+//! epoch, the bytes equal those of `dpkg-deb --root-owner-group -Zxz --build` (the tests check
+//! this on trees with private files, special bits and hard links).
 //!
 //! Layout: `control` parses and checks the control paragraph, `tree` walks the staging tree
 //! (sorting, refusals, Installed-Size), `archive` writes the tar and ar bytes.
@@ -301,8 +302,9 @@ impl DebBuilder {
             if !seen.insert(rel) {
                 return Err(bad("listed twice"));
             }
-            let is_file =
-                tree.entries.iter().any(|e| e.rel == rel && matches!(e.kind, Kind::File { .. }));
+            let is_file = tree.entries.iter().any(|e| {
+                e.rel == rel && matches!(e.kind, Kind::File { .. } | Kind::HardLink { .. })
+            });
             if !is_file {
                 return Err(bad("not a regular file in the staging tree"));
             }
@@ -321,16 +323,23 @@ impl DebBuilder {
             liblzma::write::XzEncoder::new_stream(BufWriter::new(file), xz_stream(self.xz_level)?);
         let mut tar = TarWriter::new(BufWriter::with_capacity(256 * 1024, encoder), 0);
         let mut md5sums = Vec::new();
+        let mut first_md5: std::collections::HashMap<&str, String> =
+            std::collections::HashMap::new();
         for entry in &tree.entries {
             tar.set_mtime(entry.mtime.min(epoch));
             let name = entry.tar_name();
             match &entry.kind {
-                Kind::Dir => tar.dir(&name)?,
+                Kind::Dir => tar.dir(&name, entry.mode)?,
                 Kind::Symlink { target } => tar.symlink(&name, target)?,
-                Kind::File { size, executable } => {
-                    let mode = if *executable { 0o755 } else { 0o644 };
+                Kind::File { size } => {
                     let source = fs_err::File::open(tree.root.join(&entry.rel))?;
-                    let md5 = tar.file_reader(&name, mode, *size, source)?;
+                    let md5 = tar.file_reader(&name, entry.mode, *size, source)?;
+                    first_md5.insert(entry.rel.as_str(), md5.clone());
+                    md5sums.push((entry.rel.clone(), md5));
+                }
+                Kind::HardLink { target } => {
+                    tar.hard_link(&name, entry.mode, &format!("./{target}"))?;
+                    let md5 = first_md5.get(target.as_str()).cloned().unwrap_or_default();
                     md5sums.push((entry.rel.clone(), md5));
                 }
             }
@@ -363,7 +372,7 @@ impl DebBuilder {
         }
         let encoder = liblzma::write::XzEncoder::new_stream(Vec::new(), xz_stream(self.xz_level)?);
         let mut tar = TarWriter::new(encoder, epoch);
-        tar.dir("./")?;
+        tar.dir("./", 0o755)?;
         for (name, (mode, data)) in &members {
             tar.file_bytes(&format!("./{name}"), *mode, data)?;
         }

@@ -19,6 +19,7 @@ fn options() -> PublishOptions {
         origin: "rosdeb".into(),
         label: "rosdeb test".into(),
         signer: None,
+        lock_timeout: debgen::apt::DEFAULT_LOCK_TIMEOUT,
     }
 }
 
@@ -465,4 +466,295 @@ fn signed_repository_is_verified_by_gpgv_and_apt() {
     assert!(log.contains("BADSIG") || log.contains("not signed"), "{log}");
     let (ok, _) = apt.run("apt-cache", &["show", "ros-test-tool"], dir);
     assert!(!ok, "nothing from a tampered repository is used");
+}
+
+/// A `.deb` built by the real `dpkg-deb` from `control` (which it accepts even when hostile).
+fn dpkg_deb_build(dir: &Path, label: &str, control: &str) -> PathBuf {
+    let tree = dir.join(format!("tree-{label}"));
+    fs_err::create_dir_all(tree.join("DEBIAN")).unwrap();
+    fs_err::create_dir_all(tree.join("usr/share/doc/x")).unwrap();
+    fs_err::write(tree.join("usr/share/doc/x/README"), label).unwrap();
+    fs_err::write(tree.join("DEBIAN/control"), control).unwrap();
+    let deb = dir.join(format!("{label}.deb"));
+    let out = Command::new("dpkg-deb")
+        .args(["--root-owner-group", "--build"])
+        .arg(&tree)
+        .arg(&deb)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "dpkg-deb accepts it: {}", String::from_utf8_lossy(&out.stderr));
+    deb
+}
+
+#[test]
+fn hostile_control_fields_are_refused_before_anything_is_written() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let repo = dir.join("repo");
+    let good = build(dir, "a", "ros-test-pkg", "1.0-1", "amd64", "good");
+    publish(&repo, "jammy", std::slice::from_ref(&good), &options()).unwrap();
+    let before = snapshot(&repo);
+    let head = "Package: evil\nVersion: 1.0\nArchitecture: all\nMaintainer: A <a@example.org>\n";
+    let cases = [
+        ("source-climbs", "Source: ../../../../../outside/ESCAPED\n", "Source"),
+        ("source-absolute", "Source: /tmp/outside\n", "Source"),
+        ("source-version-climbs", "Source: evil (1.0/../../../x)\n", "Source"),
+        ("source-two-words", "Source: evil extra\n", "Source"),
+        ("escape-sequence", "X-Note: a\x1b[31mred\n", "X-Note"),
+        ("carriage-return", "Homepage: https://example.org/\rX-Injected: yes\n", "Homepage"),
+    ];
+    for (label, extra, field) in cases {
+        let deb = dpkg_deb_build(dir, label, &format!("{head}{extra}Description: d\n d\n"));
+        let err = publish(&repo, "jammy", std::slice::from_ref(&deb), &options()).unwrap_err();
+        match &err {
+            AptError::BadField { path, field: f, .. } => {
+                assert_eq!((path, f.as_str()), (&deb, field), "{label}: {err}");
+            }
+            other => panic!("{label}: {other:?}"),
+        }
+        let text = err.to_string();
+        assert!(text.starts_with(&format!("`{}`: field `{field}`", deb.display())), "{text}");
+        assert_eq!(snapshot(&repo), before, "{label} changed the repository");
+    }
+    assert!(!dir.join("outside").exists() && !Path::new("/tmp/outside").exists());
+    // The accepted forms of Source: a name, and a name with a version.
+    let fine = dpkg_deb_build(
+        dir,
+        "source-with-version",
+        &format!("{head}Source: evil-src (1:2.0-1)\nDescription: d\n d\n"),
+    );
+    publish(&repo, "jammy", std::slice::from_ref(&fine), &options()).unwrap();
+    assert!(repo.join("pool/main/e/evil-src/evil_1.0_all.deb").is_file());
+}
+
+#[test]
+fn a_pool_directory_that_is_a_symlink_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let repo = dir.join("repo");
+    let outside = dir.join("outside");
+    fs_err::create_dir_all(repo.join("pool/main")).unwrap();
+    fs_err::create_dir_all(&outside).unwrap();
+    std::os::unix::fs::symlink(&outside, repo.join("pool/main/r")).unwrap();
+    let deb = build(dir, "a", "ros-test-pkg", "1.0-1", "amd64", "x");
+    let err = publish(&repo, "jammy", std::slice::from_ref(&deb), &options()).unwrap_err();
+    assert!(matches!(&err, AptError::BadRepository { path, .. } if path.ends_with("pool/main/r")));
+    assert!(fs_err::read_dir(&outside).unwrap().next().is_none(), "nothing written outside");
+}
+
+/// A `.deb` rebuilt with `ar` from the members of `deb`, in `order`.
+fn reordered(dir: &Path, deb: &Path, order: &[&str]) -> PathBuf {
+    let members = dir.join("members");
+    fs_err::create_dir_all(&members).unwrap();
+    assert!(Command::new("ar").arg("x").arg(deb).current_dir(&members).status().unwrap().success());
+    let out = dir.join("reordered.deb");
+    assert!(
+        Command::new("ar")
+            .arg("rc")
+            .arg(&out)
+            .args(order)
+            .current_dir(&members)
+            .status()
+            .unwrap()
+            .success()
+    );
+    out
+}
+
+/// Whether the real dpkg-deb can read the whole package (control and every data byte).
+fn dpkg_deb_reads_it(deb: &Path) -> bool {
+    let info = Command::new("dpkg-deb").arg("--info").arg(deb).output().unwrap();
+    let data = Command::new("dpkg-deb").arg("--fsys-tarfile").arg(deb).output().unwrap();
+    let listed = data.status.success()
+        && Command::new("tar")
+            .arg("-t")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .and_then(|mut tar| {
+                use std::io::Write as _;
+                tar.stdin.take().unwrap().write_all(&data.stdout)?;
+                tar.wait()
+            })
+            .unwrap()
+            .success();
+    info.status.success() && listed
+}
+
+#[test]
+fn truncated_corrupt_and_misordered_debs_are_refused_and_change_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let repo = dir.join("repo");
+    let first = build(dir, "a", "ros-test-pkg", "1.0-1", "amd64", "first");
+    publish(&repo, "jammy", std::slice::from_ref(&first), &options()).unwrap();
+    let before = snapshot(&repo);
+
+    // A package with some bulk, so that every member spans many bytes.
+    let staging = dir.join("staging-big");
+    fs_err::create_dir_all(staging.join("usr/share/big")).unwrap();
+    let noise: Vec<u8> =
+        (0..200_000u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect();
+    fs_err::write(staging.join("usr/share/big/noise"), &noise).unwrap();
+    let control = Control::parse(
+        "Package: ros-test-big\nVersion: 1.0-1\nArchitecture: amd64\nMaintainer: A <a@example.org>\n\
+         Description: big\n test.\n",
+    )
+    .unwrap();
+    let good = DebBuilder::new(control, &staging, Some(EPOCH)).build(&dir.join("big")).unwrap();
+    let bytes = fs_err::read(&good.path).unwrap();
+    let len = bytes.len();
+    // Offsets of the members: debian-binary's data at 68, control.tar.xz's header at 72.
+    let control_size: usize =
+        std::str::from_utf8(&bytes[72 + 48..72 + 58]).unwrap().trim().parse().unwrap();
+    let data_header = 72 + 60 + control_size + control_size % 2;
+
+    let data_size: usize = std::str::from_utf8(&bytes[data_header + 48..data_header + 58])
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    // Cut inside the xz stream's last bytes (not the ar padding byte after an odd-sized member).
+    let last_data_byte = data_header + 60 + data_size - 1;
+    let mut bad: Vec<(String, Vec<u8>)> = Vec::new();
+    for cut in [
+        7,
+        40,
+        70,
+        100,
+        72 + 60 + control_size / 2,
+        data_header + 30,
+        data_header + 200,
+        len / 2,
+        len - 100,
+        last_data_byte,
+    ] {
+        bad.push((format!("truncated-at-{cut}"), bytes[..cut].to_vec()));
+    }
+    let mut corrupt = bytes.clone();
+    corrupt[data_header + 60 + (len - data_header - 60) / 2] ^= 0x55;
+    bad.push(("corrupt-data".to_owned(), corrupt));
+    let mut corrupt = bytes.clone();
+    corrupt[72 + 60 + control_size / 2] ^= 0x55;
+    bad.push(("corrupt-control".to_owned(), corrupt));
+    for (label, content) in &bad {
+        let path = dir.join(format!("{label}.deb"));
+        fs_err::write(&path, content).unwrap();
+    }
+    let misordered =
+        reordered(dir, &good.path, &["debian-binary", "data.tar.xz", "control.tar.xz"]);
+    let renamed = dir.join("misordered.deb");
+    fs_err::rename(&misordered, &renamed).unwrap();
+    let mut paths: Vec<PathBuf> =
+        bad.iter().map(|(label, _)| dir.join(format!("{label}.deb"))).collect();
+    paths.push(renamed);
+
+    for path in &paths {
+        assert!(!dpkg_deb_reads_it(path), "{} is readable by dpkg-deb", path.display());
+        // Alone, and after a good package in the same run: nothing is published either way.
+        for debs in [vec![path.clone()], vec![good.path.clone(), path.clone()]] {
+            let err = publish(&repo, "jammy", &debs, &options()).unwrap_err();
+            match &err {
+                AptError::NotADeb { path: p, reason } => {
+                    assert_eq!(p, path, "{reason}");
+                }
+                other => panic!("{}: {other:?}", path.display()),
+            }
+            assert!(err.to_string().contains(&path.display().to_string()), "{err}");
+            assert_eq!(snapshot(&repo), before, "{} changed the repository", path.display());
+        }
+    }
+    // The intact package goes in.
+    assert!(dpkg_deb_reads_it(&good.path));
+    publish(&repo, "jammy", std::slice::from_ref(&good.path), &options()).unwrap();
+}
+
+#[test]
+fn leftovers_of_a_crashed_publish_are_removed_under_the_lock() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let repo = dir.join("repo");
+    let first = build(dir, "a", "ros-test-pkg", "1.0-1", "amd64", "first");
+    publish(&repo, "jammy", std::slice::from_ref(&first), &options()).unwrap();
+    let live = fs_err::read_link(repo.join("dists/jammy")).unwrap();
+    // What a publisher killed at each step leaves behind.
+    let dists = repo.join("dists");
+    fs_err::create_dir_all(dists.join(".jammy.tmp-AbC123/main/binary-amd64")).unwrap();
+    fs_err::write(dists.join(".jammy.tmp-AbC123/Release"), "half").unwrap();
+    fs_err::create_dir_all(dists.join(".jammy.0123456789abcdef/main")).unwrap();
+    fs_err::create_dir_all(dists.join(".noble.fedcba9876543210")).unwrap();
+    std::os::unix::fs::symlink(".jammy.0123456789abcdef", dists.join(".jammy.link-4242")).unwrap();
+    let pool = repo.join("pool/main/r/ros-test-pkg");
+    fs_err::write(pool.join(".pool.XyZ789"), "partial copy").unwrap();
+    // Not ours: kept.
+    fs_err::write(dists.join(".keep-me"), "x").unwrap();
+
+    let second = build(dir, "b", "ros-test-other", "2.0-1", "amd64", "second");
+    publish(&repo, "jammy", std::slice::from_ref(&second), &options()).unwrap();
+    let mut hidden: Vec<String> = fs_err::read_dir(&dists)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|n| n.starts_with('.'))
+        .collect();
+    hidden.sort();
+    let now = fs_err::read_link(repo.join("dists/jammy")).unwrap();
+    assert_ne!(now, live);
+    let mut expected = [".keep-me".to_owned(), now.display().to_string()];
+    expected.sort();
+    assert_eq!(hidden, expected);
+    assert!(!pool.join(".pool.XyZ789").exists());
+    assert!(pool.join("ros-test-pkg_1.0-1_amd64.deb").is_file());
+    assert!(repo.join(debgen::apt::LOCK_FILE).is_file());
+    check_release_matches(&repo, "jammy");
+    let listed: Vec<String> = Repository::open(&repo).unwrap().suites["jammy"]
+        .entries()
+        .map(|e| e.package.clone())
+        .collect();
+    assert_eq!(listed, ["ros-test-other", "ros-test-pkg"]);
+}
+
+#[test]
+fn a_symlinked_lock_file_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let repo = dir.join("repo");
+    fs_err::create_dir_all(&repo).unwrap();
+    let elsewhere = dir.join("elsewhere.lock");
+    std::os::unix::fs::symlink(&elsewhere, repo.join(debgen::apt::LOCK_FILE)).unwrap();
+    let deb = build(dir, "a", "ros-test-pkg", "1.0-1", "amd64", "x");
+    let err = publish(&repo, "jammy", std::slice::from_ref(&deb), &options()).unwrap_err();
+    assert!(matches!(&err, AptError::BadRepository { .. }), "{err:?}");
+    assert!(err.to_string().contains(debgen::apt::LOCK_FILE), "{err}");
+    assert!(!elsewhere.exists(), "the symlink was followed");
+    assert!(!repo.join("dists").exists() && !repo.join("pool").exists());
+}
+
+#[test]
+fn a_zstd_compressed_deb_is_refused_with_the_reason() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let tree = dir.join("tree");
+    fs_err::create_dir_all(tree.join("DEBIAN")).unwrap();
+    fs_err::create_dir_all(tree.join("usr/share/doc/z")).unwrap();
+    fs_err::write(tree.join("usr/share/doc/z/README"), "z").unwrap();
+    fs_err::write(
+        tree.join("DEBIAN/control"),
+        "Package: zpkg\nVersion: 1.0\nArchitecture: amd64\nMaintainer: A <a@example.org>\n\
+         Description: z\n z.\n",
+    )
+    .unwrap();
+    let deb = dir.join("z.deb");
+    let out = Command::new("dpkg-deb")
+        .args(["--root-owner-group", "-Zzstd", "--build"])
+        .arg(&tree)
+        .arg(&deb)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let repo = dir.join("repo");
+    let err = publish(&repo, "jammy", std::slice::from_ref(&deb), &options()).unwrap_err();
+    assert!(matches!(&err, AptError::NotADeb { path, .. } if *path == deb), "{err:?}");
+    assert!(err.to_string().contains("`control.tar.zst` is compressed in a way"), "{err}");
+    assert!(!repo.exists());
 }

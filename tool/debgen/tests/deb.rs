@@ -148,7 +148,7 @@ fn dpkg_deb_info_shows_the_control_members_and_fields() {
 }
 
 #[test]
-fn dpkg_deb_contents_are_sorted_root_owned_with_normal_modes() {
+fn dpkg_deb_contents_are_sorted_root_owned_with_staged_modes() {
     let dir = tempfile::tempdir().unwrap();
     let deb = build(dir.path());
     let contents = stdout(Command::new("dpkg-deb").arg("--contents").arg(&deb.path));
@@ -162,10 +162,10 @@ fn dpkg_deb_contents_are_sorted_root_owned_with_normal_modes() {
     let expected = [
         ("drwxr-xr-x", "./"),
         ("drwxr-xr-x", "./etc/"),
-        ("-rw-r--r--", "./etc/hello-ros.conf"),
+        ("-rw-rw-r--", "./etc/hello-ros.conf"),
         ("drwxr-xr-x", "./usr/"),
         ("drwxr-xr-x", "./usr/bin/"),
-        ("-rwxr-xr-x", "./usr/bin/hello-ros"),
+        ("-rwxrwxr-x", "./usr/bin/hello-ros"),
         ("drwxr-xr-x", "./usr/lib/"),
         ("drwxr-xr-x", "./usr/share/"),
         ("drwxr-xr-x", "./usr/share/doc/"),
@@ -175,7 +175,7 @@ fn dpkg_deb_contents_are_sorted_root_owned_with_normal_modes() {
         ("drwxr-xr-x", "./usr/share/hello-ros/"),
         ("drwxr-xr-x", "./usr/share/hello-ros/nested/"),
         ("drwxr-xr-x", "./usr/share/hello-ros/nested/deeper/"),
-        ("-rw-r--r--", "./usr/share/hello-ros/nested/deeper/data.txt"),
+        ("-rw-------", "./usr/share/hello-ros/nested/deeper/data.txt"),
         // dpkg-deb writes symlinks last, so a link never precedes its target.
         ("lrwxrwxrwx", "./usr/bin/hello-ros-link -> hello-ros"),
         ("lrwxrwxrwx", "./usr/lib/hello-nested -> ../share/hello-ros/nested"),
@@ -208,8 +208,8 @@ fn dpkg_deb_extract_gives_back_the_staging_tree() {
     assert_eq!(sorted(listing(&extracted)), sorted(listing(&staging)));
     run(Command::new("diff").arg("-r").arg("--no-dereference").arg(&staging).arg(&extracted));
     let mode = |p: &str| fs_err::metadata(extracted.join(p)).unwrap().permissions().mode() & 0o7777;
-    assert_eq!(mode("usr/bin/hello-ros"), 0o755);
-    assert_eq!(mode("usr/share/hello-ros/nested/deeper/data.txt"), 0o644);
+    assert_eq!(mode("usr/bin/hello-ros"), 0o775);
+    assert_eq!(mode("usr/share/hello-ros/nested/deeper/data.txt"), 0o600);
 }
 
 #[test]
@@ -238,7 +238,7 @@ fn rebuilds_are_byte_identical_and_follow_source_date_epoch() {
 fn equals_dpkg_deb_build_byte_for_byte() {
     let dir = tempfile::tempdir().unwrap();
     let deb = build(dir.path());
-    // dpkg-deb's own input: our package unpacked (normalised modes, DEBIAN/ with md5sums etc.).
+    // dpkg-deb's own input: our package unpacked (DEBIAN/ with md5sums etc.).
     let tree = dir.path().join("tree");
     run(Command::new("dpkg-deb").arg("--raw-extract").arg(&deb.path).arg(&tree));
     let reference = dir.path().join("reference.deb");
@@ -251,6 +251,67 @@ fn equals_dpkg_deb_build_byte_for_byte() {
         fs_err::read(&reference).unwrap() == fs_err::read(&deb.path).unwrap(),
         "differs from `dpkg-deb --build` output"
     );
+}
+
+/// The staging tree itself (copied with `cp -a`, so modes and hard links are the staged ones)
+/// plus our control members, built by the real dpkg-deb.
+fn dpkg_deb_build_of_the_staging_tree(dir: &Path, staging: &Path, deb: &Path) -> Vec<u8> {
+    let tree = dir.join("dpkg-tree");
+    run(Command::new("cp").arg("-a").arg(staging).arg(&tree));
+    run(Command::new("dpkg-deb").arg("--control").arg(deb).arg(tree.join("DEBIAN")));
+    let reference = dir.join("dpkg-deb.deb");
+    run(Command::new("dpkg-deb")
+        .env("SOURCE_DATE_EPOCH", EPOCH.to_string())
+        .args(["--root-owner-group", "-Zxz", "-z6", "--build"])
+        .arg(&tree)
+        .arg(&reference));
+    fs_err::read(&reference).unwrap()
+}
+
+#[test]
+fn keeps_private_modes_special_bits_and_hard_links_like_dpkg_deb() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("staging");
+    write(&root.join("etc/secret.conf"), "token=1\n", 0o600);
+    write(&root.join("usr/lib/tool/helper"), "#!/bin/sh\n", 0o750);
+    write(&root.join("usr/bin/suid"), "#!/bin/sh\nid\n", 0o4755);
+    write(&root.join("usr/bin/sgid"), "#!/bin/sh\nid -g\n", 0o2755);
+    write(&root.join("usr/share/data/a.txt"), "shared\n", 0o640);
+    // Hard links: in the same directory, across directories, and to the private file.
+    fs_err::hard_link(root.join("usr/share/data/a.txt"), root.join("usr/share/data/b.txt"))
+        .unwrap();
+    fs_err::create_dir_all(root.join("opt/other")).unwrap();
+    fs_err::hard_link(root.join("usr/share/data/a.txt"), root.join("opt/other/c.txt")).unwrap();
+    fs_err::hard_link(root.join("etc/secret.conf"), root.join("usr/lib/tool/secret")).unwrap();
+    let mode = |p: &str, m: u32| {
+        fs_err::set_permissions(root.join(p), std::fs::Permissions::from_mode(m)).unwrap();
+    };
+    fs_err::create_dir_all(root.join("var/tmp-sticky")).unwrap();
+    fs_err::create_dir_all(root.join("var/lib/group-dir")).unwrap();
+    mode("var/tmp-sticky", 0o1777);
+    mode("var/lib/group-dir", 0o2775);
+    mode("usr/lib/tool", 0o750);
+
+    let deb = DebBuilder::new(Control::parse(CONTROL).unwrap(), &root, Some(EPOCH))
+        .conffiles(["/etc/secret.conf"])
+        .build(&dir.path().join("out"))
+        .unwrap();
+    let reference = dpkg_deb_build_of_the_staging_tree(dir.path(), &root, &deb.path);
+    assert!(reference == fs_err::read(&deb.path).unwrap(), "differs from `dpkg-deb --build`");
+
+    let contents = stdout(Command::new("dpkg-deb").arg("--contents").arg(&deb.path));
+    for want in [
+        "-rw------- root/root         8 2023-11-14 22:13 ./etc/secret.conf",
+        "-rwsr-xr-x root/root",
+        "-rwxr-sr-x root/root",
+        "drwxrwxrwt root/root",
+        "drwxrwsr-x root/root",
+        "drwxr-x--- root/root",
+        "hrw-r----- root/root         0 2023-11-14 22:13 ./usr/share/data/b.txt link to ./opt/other/c.txt",
+        "hrw------- root/root         0 2023-11-14 22:13 ./usr/lib/tool/secret link to ./etc/secret.conf",
+    ] {
+        assert!(contents.contains(want), "no {want:?} in:\n{contents}");
+    }
 }
 
 #[test]

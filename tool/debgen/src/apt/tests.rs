@@ -53,6 +53,7 @@ fn release_lists_every_index_with_hashes() {
         origin: "o".into(),
         label: "l".into(),
         signer: None,
+        lock_timeout: DEFAULT_LOCK_TIMEOUT,
     };
     let suite = Suite { architectures: ["amd64".to_owned()].into(), entries: BTreeMap::new() };
     let files = render_dists("jammy", &suite, &options).unwrap();
@@ -125,4 +126,40 @@ fn by_hash_paths_come_from_the_sha256_section_only() {
         by_hash_path("main/binary-amd64/Packages.gz", sha),
         format!("main/binary-amd64/by-hash/SHA256/{sha}")
     );
+}
+
+#[test]
+fn source_fields_are_a_name_or_a_name_and_version() {
+    assert_eq!(fields::source("ros-noetic-foo").unwrap(), "ros-noetic-foo");
+    assert_eq!(fields::source("foo (1:2.0-1)").unwrap(), "foo");
+    for bad in [
+        "../../../../../outside/ESCAPED",
+        "/tmp/x",
+        "foo/bar",
+        "Foo",
+        "f",
+        "foo (1.0/../x)",
+        "foo (x1.0)",
+        "foo 1.0",
+        "foo (1.0",
+        "foo  (1.0)",
+        ".hidden",
+    ] {
+        let err = fields::source(bad).unwrap_err();
+        assert_eq!((err.field.as_str(), err.value.as_str()), ("Source", bad));
+    }
+}
+
+#[test]
+fn copied_values_hold_no_control_characters() {
+    assert!(fields::copied_value("Description", "short\n long line\n .\n more").is_ok());
+    assert!(fields::copied_value("X-Tabbed", "a\tb").is_ok());
+    for bad in ["a\x1b[31mred", "a\rX-Injected: 1", "nul\0", "del\x7f", "c1\u{85}", "a\n \n b"] {
+        assert!(fields::copied_value("X", bad).is_err(), "{bad:?}");
+    }
+    assert!(fields::version("Version", "1:2.0~rc1-1").is_ok());
+    assert!(fields::version("Version", "2.0/../x").is_err());
+    assert!(fields::architecture("amd64").is_ok());
+    assert!(fields::architecture("../amd64").is_err());
+    assert!(fields::package_name("Package", "a/b").is_err());
 }

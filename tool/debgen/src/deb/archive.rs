@@ -30,8 +30,13 @@ impl<W: Write> TarWriter<W> {
         self.mtime = mtime;
     }
 
-    pub(crate) fn dir(&mut self, name: &str) -> io::Result<()> {
-        self.header(name, tar::EntryType::Directory, 0o755, 0, None)
+    pub(crate) fn dir(&mut self, name: &str, mode: u32) -> io::Result<()> {
+        self.header(name, tar::EntryType::Directory, mode, 0, None)
+    }
+
+    /// Another name of a file written before as `target` (a tar name, `./…`): no data.
+    pub(crate) fn hard_link(&mut self, name: &str, mode: u32, target: &str) -> io::Result<()> {
+        self.header(name, tar::EntryType::Link, mode, 0, Some(target))
     }
 
     pub(crate) fn symlink(&mut self, name: &str, target: &str) -> io::Result<()> {

@@ -142,17 +142,17 @@ fn symlink_containment() {
 
 #[test]
 fn tar_names_follow_dpkg_deb() {
-    let entry = |rel: &str, kind| Entry { rel: rel.into(), kind, mtime: 0 };
+    let entry = |rel: &str, kind| Entry { rel: rel.into(), kind, mode: 0o755, mtime: 0 };
     assert_eq!(entry("", Kind::Dir).tar_name(), "./");
     assert_eq!(entry("usr", Kind::Dir).tar_name(), "./usr/");
-    assert_eq!(entry("usr/a", Kind::File { size: 0, executable: false }).tar_name(), "./usr/a");
+    assert_eq!(entry("usr/a", Kind::File { size: 0 }).tar_name(), "./usr/a");
     assert_eq!(entry("usr/l", Kind::Symlink { target: "a".into() }).tar_name(), "./usr/l");
 }
 
 #[test]
 fn tar_headers_are_gnu_with_root_owner_and_padded_records() {
     let mut tar = TarWriter::new(Vec::new(), 1_700_000_000);
-    tar.dir("./").unwrap();
+    tar.dir("./", 0o755).unwrap();
     tar.file_bytes("./a", 0o644, b"hello").unwrap();
     let bytes = tar.finish().unwrap();
     assert_eq!(bytes.len(), 10240);
@@ -209,7 +209,9 @@ fn installed_size_counts_like_dpkg_gencontrol() {
         names,
         ["./", "./usr/", "./usr/bin/", "./usr/bin/a", "./usr/bin/b", "./usr/bin/c", "./usr/bin/l"]
     );
-    assert_eq!(tree.entries[3].kind, Kind::File { size: 1025, executable: true });
+    assert_eq!(tree.entries[3].kind, Kind::File { size: 1025 });
+    assert_eq!(tree.entries[3].mode, 0o700);
+    assert_eq!(tree.entries[5].kind, Kind::HardLink { target: "usr/bin/a".into() });
 }
 
 #[test]

@@ -1,9 +1,13 @@
 //! The staging tree walked into archive entries: sorted, checked, never following a symlink.
 //!
+//! Modes are kept as they are on disk, special bits included (`dpkg-deb` keeps them: a 0600
+//! file stays private), and a regular file reached again through another hard link becomes a
+//! hard-link entry naming its first path, as GNU tar writes it for `dpkg-deb`.
+//!
 //! Also computes `Installed-Size` the way `dpkg-gencontrol` does: 1 KiB per directory (or other
 //! non-file object), ceil(size / 1024) per file or symlink, hard links counted once.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::os::unix::fs::{MetadataExt as _, PermissionsExt as _};
 use std::path::{Path, PathBuf};
 
@@ -15,6 +19,8 @@ use super::BuildError;
 pub(crate) struct Entry {
     pub(crate) rel: String,
     pub(crate) kind: Kind,
+    /// Permission bits with setuid, setgid and sticky (`mode & 0o7777`); 0o777 for symlinks.
+    pub(crate) mode: u32,
     /// Seconds since the epoch, before clamping.
     pub(crate) mtime: u64,
 }
@@ -22,8 +28,16 @@ pub(crate) struct Entry {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Kind {
     Dir,
-    File { size: u64, executable: bool },
-    Symlink { target: String },
+    File {
+        size: u64,
+    },
+    /// Another name of a regular file met earlier in the walk (`target`: its `rel`).
+    HardLink {
+        target: String,
+    },
+    Symlink {
+        target: String,
+    },
 }
 
 impl Entry {
@@ -59,10 +73,21 @@ impl Tree {
             });
         }
         let root = fs_err::canonicalize(root)?;
-        let mut walk =
-            Walk { root: &root, entries: Vec::new(), size: 0, newest: 0, seen: HashSet::new() };
+        let mut walk = Walk {
+            root: &root,
+            entries: Vec::new(),
+            size: 0,
+            newest: 0,
+            seen: HashSet::new(),
+            links: HashMap::new(),
+        };
         walk.account(&meta);
-        walk.entries.push(Entry { rel: String::new(), kind: Kind::Dir, mtime: mtime(&meta) });
+        walk.entries.push(Entry {
+            rel: String::new(),
+            kind: Kind::Dir,
+            mode: meta.permissions().mode() & 0o7777,
+            mtime: mtime(&meta),
+        });
         walk.dir(&root, "")?;
         let Walk { mut entries, size, newest, .. } = walk;
         // dpkg-deb writes symlinks after everything else, so that a link never comes before
@@ -78,6 +103,8 @@ struct Walk<'a> {
     size: u64,
     newest: u64,
     seen: HashSet<(u64, u64)>,
+    /// (device, inode) of regular files with several links → the first path met.
+    links: HashMap<(u64, u64), String>,
 }
 
 impl Walk<'_> {
@@ -115,8 +142,18 @@ impl Walk<'_> {
             let file_type = meta.file_type();
             let kind = if file_type.is_dir() {
                 Kind::Dir
+            } else if file_type.is_file() && meta.nlink() > 1 {
+                match self.links.entry((meta.dev(), meta.ino())) {
+                    std::collections::hash_map::Entry::Occupied(first) => {
+                        Kind::HardLink { target: first.get().clone() }
+                    }
+                    std::collections::hash_map::Entry::Vacant(slot) => {
+                        slot.insert(child_rel.clone());
+                        Kind::File { size: meta.len() }
+                    }
+                }
             } else if file_type.is_file() {
-                Kind::File { size: meta.len(), executable: meta.permissions().mode() & 0o111 != 0 }
+                Kind::File { size: meta.len() }
             } else if file_type.is_symlink() {
                 let target = fs_err::read_link(&child_abs)?;
                 let Some(target) = target.to_str() else {
@@ -135,7 +172,8 @@ impl Walk<'_> {
             };
             self.account(&meta);
             let is_dir = kind == Kind::Dir;
-            self.entries.push(Entry { rel: child_rel.clone(), kind, mtime: mtime(&meta) });
+            let mode = meta.permissions().mode() & 0o7777;
+            self.entries.push(Entry { rel: child_rel.clone(), kind, mode, mtime: mtime(&meta) });
             if is_dir {
                 self.dir(&child_abs, &child_rel)?;
             }

@@ -87,6 +87,9 @@ struct PublishArgs {
     /// The Release file's `Date` and the signature time, seconds since 1970 (default: now).
     #[arg(long, value_name = "SECONDS", env = "SOURCE_DATE_EPOCH")]
     source_date_epoch: Option<i64>,
+    /// Wait at most this long for another publisher of the same repository, then fail.
+    #[arg(long, value_name = "SECONDS", default_value_t = apt::DEFAULT_LOCK_TIMEOUT.as_secs())]
+    lock_timeout: u64,
     /// Print `{"schema": 1, "codename", "added", "unchanged"}`.
     #[arg(long)]
     json: bool,
@@ -131,6 +134,7 @@ fn publish(args: PublishArgs) -> anyhow::Result<Status> {
         date,
         origin: one_line("--origin", args.origin)?,
         label: one_line("--label", args.label)?,
+        lock_timeout: std::time::Duration::from_secs(args.lock_timeout),
     };
     let context = || format!("publishing to `{}` in `{}`", args.codename, args.repo.display());
     let done = match apt::publish(&args.repo, &args.codename, &args.debs, &options) {
@@ -145,6 +149,22 @@ fn publish(args: PublishArgs) -> anyhow::Result<Status> {
         }
         Err(e @ AptError::NoArchitecture { .. }) => {
             let hint = "name the architectures to index with --arch, e.g. --arch amd64";
+            return Err(Hinted::error(e.to_string(), hint).context(context()));
+        }
+        Err(e @ AptError::Locked { .. }) => {
+            let hint = "another `rosdeb apt publish` is writing this repository: wait for it, \
+                        or give it longer with --lock-timeout SECONDS";
+            return Err(Hinted::error(e.to_string(), hint).context(context()));
+        }
+        Err(e @ AptError::NotADeb { .. }) => {
+            let hint = "the file is truncated or damaged: build or download it again \
+                        (`dpkg-deb --info FILE` shows what dpkg makes of it); nothing was published";
+            return Err(Hinted::error(e.to_string(), hint).context(context()));
+        }
+        Err(e @ AptError::BadField { .. }) => {
+            let hint = "this control field cannot go into an apt repository (Debian Policy \
+                        5.6: package names, versions, architectures; no control characters); \
+                        rebuild the .deb with a valid one; nothing was published";
             return Err(Hinted::error(e.to_string(), hint).context(context()));
         }
         Err(e) => return Err(anyhow::Error::new(e).context(context())),

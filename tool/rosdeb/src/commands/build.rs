@@ -393,6 +393,12 @@ impl Run<'_> {
         }
         if !compiling {
             let staging = tempfile::Builder::new().prefix("rosdeb-build-").tempdir()?;
+            // The archive keeps the staging root's mode as `./` (as dpkg-deb does): 0755, not
+            // the temporary directory's 0700.
+            fs_err::set_permissions(
+                staging.path(),
+                std::os::unix::fs::PermissionsExt::from_mode(0o755),
+            )?;
             debgen::binary::stage_share(
                 &p.dir,
                 &p.name,

@@ -303,3 +303,193 @@ fn key_generate_and_signed_publish_are_accepted_by_gpgv_and_apt() {
     assert!(out.status.success() && !text.contains("W:") && !text.contains("E:"), "{text}");
     assert!(text.contains("InRelease"), "{text}");
 }
+
+/// `apt-get update` then `apt-cache` over `repo`'s `codename` with a private state under
+/// `state`; returns the names `apt-cache pkgnames` knows.
+fn apt_known_packages(state: &Path, repo: &Path, codename: &str) -> Vec<String> {
+    for sub in ["state/lists/partial", "cache/archives/partial"] {
+        fs_err::create_dir_all(state.join(sub)).unwrap();
+    }
+    fs_err::write(state.join("status"), "").unwrap();
+    let sources = format!("deb [trusted=yes] file:{} {codename} main\n", repo.display());
+    fs_err::write(state.join("sources.list"), sources).unwrap();
+    let s = |p: &str| state.join(p).display().to_string();
+    let run = |tool: &str, args: &[&str]| {
+        let out = Command::new(tool)
+            .args(["-o", &format!("Dir::Etc::sourcelist={}", s("sources.list"))])
+            .args(["-o", "Dir::Etc::sourceparts=-"])
+            .args(["-o", &format!("Dir::State={}", s("state"))])
+            .args(["-o", &format!("Dir::State::status={}", s("status"))])
+            .args(["-o", &format!("Dir::Cache={}", s("cache"))])
+            .args(["-o", "Debug::NoLocking=1", "-o", "APT::Architecture=amd64"])
+            .args(["-o", "Acquire::Languages=none", "-o", "APT::Sandbox::User=root"])
+            .args(args)
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        let log = text.clone() + &String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success() && !log.contains("W:") && !log.contains("E:"), "{log}");
+        text
+    };
+    run("apt-get", &["update"]);
+    let mut names: Vec<String> =
+        run("apt-cache", &["pkgnames"]).lines().map(str::to_owned).collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn concurrent_publishers_lose_no_package() {
+    let tmp = TempDir::new("apt-concurrent");
+    let dir = tmp.path();
+    let mut batches = Vec::new();
+    for publisher in 0..4 {
+        let mut debs = Vec::new();
+        for n in 0..3 {
+            let name = format!("cli-p{publisher}-n{n}");
+            let label = format!("p{publisher}-{n}");
+            let deb = build(dir, &label, &name, "1.0-1", "amd64", &name);
+            debs.push(deb.strip_prefix(dir).unwrap().display().to_string());
+        }
+        batches.push(debs);
+    }
+    // Four real processes started together, each publishing three packages.
+    let children: Vec<_> = batches
+        .iter()
+        .map(|debs| {
+            Command::new(rosdeb())
+                .args(["apt", "publish"])
+                .args(debs)
+                .args(["--repo", "repo", "--codename", "jammy"])
+                .current_dir(dir)
+                .env("SOURCE_DATE_EPOCH", "1700000000")
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for child in children {
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 3);
+    }
+    let mut expected: Vec<String> =
+        (0..4).flat_map(|p| (0..3).map(move |n| format!("cli-p{p}-n{n}"))).collect();
+    expected.sort();
+    assert_eq!(apt_known_packages(&dir.join("apt"), &dir.join("repo"), "jammy"), expected);
+    // No hidden generation but the live one is left behind.
+    let live = fs_err::read_link(dir.join("repo/dists/jammy")).unwrap();
+    let hidden: Vec<_> = fs_err::read_dir(dir.join("repo/dists"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .filter(|n| n.to_string_lossy().starts_with('.'))
+        .collect();
+    assert_eq!(hidden, [live.into_os_string()]);
+}
+
+#[test]
+fn a_held_lock_times_out_with_a_hint() {
+    let tmp = TempDir::new("apt-locked");
+    let dir = tmp.path();
+    build(dir, "a", "cli-tool", "1.0-1", "amd64", "tool");
+    let publish =
+        ["publish", "a/cli-tool_1.0-1_amd64.deb", "--repo", "repo", "--codename", "jammy"];
+    stdout(&apt(dir, &publish));
+    build(dir, "b", "cli-data", "0.1-1", "amd64", "data");
+    let before = fs_err::read(dir.join("repo/dists/jammy/main/binary-amd64/Packages")).unwrap();
+    // Another writer holds the lock (the real flock(1), as a second publisher would).
+    let mut holder = Command::new("flock")
+        .args(["--exclusive", "--no-fork"])
+        .arg(dir.join("repo/.rosdeb-apt.lock"))
+        .args(["sleep", "60"])
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let started = std::time::Instant::now();
+    let out = apt(
+        dir,
+        &[
+            "publish",
+            "b/cli-data_0.1-1_amd64.deb",
+            "--repo",
+            "repo",
+            "--codename",
+            "jammy",
+            "--lock-timeout",
+            "1",
+        ],
+    );
+    let waited = started.elapsed();
+    holder.kill().unwrap();
+    holder.wait().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        stderr.contains("repo/.rosdeb-apt.lock` is held by another publisher; gave up after 1 s"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("hint: another `rosdeb apt publish` is writing this repository"),
+        "{stderr}"
+    );
+    assert!(waited >= std::time::Duration::from_secs(1), "{waited:?}");
+    assert_eq!(
+        fs_err::read(dir.join("repo/dists/jammy/main/binary-amd64/Packages")).unwrap(),
+        before
+    );
+    // Once the lock is free, the same command goes through.
+    let out = apt(
+        dir,
+        &["publish", "b/cli-data_0.1-1_amd64.deb", "--repo", "repo", "--codename", "jammy"],
+    );
+    assert_eq!(stdout(&out), "added pool/main/c/cli-data/cli-data_0.1-1_amd64.deb\n");
+}
+
+#[test]
+fn hostile_and_truncated_debs_exit_1_naming_the_file_and_field() {
+    let tmp = TempDir::new("apt-hostile");
+    let dir = tmp.path();
+    let tree = dir.join("tree");
+    fs_err::create_dir_all(tree.join("DEBIAN")).unwrap();
+    fs_err::create_dir_all(tree.join("usr/share/doc/evil")).unwrap();
+    fs_err::write(tree.join("usr/share/doc/evil/README"), "evil").unwrap();
+    fs_err::write(
+        tree.join("DEBIAN/control"),
+        "Package: evil\nSource: ../../../../../outside/ESCAPED\nVersion: 1.0\nArchitecture: all\n\
+         Maintainer: A <a@example.org>\nDescription: d\n d\n",
+    )
+    .unwrap();
+    let built = Command::new("dpkg-deb")
+        .args(["--root-owner-group", "--build", "tree", "evil.deb"])
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    assert!(built.status.success(), "{}", String::from_utf8_lossy(&built.stderr));
+    let out = apt(
+        dir,
+        &["publish", "evil.deb", "--repo", "repo", "--codename", "jammy", "--arch", "amd64"],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        stderr
+            .contains("caused by: `evil.deb`: field `Source`: \"../../../../../outside/ESCAPED\""),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("hint: this control field cannot go into an apt repository"),
+        "{stderr}"
+    );
+    assert!(!dir.join("repo").exists() && !dir.join("outside").exists());
+
+    build(dir, "a", "cli-tool", "1.0-1", "amd64", "tool");
+    let bytes = fs_err::read(dir.join("a/cli-tool_1.0-1_amd64.deb")).unwrap();
+    fs_err::write(dir.join("cut.deb"), &bytes[..bytes.len() - 200]).unwrap();
+    let out = apt(dir, &["publish", "cut.deb", "--repo", "repo", "--codename", "jammy"]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(stderr.contains("caused by: `cut.deb` is not a usable .deb: truncated"), "{stderr}");
+    assert!(stderr.contains("hint: the file is truncated or damaged"), "{stderr}");
+    assert!(!dir.join("repo").exists());
+}

@@ -46,7 +46,8 @@ fn build_prints_the_path_and_json() {
         .output()
         .unwrap();
     let contents = String::from_utf8(contents.stdout).unwrap();
-    assert!(contents.contains("-rwxr-xr-x root/root"), "{contents}");
+    // The staged 0700 stays 0700, as dpkg-deb keeps it.
+    assert!(contents.contains("-rwx------ root/root"), "{contents}");
 
     let out = deb(
         dir,
