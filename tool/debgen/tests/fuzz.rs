@@ -189,6 +189,7 @@ proptest! {
             origin: "fuzz".into(),
             label: "fuzz".into(),
             signer: None,
+            lock_timeout: debgen::apt::DEFAULT_LOCK_TIMEOUT,
         };
         publish(&repo, "jammy", std::slice::from_ref(&good), &options).unwrap();
         let before = tree(&repo);
