@@ -1413,7 +1413,6 @@ fn daemon_serves_every_search_path() {
     let d = Daemon::new("dm-many", &rpp);
     d.start();
     let (pid, served) = d.running();
-    assert_eq!(d.status()["indexes"], Value::from(1), "one search path after start");
     let other_rpp = other.to_str().expect("UTF-8 path").to_owned();
     let second = [("ROS_PACKAGE_PATH", Some(other_rpp.as_str()))];
     let cwd = RunDir::Path(d.sandbox.cwd());
@@ -1429,7 +1428,7 @@ fn daemon_serves_every_search_path() {
 
     crate::harness::remove_tree(&other);
     let deadline = Instant::now() + PATIENCE;
-    while d.status()["indexes"] != Value::from(1) {
+    while d.status()["indexes"] != 1 {
         assert!(Instant::now() < deadline, "the index of a removed tree is still served");
         std::thread::sleep(Duration::from_millis(50));
     }
