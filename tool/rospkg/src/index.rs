@@ -223,7 +223,14 @@ impl Index {
         let Some(cache_dir) = cache_dir else {
             return (Self::build(search, options), CacheOutcome::Disabled, None);
         };
-        let refused = |e| (Self::build(search, options), CacheOutcome::Refused, Some(e));
+        let refused = |e: PrivateError| {
+            // Said once per process (through the log, which a CLI shows on stderr).
+            static SAID: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+            if !SAID.swap(true, std::sync::atomic::Ordering::Relaxed) {
+                tracing::warn!("not using the index cache: {e}\nhint: {}", e.hint());
+            }
+            (Self::build(search, options), CacheOutcome::Refused, Some(e))
+        };
         let dir = match PrivateDir::open(cache_dir, true) {
             Ok(dir) => dir,
             Err(e) => return refused(e),

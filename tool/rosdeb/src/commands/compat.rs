@@ -260,18 +260,10 @@ impl Views {
         &self.context
     }
 
-    /// Loads the index of the compatibility commands for `context` (cache validated by stat).
-    /// A cache that is not safe to use is left alone, said once per process on stderr.
+    /// Loads the index of the compatibility commands for `context` (cache validated by stat;
+    /// a cache that is not safe to use is left alone, and the log says so once).
     pub fn load_index(context: &Context) -> (Index, CacheOutcome) {
-        static SAID: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
-        let (index, outcome, refused) =
-            Index::load_checked(&context.search, CRAWL, context.cache_dir.as_deref());
-        if let Some(e) = refused
-            && !SAID.swap(true, std::sync::atomic::Ordering::Relaxed)
-        {
-            tracing::warn!("not using the index cache: {e}\nhint: {}", e.hint());
-        }
-        (index, outcome)
+        Index::load(&context.search, CRAWL, context.cache_dir.as_deref())
     }
 
     fn index(&self) -> &(Arc<Index>, CacheOutcome) {
