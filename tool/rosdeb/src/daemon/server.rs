@@ -394,10 +394,15 @@ fn wait(
 
 /// The first of `paths` on a file system whose remote changes inotify cannot see, as a reason.
 fn remote(paths: impl IntoIterator<Item = PathBuf>) -> Option<String> {
+    remote_among(paths, REMOTE_FS)
+}
+
+/// [`remote`] with the table of remote file system types `table`.
+fn remote_among(paths: impl IntoIterator<Item = PathBuf>, table: &[(i64, &str)]) -> Option<String> {
     paths.into_iter().find_map(|path| {
         let fs = rustix::fs::statfs(path.as_path()).ok()?;
         let kind = fs.f_type;
-        REMOTE_FS.iter().find(|(magic, _)| *magic == kind).map(|(_, name)| {
+        table.iter().find(|(magic, _)| *magic == kind).map(|(_, name)| {
             format!(
                 "{} is on {name}, where inotify does not see changes made elsewhere",
                 path.display()
@@ -469,6 +474,11 @@ impl Served {
     /// Checks every file system the index reaches (not only the roots') for being remote: a
     /// package directory can be a mount point or a symlink into another file system.
     fn check_file_systems(&mut self, index: &rospkg::index::Index) {
+        self.check_file_systems_among(index, REMOTE_FS);
+    }
+
+    /// [`Served::check_file_systems`] with the table of remote file system types `table`.
+    fn check_file_systems_among(&mut self, index: &rospkg::index::Index, table: &[(i64, &str)]) {
         let dirs = index.visited.iter().map(|(dir, stamp)| (dir, stamp.dev));
         let packages =
             index.entries.iter().filter_map(|e| Some((&e.found.dir, e.found.stamp?.dev)));
@@ -478,7 +488,7 @@ impl Served {
                 new.push(dir.clone());
             }
         }
-        if let Some(reason) = remote(new) {
+        if let Some(reason) = remote_among(new, table) {
             tracing::warn!("declining this search path: {reason}");
             self.declining = Some(reason);
             self.watcher = None;
@@ -657,3 +667,6 @@ impl Daemon {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests;
