@@ -4,8 +4,8 @@
 //! stopped, or when its socket is gone.
 //!
 //! Clients cannot hold it: every connection is non-blocking and polled with the rest; a request
-//! must arrive whole within [`REQUEST_DEADLINE`] of the connection and a reply must be taken
-//! within [`ANSWER_TIMEOUT`] more, else the connection is closed. At most [`MAX_CONNECTIONS`]
+//! must arrive whole within [`REQUEST_DEADLINE`] of the connection and its reply must be taken
+//! within [`ANSWER_TIMEOUT`] of being ready, else the connection is closed. At most [`MAX_CONNECTIONS`]
 //! are open; when full, the oldest one still sending its request is closed for the new one.
 
 use std::collections::{HashMap, HashSet};
@@ -81,7 +81,8 @@ enum Next {
 /// One client connection.
 struct Connection {
     stream: UnixStream,
-    accepted: Instant,
+    /// When the connection was accepted (reading) or its reply was ready (writing).
+    since: Instant,
     state: State,
 }
 
@@ -211,7 +212,7 @@ fn accept(listener: &UnixListener, connections: &mut Vec<Connection>) {
                 .iter()
                 .enumerate()
                 .filter(|(_, c)| matches!(c.state, State::Reading(_)))
-                .min_by_key(|(_, c)| c.accepted)
+                .min_by_key(|(_, c)| c.since)
                 .map(|(i, _)| i);
             match oldest {
                 Some(i) => {
@@ -224,21 +225,27 @@ fn accept(listener: &UnixListener, connections: &mut Vec<Connection>) {
         }
         connections.push(Connection {
             stream,
-            accepted: Instant::now(),
+            since: Instant::now(),
             state: State::Reading(Vec::new()),
         });
     }
 }
 
 impl Connection {
-    /// Whether the connection is past its deadline: the whole request within
-    /// [`REQUEST_DEADLINE`], the whole reply within [`ANSWER_TIMEOUT`] more.
-    fn expired(&self) -> bool {
+    /// The time left before the connection's deadline: the whole request within
+    /// [`REQUEST_DEADLINE`] of `accept`, the whole reply taken within [`ANSWER_TIMEOUT`] of
+    /// its being ready.
+    fn time_left(&self) -> Duration {
         let allowed = match self.state {
             State::Reading(_) => REQUEST_DEADLINE,
-            State::Writing { .. } => REQUEST_DEADLINE + ANSWER_TIMEOUT,
+            State::Writing { .. } => ANSWER_TIMEOUT,
         };
-        self.accepted.elapsed() > allowed
+        allowed.saturating_sub(self.since.elapsed())
+    }
+
+    /// Whether the connection is past its deadline.
+    fn expired(&self) -> bool {
+        self.time_left().is_zero()
     }
 
     /// Writes what the socket takes of the reply.
@@ -362,13 +369,7 @@ fn wait(
     }
     let next_deadline = connections
         .iter()
-        .map(|c| {
-            let allowed = match c.state {
-                State::Reading(_) => REQUEST_DEADLINE,
-                State::Writing { .. } => REQUEST_DEADLINE + ANSWER_TIMEOUT,
-            };
-            allowed.saturating_sub(c.accepted.elapsed()) + Duration::from_millis(1)
-        })
+        .map(|c| c.time_left() + Duration::from_millis(1))
         .min()
         .unwrap_or(Duration::from_secs(1))
         .min(Duration::from_secs(1));
@@ -569,6 +570,7 @@ impl Daemon {
         let (reply, next) = self.handle(request);
         let Ok(reply) = protocol::frame(&reply) else { return Progress::Closed };
         connection.state = State::Writing { reply, pos: 0, exit: matches!(next, Next::Exit) };
+        connection.since = Instant::now();
         connection.write_some()
     }
 
