@@ -1493,6 +1493,32 @@ fn daemon_slow_clients_do_not_hold_it() {
     }
 }
 
+/// The daemon keeps a bounded number of connections: past it, the oldest one still sending its
+/// request is closed at once for the newcomer (not only at its deadline), and a query that comes
+/// after 100 idle connections is served.
+#[test]
+fn daemon_bounds_waiting_connections() {
+    use std::io::Read as _;
+    use std::os::unix::net::UnixStream;
+    let (_tmp, rpp) = small_tree("dm-many-conn");
+    let d = Daemon::new("dm-bound", &rpp);
+    let socket = d.start();
+    let (pid, served) = d.running();
+    let started = Instant::now();
+    let mut idle: Vec<UnixStream> =
+        (0..100).map(|_| UnixStream::connect(&socket).expect("connect an idle client")).collect();
+    let mut oldest = idle.remove(0);
+    oldest.set_read_timeout(Some(Duration::from_secs(5))).expect("timeout");
+    let read = oldest.read(&mut [0u8; 1]);
+    let after = started.elapsed();
+    assert!(matches!(read, Ok(0)), "the oldest idle connection was not closed: {read:?}");
+    // Its 2 s request deadline would close it too: this one must be much earlier.
+    assert!(after < Duration::from_secs(1), "the oldest idle connection closed after {after:?}");
+    assert_like_local(&d, &["list"], &[]);
+    assert_eq!(d.running(), (pid, served + 1), "the query after 100 idle clients was not served");
+    drop(idle);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Files under ROS_HOME another user could plant (tests run as root: `nobody` is the other user)
 
