@@ -1,6 +1,7 @@
-//! The index daemon: one background process per search path that keeps the index in memory,
-//! watches every directory the crawl listed (and every manifest it read) with inotify, and
-//! answers rospack/rosstack queries without touching the disk.
+//! The index daemon: one background process per user (per `ROS_HOME`) that keeps the index of
+//! every search path it was asked about in memory, watches every directory the crawl listed
+//! (and every manifest it read) with inotify, and answers rospack/rosstack queries without
+//! touching the disk.
 //!
 //! Exactness: inotify queues an event inside the system call that changes a watched directory
 //! or file, so a change that finished before a client connected is already queued when the
@@ -9,11 +10,15 @@
 //! change of the mount table, a queue overflow or a watch it lost as a change. After a change
 //! the index is validated by stat as a process without a daemon would do it, and watches are
 //! added for new directories before that validation is trusted. What it cannot see: changes on
-//! remote file systems (it declines every query there) and writes through `mmap`.
+//! remote file systems (it declines every query of an index that reaches one) and writes through
+//! `mmap`.
 //!
-//! Files, beside the index cache (`$ROS_HOME/rosdeb/index/<key>.*`): `.sock` (the socket, mode
-//! 0600; both sides check the peer's uid), `.lock` (held by the running daemon), `.log`.
-//! `ROSDEB_DAEMON=0` turns the daemon off; `ROSDEB_DAEMON_IDLE_SECS` sets its idle exit.
+//! Opt-in: it is started only by `rosdeb daemon start` (or `run`, for a service manager) or by a
+//! query with `ROSDEB_DAEMON=1`. A running daemon is used unless `ROSDEB_DAEMON=0`. Files, in
+//! the index cache folder `$ROS_HOME/rosdeb/index/` (opened through [`PrivateDir`]: owned by
+//! this user, not writable by others, no symlink followed): `daemon.sock` (the socket, mode
+//! 0600; both sides check the peer's uid), `daemon.lock` (held by the running daemon),
+//! `daemon.log`. `ROSDEB_DAEMON_IDLE_SECS` sets its idle exit.
 
 mod protocol;
 mod server;
@@ -25,8 +30,8 @@ use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use rospkg::crawl::CrawlOptions;
 use rospkg::environment::Environment;
+use rospkg::private_dir::{PrivateDir, PrivateError};
 
 use crate::commands::compat::{Answer, Tool};
 use crate::context::Context;
@@ -34,26 +39,30 @@ pub use protocol::Status;
 use protocol::{Reply, Request};
 pub use server::serve;
 
-/// `0`, `off`, `no` or `false`: never use nor start a daemon.
+/// `0`, `off`, `no` or `false`: never use nor start a daemon; `1`, `on`, `yes` or `true`: use
+/// one, and let a query start one when none runs; unset (or anything else): use a running one.
 pub const MODE_ENV: &str = "ROSDEB_DAEMON";
-/// Seconds without a query after which the daemon exits.
+/// Seconds without a query after which the daemon drops an index (and exits when it has none
+/// left); `0`: never.
 pub const IDLE_ENV: &str = "ROSDEB_DAEMON_IDLE_SECS";
-/// The idle exit when [`IDLE_ENV`] is not set: 30 minutes.
-pub const DEFAULT_IDLE: Duration = Duration::from_secs(30 * 60);
-/// The longest socket path the kernel accepts (`sun_path` less its terminating NUL).
-const MAX_SOCKET_PATH: usize = 107;
+/// The idle time when [`IDLE_ENV`] is not set: 10 minutes.
+pub const DEFAULT_IDLE: Duration = Duration::from_secs(10 * 60);
 /// How long a client waits for an answer before answering locally: long enough for the
 /// revalidation of a large tree after a change on a busy machine, short enough that a stopped
 /// (`SIGSTOP`) or wedged daemon costs a pipeline seconds, not minutes.
 const ANSWER_TIMEOUT: Duration = Duration::from_secs(10);
+/// File names in the cache folder.
+const SOCKET: &str = "daemon.sock";
+const LOCK: &str = "daemon.lock";
+const LOG: &str = "daemon.log";
 
-/// The files of the daemon serving one search path.
+/// The files of the daemon of one `ROS_HOME`.
 #[derive(Debug, Clone)]
 pub struct Endpoint {
-    /// The Unix socket.
+    /// The cache folder holding them.
+    dir: PathBuf,
+    /// The Unix socket (for messages; it is reached through the folder's handle).
     pub socket: PathBuf,
-    lock: PathBuf,
-    log: PathBuf,
 }
 
 /// What asking a daemon gave.
@@ -66,48 +75,62 @@ pub enum Asked {
     Declined,
 }
 
+/// What [`MODE_ENV`] asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Neither use nor start one.
+    Off,
+    /// Use one that runs.
+    Use,
+    /// Use one, starting it when none runs.
+    Start,
+}
+
+impl Mode {
+    /// The mode `context`'s environment asks for.
+    pub fn of(context: &Context) -> Self {
+        match context.env.get(MODE_ENV).map(str::to_ascii_lowercase).as_deref() {
+            Some("0" | "off" | "no" | "false") => Mode::Off,
+            Some("1" | "on" | "yes" | "true") => Mode::Start,
+            _ => Mode::Use,
+        }
+    }
+}
+
 impl Endpoint {
-    /// The daemon endpoint for `context`, or `None` when no daemon may serve it: turned off,
-    /// no index cache, a relative `ROS_PACKAGE_PATH` entry or `ROS_HOME` (they would resolve
-    /// against the daemon's directory, which is `/`), or a socket path the kernel cannot take.
+    /// The daemon endpoint for a query in `context`, or `None` when no daemon may serve it:
+    /// turned off, or [`Endpoint::of`] gives none.
     pub fn for_context(context: &Context) -> Option<Self> {
-        if context.env.get(MODE_ENV).is_some_and(is_off) {
+        if Mode::of(context) == Mode::Off {
             return None;
         }
         Self::of(context)
     }
 
-    /// The endpoint whatever [`MODE_ENV`] says (for `rosdeb daemon`).
+    /// The endpoint whatever [`MODE_ENV`] says (for `rosdeb daemon`), or `None` when no
+    /// daemon can serve `context`: no index cache, or a relative `ROS_PACKAGE_PATH` entry or
+    /// `ROS_HOME` (they would resolve against the daemon's directory, which is `/`).
     pub fn of(context: &Context) -> Option<Self> {
-        let cache_dir = context.cache_dir.as_ref().filter(|d| d.is_absolute())?;
+        let dir = context.cache_dir.as_ref().filter(|d| d.is_absolute())?;
         if !context.search.entries.iter().all(|e| e.is_absolute()) {
             return None;
         }
-        let name = rospkg::index::cache_file_name(&context.search, CrawlOptions::default());
-        let stem = cache_dir.join(name.trim_end_matches(".idx"));
-        let with = |ext: &str| {
-            let mut path = stem.clone().into_os_string();
-            path.push(ext);
-            PathBuf::from(path)
-        };
-        let socket = with(".sock");
-        // Room for the temporary name the daemon binds first ([`Endpoint::fresh_socket`]).
-        if socket.as_os_str().len() + 12 > MAX_SOCKET_PATH {
-            return None;
-        }
-        Some(Endpoint { socket, lock: with(".lock"), log: with(".log") })
+        Some(Endpoint { dir: dir.clone(), socket: dir.join(SOCKET) })
     }
 
-    /// The name a starting daemon binds before renaming it over [`Endpoint::socket`].
-    fn fresh_socket(&self) -> PathBuf {
-        let mut path = self.socket.clone().into_os_string();
-        path.push(format!(".{}", std::process::id() % 1_000_000));
-        PathBuf::from(path)
+    /// The cache folder, checked (created when `create`).
+    fn open_dir(&self, create: bool) -> Result<PrivateDir, PrivateError> {
+        PrivateDir::open(&self.dir, create)
     }
 
     fn connect(&self) -> Option<UnixStream> {
-        let stream = UnixStream::connect(&self.socket).ok()?;
-        // A socket in a shared ROS_HOME could belong to somebody else: trust only our own uid.
+        let dir = self.open_dir(false).ok()?;
+        // Only a socket of ours, reached through the checked folder's handle.
+        if !dir.is_own_socket(SOCKET) {
+            return None;
+        }
+        let stream = UnixStream::connect(dir.via_handle(SOCKET)).ok()?;
+        // Trust only a daemon of our own uid.
         let peer = rustix::net::sockopt::socket_peercred(&stream).ok()?;
         (peer.uid == rustix::process::geteuid()).then_some(())?;
         stream.set_read_timeout(Some(ANSWER_TIMEOUT)).ok()?;
@@ -163,7 +186,8 @@ impl Endpoint {
 
     /// True while a daemon (running or starting) holds the lock file.
     fn daemon_holds_lock(&self) -> bool {
-        let Ok(file) = std::fs::File::open(&self.lock) else { return false };
+        let Ok(dir) = self.open_dir(false) else { return false };
+        let Ok(Some(file)) = dir.open_read(LOCK) else { return false };
         match rustix::fs::flock(&file, rustix::fs::FlockOperation::NonBlockingLockShared) {
             Ok(()) => false,
             Err(e) => e == rustix::io::Errno::WOULDBLOCK,
@@ -181,19 +205,16 @@ impl Endpoint {
         }
     }
 
-    fn spawn(&self) -> std::io::Result<()> {
+    fn spawn(&self) -> anyhow::Result<()> {
         let exe = std::env::current_exe()?;
-        if let Some(dir) = self.log.parent() {
-            fs_err::create_dir_all(dir)?;
-        }
-        let log = std::fs::OpenOptions::new().create(true).append(true).open(&self.log)?;
+        let log = self.open_dir(true).and_then(|d| d.open_append(LOG)).map_err(hinted)?;
         std::process::Command::new(exe)
             .args(["daemon", "run", "--detach"])
             .stdin(std::process::Stdio::null())
             .stdout(std::process::Stdio::null())
             .stderr(log)
-            .spawn()
-            .map(drop)
+            .spawn()?;
+        Ok(())
     }
 
     /// Starts a daemon if none of this build runs (stopping one of another build) and waits
@@ -215,21 +236,30 @@ impl Endpoint {
                 return Ok(status);
             }
             if Instant::now() > deadline {
-                anyhow::bail!("the daemon did not answer within 30 s (see {})", self.log.display());
+                anyhow::bail!(
+                    "the daemon did not answer within 30 s (see {})",
+                    self.log().display()
+                );
             }
             std::thread::sleep(Duration::from_millis(10));
         }
     }
 
     /// The daemon's log file.
-    pub fn log(&self) -> &Path {
-        &self.log
+    pub fn log(&self) -> PathBuf {
+        self.dir.join(LOG)
+    }
+
+    /// The cache folder the daemon's files are in.
+    pub fn dir(&self) -> &Path {
+        &self.dir
     }
 }
 
-/// `0`, `off`, `no`, `false` (any case).
-fn is_off(value: &str) -> bool {
-    matches!(value.to_ascii_lowercase().as_str(), "0" | "off" | "no" | "false")
+/// A refused file or folder under `ROS_HOME` as an error with its hint.
+fn hinted(e: PrivateError) -> anyhow::Error {
+    let hint = e.hint();
+    crate::exit::Hinted::error(e.to_string(), hint)
 }
 
 /// This binary: version, and device, inode, size and mtime of the executable, so that a

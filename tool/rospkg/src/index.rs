@@ -7,7 +7,9 @@
 //! it read still has the same device, inode, size, mtime and ctime: a package added, removed or
 //! edited is seen at once, with no time-to-live. Stamps younger than [`RACY_NS`] at write time are not
 //! trusted (coarse timestamps). Files are written to a temporary file and renamed, so a crash
-//! never leaves a partial cache; an unreadable or foreign cache file is ignored and rewritten.
+//! never leaves a partial cache; an unreadable or foreign-format cache file is ignored and
+//! rewritten. The folder and file are opened through [`PrivateDir`]: another user's cache, one
+//! writable by others or a symlink is refused ([`CacheOutcome::Refused`]: crawled, not written).
 
 use std::collections::HashMap;
 use std::os::fd::BorrowedFd;
@@ -18,6 +20,7 @@ use rayon::prelude::*;
 use crate::crawl::{self, Crawl, CrawlOptions, Found, LinkTarget, SearchPath, Stamp};
 use crate::diagnostic::Diagnostic;
 use crate::manifest::{self, DependKind, Manifest, ManifestKind};
+use crate::private_dir::{PrivateDir, PrivateError};
 
 /// Cache file format version; bump on any change to the stored types.
 pub const FORMAT_VERSION: u32 = 4;
@@ -158,6 +161,9 @@ pub enum CacheOutcome {
     Refreshed,
     /// No usable cache file; crawled from scratch.
     Miss,
+    /// The cache folder or file is not safe to use (another user's, writable by others, a
+    /// symlink); crawled from scratch, nothing written.
+    Refused,
 }
 
 impl Index {
@@ -202,18 +208,45 @@ impl Index {
         options: CrawlOptions,
         cache_dir: Option<&Path>,
     ) -> (Self, CacheOutcome) {
+        let (index, outcome, _) = Self::load_checked(search, options, cache_dir);
+        (index, outcome)
+    }
+
+    /// [`Index::load`], also returning why the cache was refused ([`CacheOutcome::Refused`]):
+    /// a cache folder or file owned by another user, writable by others, or a symlink (see
+    /// [`PrivateDir`]). The index is then built from disk and nothing is written.
+    pub fn load_checked(
+        search: &SearchPath,
+        options: CrawlOptions,
+        cache_dir: Option<&Path>,
+    ) -> (Self, CacheOutcome, Option<PrivateError>) {
         let Some(cache_dir) = cache_dir else {
-            return (Self::build(search, options), CacheOutcome::Disabled);
+            return (Self::build(search, options), CacheOutcome::Disabled, None);
         };
-        let file = cache_dir.join(cache_file_name(search, options));
+        let refused = |e: PrivateError| {
+            // Said once per process (through the log, which a CLI shows on stderr).
+            static SAID: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+            if !SAID.swap(true, std::sync::atomic::Ordering::Relaxed) {
+                tracing::warn!("not using the index cache: {e}\nhint: {}", e.hint());
+            }
+            (Self::build(search, options), CacheOutcome::Refused, Some(e))
+        };
+        let dir = match PrivateDir::open(cache_dir, true) {
+            Ok(dir) => dir,
+            Err(e) => return refused(e),
+        };
+        let name = cache_file_name(search, options, cache_dir);
         let key = search.key();
         let started = std::time::Instant::now();
-        let cached = read_cache(&file).filter(|c| c.key == key);
+        let cached = match read_cache(&dir, &name) {
+            Ok(cached) => cached.filter(|c| c.key == key),
+            Err(e) => return refused(e),
+        };
         tracing::debug!("index cache read in {:?}", started.elapsed());
         let Some(mut cached) = cached else {
             let index = Self::build(search, options);
-            index.store(&file);
-            return (index, CacheOutcome::Miss);
+            index.store(&dir, &name);
+            return (index, CacheOutcome::Miss, None);
         };
         let trusted_before = cached.built_ns - RACY_NS;
         let mut changed = changed_stamps(&cached, trusted_before);
@@ -232,8 +265,8 @@ impl Index {
                 })
                 .collect();
             let index = Self::build_reusing(search, options, &previous);
-            index.store(&file);
-            return (index, CacheOutcome::Refreshed);
+            index.store(&dir, &name);
+            return (index, CacheOutcome::Refreshed, None);
         }
         let stale: Vec<(usize, usize)> = changed
             .into_iter()
@@ -244,7 +277,7 @@ impl Index {
             .collect();
         tracing::debug!("index cache validated in {:?}", started.elapsed());
         if stale.is_empty() {
-            return (cached, CacheOutcome::Hit);
+            return (cached, CacheOutcome::Hit, None);
         }
         for (i, j) in stale {
             let entry = &mut cached.entries[i];
@@ -252,15 +285,15 @@ impl Index {
             entry.manifests[j] = Summary::read(&entry.found.dir, kind);
         }
         cached.built_ns = now_ns();
-        cached.store(&file);
-        (cached, CacheOutcome::Refreshed)
+        cached.store(&dir, &name);
+        (cached, CacheOutcome::Refreshed, None)
     }
 
     /// Writes the index to `file` atomically; failures are logged and otherwise ignored (the cache
     /// is an optimisation).
-    fn store(&self, file: &Path) {
-        if let Err(e) = write_cache(file, self) {
-            tracing::debug!("not writing the index cache {}: {e}", file.display());
+    fn store(&self, dir: &PrivateDir, name: &str) {
+        if let Err(e) = write_cache(dir, name, self) {
+            tracing::debug!("not writing the index cache: {e}");
         }
     }
 }
@@ -411,47 +444,46 @@ fn kinds(found: &Found) -> impl Iterator<Item = ManifestKind> + use<> {
     .filter_map(|(present, kind)| present.then_some(kind))
 }
 
-/// `<16 hex digits of FNV-1a(key)>.idx`: one file per search path and crawl option (other
-/// per-search-path files, such as an index daemon's socket, share the stem).
-pub fn cache_file_name(search: &SearchPath, options: CrawlOptions) -> String {
+/// `<16 hex digits of FNV-1a(cache folder, key)>.idx`: one file per cache folder (so per
+/// `ROS_HOME`: the name cannot be predicted without it), search path and crawl option.
+pub fn cache_file_name(search: &SearchPath, options: CrawlOptions, cache_dir: &Path) -> String {
+    use std::os::unix::ffi::OsStrExt as _;
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in search.key().bytes().chain([u8::from(options.ros2_markers)]) {
+    let folder = cache_dir.as_os_str().as_bytes().iter().copied().chain([0]);
+    for b in folder.chain(search.key().bytes()).chain([u8::from(options.ros2_markers)]) {
         hash ^= u64::from(b);
         hash = hash.wrapping_mul(0x0100_0000_01b3);
     }
     format!("{hash:016x}.idx")
 }
 
-fn read_cache(file: &Path) -> Option<Index> {
-    let bytes = fs_err::read(file).ok()?; // a missing or unreadable cache is rebuilt, not reported
-    let rest = bytes.strip_prefix(MAGIC.as_slice())?;
-    let (version, rest) = rest.split_first_chunk::<4>()?;
-    if u32::from_le_bytes(*version) != FORMAT_VERSION {
-        return None;
+/// The cache `name` in `dir`: `Ok(None)` when missing or unreadable (rebuilt, not reported),
+/// an error when it is not safe to read (another user's file, writable by others, a symlink).
+fn read_cache(dir: &PrivateDir, name: &str) -> Result<Option<Index>, PrivateError> {
+    use std::io::Read as _;
+    let Some(mut file) = dir.open_read(name)? else { return Ok(None) };
+    let mut bytes = Vec::new();
+    if file.read_to_end(&mut bytes).is_err() {
+        return Ok(None);
     }
-    postcard::from_bytes(rest).ok()
+    let Some(rest) = bytes.strip_prefix(MAGIC.as_slice()) else { return Ok(None) };
+    let Some((version, rest)) = rest.split_first_chunk::<4>() else { return Ok(None) };
+    if u32::from_le_bytes(*version) != FORMAT_VERSION {
+        return Ok(None);
+    }
+    Ok(postcard::from_bytes(rest).ok())
 }
 
-fn write_cache(file: &Path, index: &Index) -> std::io::Result<()> {
-    let dir = file.parent().unwrap_or(Path::new("."));
-    fs_err::create_dir_all(dir)?;
-    let body = postcard::to_allocvec(index).map_err(std::io::Error::other)?;
+fn write_cache(dir: &PrivateDir, name: &str, index: &Index) -> Result<(), PrivateError> {
+    let body = postcard::to_allocvec(index).map_err(|e| PrivateError::Io {
+        path: dir.file_path(name),
+        source: std::io::Error::other(e),
+    })?;
     let mut bytes = Vec::with_capacity(body.len() + 12);
     bytes.extend_from_slice(MAGIC);
     bytes.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
     bytes.extend_from_slice(&body);
-    atomic_write(file, &bytes)
-}
-
-/// Writes `bytes` to a temporary file beside `file`, then renames it over `file`.
-fn atomic_write(file: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    use std::io::Write;
-    let dir = file.parent().unwrap_or(Path::new("."));
-    let mut tmp = tempfile::Builder::new().prefix(".index-").tempfile_in(dir)?;
-    tmp.write_all(bytes)?;
-    tmp.as_file().sync_data()?;
-    tmp.persist(file).map_err(|e| e.error)?;
-    Ok(())
+    dir.write_atomic(name, &bytes)
 }
 
 fn now_ns() -> i64 {

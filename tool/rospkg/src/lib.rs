@@ -12,6 +12,7 @@
 //! - [`index`]: the on-disk crawl cache, validated by stat.
 //! - [`locate`]: why a package is (not) found.
 //! - [`rospack`]: the `RosPack` / `RosStack` APIs tying the above together.
+//! - [`private_dir`]: rosdeb's folders under ROS_HOME, opened without following symlinks, owner-checked.
 //! - [`os_detect`]: OS name, version and codename (`rospkg.os_detect`).
 //! - [`distro`]: distribution files: legacy `.rosdistro` and REP 143 index / distribution.
 //! - [`rosdep`]: rosdep rule files, sources lists, key resolution for `os:codename` targets.
@@ -28,6 +29,7 @@ pub mod index;
 pub mod locate;
 pub mod manifest;
 pub mod os_detect;
+pub mod private_dir;
 pub mod rosdep;
 pub mod rospack;
 

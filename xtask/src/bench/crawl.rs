@@ -418,7 +418,7 @@ fn invocation(setup: &Setup<'_>, tool: Tool, op: Op) -> Option<(Invocation, Plan
             })
         }
         (_, Tool::Rosdeb) => {
-            // The daemon is started by the untimed warm-up run; wait until it answers.
+            // The daemon is opt-in: started here before the first timed run, waited for after.
             let start = Invocation::new(setup.rosdeb?, &["daemon", "start"], &setup.env);
             invocation.before_each(move || start.run_once().map(drop))
         }
@@ -599,7 +599,8 @@ fn tools_header(tools: &[Tool], rosdeb: Option<&Path>) -> String {
             ),
             Tool::RosdebNoDaemon => writeln!(
                 s,
-                "- rosdeb, no daemon: the same with `ROSDEB_DAEMON=0` (index cache validated by stat in each process)"
+                "- rosdeb, no daemon: the same with `ROSDEB_DAEMON=0` (index cache validated by stat in each process)\n\
+                 - what a user gets: the \"rosdeb, no daemon\" column by default; the \"rosdeb\" column after `rosdeb daemon start` (or its systemd user unit, or a query with `ROSDEB_DAEMON=1`), since the daemon is opt-in"
             ),
             Tool::Rosdeb => {
                 let commit = probe(
@@ -636,8 +637,8 @@ fn method_header(args: &Args) -> String {
          (fewer, as marked, when one tool would need more than {:.0} s); stdout captured and cross-checked. \
          Cold = cache removed before each run (`$ROS_HOME/rospack_cache_*`, `$ROS_HOME/rosdeb`, rosdeb's daemon \
          stopped and `ROSDEB_DAEMON=0`; the OS page cache stays warm). Warm = after one untimed run, with \
-         `ROS_CACHE_TIMEOUT=-1`; for rosdeb, `rosdeb daemon start` (which returns at once when the daemon the \
-         warm-up run started already answers) runs before each timed run, outside the timing. \
+         `ROS_CACHE_TIMEOUT=-1`; for rosdeb, `rosdeb daemon start` (the daemon is opt-in; this starts it once and \
+         returns at once when it already answers) runs before each timed run, outside the timing. \
          `ROS_PACKAGE_PATH=<tree>/ws`; every tool appends Debian's `/usr/share` (`ROSDEB_USR_SHARE=1` for rosdeb). \
          rospkg runs `{PYTHON} -c 'import rospkg; ...'` (interpreter start and import included) with an offline \
          two-key rosdep cache in `$ROS_HOME` so that it sees wet dependencies; it has no cache, so it appears only \

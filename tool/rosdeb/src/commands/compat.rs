@@ -260,7 +260,8 @@ impl Views {
         &self.context
     }
 
-    /// Loads the index of the compatibility commands for `context` (cache validated by stat).
+    /// Loads the index of the compatibility commands for `context` (cache validated by stat;
+    /// a cache that is not safe to use is left alone, and the log says so once).
     pub fn load_index(context: &Context) -> (Index, CacheOutcome) {
         Index::load(&context.search, CRAWL, context.cache_dir.as_deref())
     }
@@ -385,7 +386,8 @@ fn execute(run: &mut Run, args: &[OsString], caller: &Caller<'_>, views: &Views)
 }
 
 /// Runs rospack or rosstack with `args` (without the program name): through the index daemon
-/// when one serves this search path, else in this process (starting a daemon for next time).
+/// when one runs (unless `ROSDEB_DAEMON=0`), else in this process (then, with
+/// `ROSDEB_DAEMON=1` only, starting a daemon for next time).
 pub fn run(tool: Tool, args: &[OsString]) -> Status {
     let env = Environment::from_process();
     let context = Context::from_env(env.clone(), None, None, false);
@@ -411,8 +413,11 @@ pub fn run(tool: Tool, args: &[OsString]) -> Status {
         err: None,
         failed: false,
     };
+    let start = crate::daemon::Mode::of(&context) == crate::daemon::Mode::Start;
     execute(&mut run, args, &caller, &Views::new(context));
-    if let Some(endpoint) = &daemon {
+    if let Some(endpoint) = &daemon
+        && start
+    {
         endpoint.start_in_background();
     }
     write_stdout(tool, &run.out, run.failed)

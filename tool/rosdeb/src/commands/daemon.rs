@@ -1,13 +1,14 @@
-//! `rosdeb daemon start | stop | status | run`: the index daemon of the current environment's
-//! search path (see [`crate::daemon`]). `rospack`/`rosstack` queries start one on their own;
-//! these commands are for scripts, benchmarks and service managers.
+//! `rosdeb daemon start | stop | status | run`: the index daemon of this user and `ROS_HOME`
+//! (see [`crate::daemon`]), which serves every search path it is asked about and starts with
+//! the current environment's. Only these commands (and queries with `ROSDEB_DAEMON=1`) start
+//! one.
 //!
 //! `start` prints the socket path; `status --json` prints `{"schema": 1, "running": ...,
 //! "unavailable", "pid", "socket", "log", "served", "revalidations", "watches", "packages",
-//! "declining"}` (exit 0 even when no daemon can serve this environment: then `unavailable`
-//! says why). `start`, `stop` and `run` exit 1 when no daemon can serve this environment
-//! (relative `ROS_PACKAGE_PATH` entry, cache disabled, socket path too long) or it does not
-//! come up.
+//! "indexes", "declining"}` (exit 0 even when no daemon can serve this environment: then
+//! `unavailable` says why). `start`, `stop` and `run` exit 1 when no daemon can serve this
+//! environment (relative `ROS_PACKAGE_PATH` entry, cache disabled, an unsafe cache folder) or
+//! it does not come up.
 
 use std::io::Write;
 
@@ -24,7 +25,8 @@ pub struct Args {
 
 #[derive(Debug, clap::Subcommand)]
 enum Command {
-    /// Start the daemon for this environment (if not running) and wait until it answers.
+    /// Start the daemon (if not running) with this environment's search path and wait until it
+    /// answers.
     Start,
     /// Stop it (nothing to do if it does not run).
     Stop,
@@ -44,8 +46,8 @@ enum Command {
 
 /// Why no daemon can serve an environment, for `status` and as the error of the others.
 const UNAVAILABLE: &str = "no index daemon can serve this environment";
-const UNAVAILABLE_HINT: &str = "the daemon needs absolute ROS_PACKAGE_PATH entries, the index \
-     cache (ROSDEB_NO_CACHE unset) and a ROS_HOME short enough for a socket path";
+const UNAVAILABLE_HINT: &str = "the daemon needs absolute ROS_PACKAGE_PATH entries and the \
+     index cache (ROSDEB_NO_CACHE unset, an absolute ROS_HOME)";
 
 /// Runs the command.
 pub fn run(args: Args) -> anyhow::Result<Status> {
@@ -59,7 +61,7 @@ pub fn run(args: Args) -> anyhow::Result<Status> {
         (Command::Start, Some(endpoint)) => {
             let status = endpoint.start_and_wait()?;
             if let Some(reason) = &status.declining {
-                tracing::warn!("the daemon runs but declines every query: {reason}");
+                tracing::warn!("the daemon runs but declines: {reason}");
             }
             writeln!(out, "{}", endpoint.socket.display())?;
         }
@@ -95,6 +97,7 @@ fn print_status(
             "revalidations": status.as_ref().map(|s| s.revalidations),
             "watches": status.as_ref().map(|s| s.watches),
             "packages": status.as_ref().map(|s| s.packages),
+            "indexes": status.as_ref().map(|s| s.indexes),
             "declining": status.as_ref().and_then(|s| s.declining.clone()),
         });
         writeln!(out, "{}", serde_json::to_string_pretty(&doc)?)?;
@@ -104,11 +107,12 @@ fn print_status(
         (Some(s), _) => {
             writeln!(
                 out,
-                "running: pid {}, {} packages, {} watches, {} queries served, {} revalidations",
-                s.pid, s.packages, s.watches, s.served, s.revalidations
+                "running: pid {}, {} search paths, {} packages, {} watches, {} queries served, \
+                 {} revalidations",
+                s.pid, s.indexes, s.packages, s.watches, s.served, s.revalidations
             )?;
             if let Some(reason) = s.declining {
-                writeln!(out, "declining every query: {reason}")?;
+                writeln!(out, "declining: {reason}")?;
             }
         }
         (None, Some(why)) => writeln!(out, "not running: {why}")?,

@@ -9,6 +9,9 @@ use crate::commands::compat::{Answer, Tool};
 
 /// Frames larger than this are refused (a rospack answer is a few MiB at most).
 const MAX_FRAME: u32 = 256 << 20;
+/// Requests larger than this are refused by the daemon (arguments and environment of a process
+/// fit in a few hundred KiB).
+pub const MAX_REQUEST: u32 = 4 << 20;
 
 /// A client's request.
 #[derive(Debug, Serialize, Deserialize)]
@@ -59,16 +62,18 @@ pub struct Status {
     pub revalidations: u64,
     /// inotify watches held.
     pub watches: usize,
-    /// Package and stack directories in the index.
+    /// Package and stack directories in its indexes.
     pub packages: usize,
-    /// Why every query is declined (a remote file system, no inotify), if so.
+    /// Search paths (indexes) it serves.
+    pub indexes: usize,
+    /// Why queries are declined (a remote file system, no inotify), if so.
     pub declining: Option<String>,
     /// The daemon binary's identity ([`super::identity`]).
     pub identity: String,
 }
 
-/// Writes one frame.
-pub fn send<T: Serialize>(stream: &mut impl Write, message: &T) -> std::io::Result<()> {
+/// One frame's bytes: length (u32, little endian), then the postcard body.
+pub fn frame<T: Serialize>(message: &T) -> std::io::Result<Vec<u8>> {
     let body = postcard::to_allocvec(message).map_err(std::io::Error::other)?;
     let len = u32::try_from(body.len())
         .ok()
@@ -77,7 +82,28 @@ pub fn send<T: Serialize>(stream: &mut impl Write, message: &T) -> std::io::Resu
     let mut frame = Vec::with_capacity(body.len() + 4);
     frame.extend_from_slice(&len.to_le_bytes());
     frame.extend_from_slice(&body);
-    stream.write_all(&frame)?;
+    Ok(frame)
+}
+
+/// The body of the frame at the start of `buf` once it is complete (`None`: more bytes are
+/// needed); an error when its length exceeds `max`.
+pub fn complete_frame(buf: &[u8], max: u32) -> std::io::Result<Option<&[u8]>> {
+    let Some((len, rest)) = buf.split_first_chunk::<4>() else { return Ok(None) };
+    let len = u32::from_le_bytes(*len);
+    if len > max {
+        return Err(std::io::Error::other("frame too large"));
+    }
+    Ok(rest.get(..len as usize))
+}
+
+/// Decodes a frame's body.
+pub fn decode<T: for<'de> Deserialize<'de>>(body: &[u8]) -> std::io::Result<T> {
+    postcard::from_bytes(body).map_err(std::io::Error::other)
+}
+
+/// Writes one frame.
+pub fn send<T: Serialize>(stream: &mut impl Write, message: &T) -> std::io::Result<()> {
+    stream.write_all(&frame(message)?)?;
     stream.flush()
 }
 

@@ -1,4 +1,4 @@
-//! The index daemon behind `rosdeb rospack`/`rosdeb rosstack`: its answers are byte for byte those of a local run (`ROSDEB_DAEMON=0`) and, after every kind of change to the tree, those of Debian's rospack at once; its lifecycle (`rosdeb daemon start|stop|status`, auto-start, idle exit, exit when its socket goes) and many clients at once.
+//! The index daemon behind `rosdeb rospack`/`rosdeb rosstack`: its answers are byte for byte those of a local run (`ROSDEB_DAEMON=0`) and, after every kind of change to the tree, those of Debian's rospack at once; its lifecycle (`rosdeb daemon start|stop|status`, opt-in start, one daemon for every search path, idle exit, exit when its socket goes), many clients at once, slow clients that cannot hold it, and daemon files under ROS_HOME that another user could plant.
 //!
 //! Every test has its own sandbox `ROS_HOME` (so its own daemon) and stops it on the way out,
 //! failed or not ([`Daemon`]'s `Drop`). `served` in `rosdeb daemon status --json` proves that
@@ -53,7 +53,7 @@ fn copy_fixture(from: &str, to: &Path) {
 struct Daemon {
     sandbox: Sandbox,
     local: Sandbox,
-    /// `ROSDEB_DAEMON` unset: queries go through the daemon (and start one when none runs).
+    /// `ROSDEB_DAEMON` unset: queries go through a running daemon (and never start one).
     env: Vec<(OsString, OsString)>,
 }
 
@@ -156,7 +156,8 @@ impl Daemon {
         (u32::try_from(pid).expect("pid fits u32"), served)
     }
 
-    /// Polls `status --json` until a daemon runs (auto-start happens in the background).
+    /// Polls `status --json` until a daemon runs (a query with `ROSDEB_DAEMON=1` starts one in
+    /// the background).
     fn wait_running(&self) -> (u32, u64) {
         let deadline = Instant::now() + PATIENCE;
         loop {
@@ -1148,37 +1149,49 @@ fn daemon_start_status_stop() {
     assert!(std::fs::symlink_metadata(&socket).is_err(), "socket {} left behind", socket.display());
     wait_gone(pid, "rosdeb daemon stop");
     d.stop();
-    // Without a daemon, queries still answer (and start one again).
+    // Without a daemon, queries still answer (and start none).
     assert_like_local(&d, &["list"], &[]);
+    assert_eq!(d.status()["running"], Value::Bool(false), "a query started a daemon");
 }
 
-/// With `ROSDEB_DAEMON` unset, a query starts a daemon and the next query is served by it;
-/// `0`, `off`, `no` and `false` neither start nor use one.
+/// Opt-in: with `ROSDEB_DAEMON` unset (or `0`, `off`, `no`, `false`) no query starts a daemon;
+/// with `1` (or `on`, `yes`, `true`) a query starts one and the next query (variable unset) is
+/// served by it; `0`, `off`, `no` and `false` do not use a running one.
 #[test]
-fn daemon_auto_start_and_off_switch() {
+fn daemon_is_opt_in() {
     let (_tmp, rpp) = small_tree("dm-auto");
     let d = Daemon::new("dm-auto", &rpp);
     let ros_home = d.ros_home();
 
-    for off in ["0", "off", "no", "false"] {
-        let changes = [("ROSDEB_DAEMON", Some(off))];
+    for off in [None, Some("0"), Some("off"), Some("no"), Some("false"), Some("")] {
+        let changes = [("ROSDEB_DAEMON", off)];
         assert_like_local(&d, &["list"], &changes);
         assert_like_local(&d, &["depends", "cycle_a"], &changes);
         let started = processes_with_ros_home(&ros_home);
-        assert!(started.is_empty(), "ROSDEB_DAEMON={off} started processes {started:?}");
-        assert_eq!(d.status()["running"], Value::Bool(false), "ROSDEB_DAEMON={off} started one");
+        assert!(started.is_empty(), "ROSDEB_DAEMON={off:?} started processes {started:?}");
+        assert_eq!(d.status()["running"], Value::Bool(false), "ROSDEB_DAEMON={off:?} started one");
     }
 
-    assert_like_local(&d, &["list"], &[]);
-    let (pid, served) = d.wait_running();
-    assert_like_local(&d, &["depends", "good_user"], &[]);
-    assert_eq!(d.running(), (pid, served + 1), "the query after auto-start was not served");
+    for on in ["1", "on", "yes", "TRUE"] {
+        assert_like_local(&d, &["list"], &[("ROSDEB_DAEMON", Some(on))]);
+        let (pid, served) = d.wait_running();
+        assert_like_local(&d, &["depends", "good_user"], &[]);
+        assert_eq!(
+            d.running(),
+            (pid, served + 1),
+            "the query after ROSDEB_DAEMON={on} was not served"
+        );
+        d.stop();
+        wait_gone(pid, "rosdeb daemon stop");
+    }
 
+    d.start();
+    let (pid, served) = d.running();
     // A running daemon is not used when turned off.
     for off in ["0", "off", "no", "false"] {
         assert_like_local(&d, &["list"], &[("ROSDEB_DAEMON", Some(off))]);
     }
-    assert_eq!(d.running(), (pid, served + 1), "ROSDEB_DAEMON=0 queries went to the daemon");
+    assert_eq!(d.running(), (pid, served), "ROSDEB_DAEMON=0 queries went to the daemon");
 }
 
 /// The daemon exits within seconds when its socket file goes (here: ROS_HOME deleted), and
@@ -1213,7 +1226,6 @@ fn daemon_leftover_socket_path() {
     let socket = d.start();
     d.stop();
     for what in ["a regular file", "a dead socket"] {
-        // Also stops a daemon that a query of the last round started while another started.
         d.stop();
         assert_eq!(d.status()["running"], Value::Bool(false), "before planting {what}");
         assert!(std::fs::symlink_metadata(&socket).is_err(), "socket left before planting {what}");
@@ -1247,7 +1259,7 @@ fn daemon_keeps_no_descriptor_of_its_client() {
     let inv = Invocation {
         program: "/usr/bin/timeout".into(),
         args,
-        env: d.env.clone(),
+        env: d.env_with(&[("ROSDEB_DAEMON", Some("1"))]),
         dir: cwd.clone(),
         stdin: None,
     };
@@ -1386,4 +1398,234 @@ fn daemon_serves_concurrent_clients() {
         failures.push(format!("the daemon changed from pid {pid} to {pid_end}"));
     }
     report("concurrent clients", 2 * CLIENTS, failures);
+}
+
+// ---------------------------------------------------------------------------------------------
+// One daemon for every search path
+
+/// One daemon serves a second search path too (its answers are the local ones); an index whose
+/// roots are all gone is dropped, and the daemon exits when it serves nothing.
+#[test]
+fn daemon_serves_every_search_path() {
+    let (tmp, rpp) = small_tree("dm-many");
+    let other = tmp.path().join("test2");
+    copy_fixture("rospack/test2", &other);
+    let d = Daemon::new("dm-many", &rpp);
+    d.start();
+    let (pid, served) = d.running();
+    let other_rpp = other.to_str().expect("UTF-8 path").to_owned();
+    let second = [("ROS_PACKAGE_PATH", Some(other_rpp.as_str()))];
+    let cwd = RunDir::Path(d.sandbox.cwd());
+    for args in [&["rospack", "list"][..], &["rospack", "find", "precedence3"]] {
+        let got = d.query(&os(args), &cwd, &second);
+        let want = d.local(&os(args), &cwd, &second);
+        if let Some(f) = compare_exact(&format!("second search path: {args:?}"), &want, &got) {
+            panic!("{f}");
+        }
+    }
+    assert_eq!(d.running(), (pid, served + 2), "the second search path was not served");
+    assert_eq!(d.status()["indexes"], Value::from(2), "two search paths served");
+
+    crate::harness::remove_tree(&other);
+    let deadline = Instant::now() + PATIENCE;
+    while d.status()["indexes"] != 1 {
+        assert!(Instant::now() < deadline, "the index of a removed tree is still served");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert_like_local(&d, &["list"], &[]);
+    assert_eq!(d.running().0, pid, "the daemon changed");
+
+    let first = PathBuf::from(&rpp);
+    crate::harness::remove_tree(&first);
+    wait_gone(pid, "the roots of every search path it served were removed");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Slow and idle clients
+
+/// 20 connections that send nothing and one that sends its request a byte every 200 ms do not
+/// delay a normal query; the daemon closes them after its whole-request deadline.
+#[test]
+fn daemon_slow_clients_do_not_hold_it() {
+    use std::io::{Read as _, Write as _};
+    use std::os::unix::net::UnixStream;
+    let (_tmp, rpp) = small_tree("dm-slow");
+    let d = Daemon::new("dm-slow", &rpp);
+    let socket = d.start();
+    let (pid, served) = d.running();
+    let idle: Vec<UnixStream> =
+        (0..20).map(|_| UnixStream::connect(&socket).expect("connect an idle client")).collect();
+    let mut drip = UnixStream::connect(&socket).expect("connect the drip-feeding client");
+    drip.write_all(&1000u32.to_le_bytes()).expect("write a length");
+    let dripper = std::thread::spawn(move || {
+        let started = Instant::now();
+        while started.elapsed() < Duration::from_secs(15) {
+            if drip.write_all(&[0]).is_err() {
+                return Some(started.elapsed());
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        }
+        None
+    });
+    std::thread::sleep(Duration::from_millis(300));
+
+    let cwd = RunDir::Path(d.sandbox.cwd());
+    let started = Instant::now();
+    let got = d.query(&os(&["rospack", "list"]), &cwd, &[]);
+    let took = started.elapsed();
+    let want = d.local(&os(&["rospack", "list"]), &cwd, &[]);
+    if let Some(f) = compare_exact("rospack list beside slow clients", &want, &got) {
+        panic!("{f}");
+    }
+    assert_eq!(d.running(), (pid, served + 1), "the query beside slow clients was not served");
+    assert!(took < Duration::from_secs(3), "a query beside 21 slow clients took {took:?}");
+
+    let closed_after = dripper.join().expect("drip thread");
+    assert!(
+        closed_after.is_some_and(|t| t < Duration::from_secs(6)),
+        "the drip-feeding client was not cut off by a whole-request deadline ({closed_after:?})"
+    );
+    for (i, mut stream) in idle.into_iter().enumerate() {
+        stream.set_read_timeout(Some(Duration::from_secs(5))).expect("timeout");
+        let mut byte = [0u8; 1];
+        let read = stream.read(&mut byte);
+        assert!(matches!(read, Ok(0)), "idle client {i} not closed by the daemon: {read:?}");
+    }
+}
+
+/// The daemon keeps a bounded number of connections: past it, the oldest one still sending its
+/// request is closed at once for the newcomer (not only at its deadline), and a query that comes
+/// after 100 idle connections is served.
+#[test]
+fn daemon_bounds_waiting_connections() {
+    use std::io::Read as _;
+    use std::os::unix::net::UnixStream;
+    let (_tmp, rpp) = small_tree("dm-many-conn");
+    let d = Daemon::new("dm-bound", &rpp);
+    let socket = d.start();
+    let (pid, served) = d.running();
+    let started = Instant::now();
+    let mut idle: Vec<UnixStream> =
+        (0..100).map(|_| UnixStream::connect(&socket).expect("connect an idle client")).collect();
+    let mut oldest = idle.remove(0);
+    oldest.set_read_timeout(Some(Duration::from_secs(5))).expect("timeout");
+    let read = oldest.read(&mut [0u8; 1]);
+    let after = started.elapsed();
+    assert!(matches!(read, Ok(0)), "the oldest idle connection was not closed: {read:?}");
+    // Its 2 s request deadline would close it too: this one must be much earlier.
+    assert!(after < Duration::from_secs(1), "the oldest idle connection closed after {after:?}");
+    assert_like_local(&d, &["list"], &[]);
+    assert_eq!(d.running(), (pid, served + 1), "the query after 100 idle clients was not served");
+    drop(idle);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Files under ROS_HOME another user could plant (tests run as root: `nobody` is the other user)
+
+/// The daemon's files in the index cache folder (found by starting and stopping one).
+fn daemon_files(d: &Daemon) -> Vec<PathBuf> {
+    d.start();
+    d.stop();
+    let folder = d.ros_home().join("rosdeb").join("index");
+    let mut files: Vec<PathBuf> = fs_err::read_dir(&folder)
+        .expect("the index cache folder")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "log" || e == "lock"))
+        .collect();
+    files.sort();
+    assert_eq!(files.len(), 2, "a log and a lock file in {}: {files:?}", folder.display());
+    files
+}
+
+/// Symlinks planted at the daemon's log and lock files are not followed: the file one points
+/// at stays as it was, and the missing file the other points at is not created.
+#[test]
+fn daemon_does_not_follow_planted_symlinks() {
+    let (tmp, rpp) = small_tree("dm-link");
+    let d = Daemon::new("dm-link", &rpp);
+    let victim = tmp.path().join("victim.txt");
+    fs_err::write(&victim, "keep\n").expect("write the victim");
+    let before = fs_err::metadata(&victim).expect("victim").modified().expect("mtime");
+    let absent = tmp.path().join("must-not-exist");
+    for file in daemon_files(&d) {
+        fs_err::remove_file(&file).expect("remove a daemon file");
+        let target = if file.extension().is_some_and(|e| e == "log") { &victim } else { &absent };
+        std::os::unix::fs::symlink(target, &file).expect("plant a symlink");
+    }
+    let out = d.daemon(&["start"]);
+    assert_eq!(out.code, 1, "daemon start through planted symlinks\n{}", excerpt(&out.stderr));
+    let err = out.stderr_str();
+    assert!(err.contains("symbolic link") && err.contains("hint:"), "stderr:\n{err}");
+    assert_like_local(&d, &["list"], &[("ROSDEB_DAEMON", Some("1"))]);
+    assert_eq!(fs_err::read_to_string(&victim).expect("victim"), "keep\n");
+    let after = fs_err::metadata(&victim).expect("victim").modified().expect("mtime");
+    assert_eq!(before, after, "the file a planted symlink points at was written");
+    assert!(!absent.exists(), "a planted symlink was followed to create {}", absent.display());
+}
+
+fn chown_nobody(path: &Path) {
+    let status = Command::new("chown").arg("-h").arg("nobody").arg(path).status().expect("chown");
+    assert!(status.success(), "chown nobody {} (the test needs root)", path.display());
+}
+
+/// An index cache folder owned by another user or writable by others is not used: `daemon
+/// start` fails naming it, with a hint; a query answers without the cache and says so once.
+#[test]
+fn daemon_refuses_a_folder_another_user_could_write() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let (_tmp, rpp) = small_tree("dm-own");
+    for what in ["owned by nobody", "o+w rosdeb folder", "g+w index folder"] {
+        let d = Daemon::new("dm-own", &rpp);
+        let rosdeb = d.ros_home().join("rosdeb");
+        let folder = rosdeb.join("index");
+        // A first run creates the folders (and a valid cache another user could craft).
+        assert_like_local(&d, &["list"], &[]);
+        let culprit = match what {
+            "owned by nobody" => {
+                chown_nobody(&folder);
+                folder.clone()
+            }
+            "o+w rosdeb folder" => {
+                fs_err::set_permissions(&rosdeb, std::fs::Permissions::from_mode(0o777))
+                    .expect("chmod");
+                rosdeb.clone()
+            }
+            _ => {
+                fs_err::set_permissions(&folder, std::fs::Permissions::from_mode(0o770))
+                    .expect("chmod");
+                folder.clone()
+            }
+        };
+        let out = d.daemon(&["start"]);
+        let err = out.stderr_str();
+        assert_eq!(out.code, 1, "daemon start with a folder {what}\n{err}");
+        assert!(err.contains(&culprit.display().to_string()), "{what}: names the folder\n{err}");
+        assert!(err.contains("hint:"), "{what}: a hint\n{err}");
+
+        let cwd = RunDir::Path(d.sandbox.cwd());
+        let args = os(&["rospack", "list"]);
+        let got = d.query(&args, &cwd, &[("ROSDEB_DAEMON", Some("1"))]);
+        let want = d.local(&args, &cwd, &[]);
+        assert_eq!((got.code, &got.stdout), (want.code, &want.stdout), "{what}: the answer");
+        let err = got.stderr_str();
+        assert_eq!(err.matches("not using the index cache").count(), 1, "{what}: once\n{err}");
+        assert!(err.contains(&culprit.display().to_string()) && err.contains("hint:"), "{err}");
+        assert_eq!(d.status()["running"], Value::Bool(false), "{what}: a daemon started");
+    }
+}
+
+/// A socket at the daemon's socket path that belongs to another user is never connected to.
+#[test]
+fn daemon_socket_of_another_user_is_not_used() {
+    let (_tmp, rpp) = small_tree("dm-sock");
+    let d = Daemon::new("dm-sock", &rpp);
+    let socket = d.start();
+    d.stop();
+    let listener = std::os::unix::net::UnixListener::bind(&socket).expect("bind a socket");
+    listener.set_nonblocking(true).expect("non-blocking");
+    chown_nobody(&socket);
+    assert_like_local(&d, &["list"], &[]);
+    assert_like_local(&d, &["depends", "cycle_a"], &[]);
+    let accepted = listener.accept();
+    assert!(accepted.is_err(), "a client connected to another user's socket");
 }
