@@ -44,9 +44,15 @@ enum Command {
 struct SelftestArgs {
     /// Check the running bridge listening on this socket (e.g. /run/pyros/default.sock)
     /// instead of an in-process mock node: connect, handshake, ping, ROS master, listings,
-    /// error answers, a subscribe to an exposed topic. Changes nothing on the robot.
+    /// error answers, a subscribe to an exposed topic. Changes nothing on the robot unless
+    /// `--topic` is given.
     #[arg(long, value_name = "PATH")]
     socket: Option<PathBuf>,
+    /// With `--socket`: also publish `std_msgs/String` messages on this topic and receive
+    /// them back (the profile must allow publishing and subscribing it; nothing else should
+    /// use it).
+    #[arg(long, value_name = "TOPIC", requires = "socket")]
+    topic: Option<String>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -127,7 +133,9 @@ fn real_main(cli: Cli) -> Result<ExitCode> {
         Command::Selftest(args) => {
             let mut out = std::io::stdout();
             let (_, failed) = match &args.socket {
-                Some(socket) => runtime.block_on(selftest::run_live(socket, &mut out))?,
+                Some(socket) => {
+                    runtime.block_on(selftest::run_live(socket, args.topic.as_deref(), &mut out))?
+                }
                 None => runtime.block_on(selftest::run_selftest(&mut out))?,
             };
             Ok(if failed == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE })

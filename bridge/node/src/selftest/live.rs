@@ -2,16 +2,17 @@
 //! backend) without knowing the robot's topics and without changing anything on the robot:
 //! connect, the protocol handshake and version, ping, the ROS master connection, listing what
 //! the profile exposes, clear errors for unknown names and malformed frames, and a subscribe /
-//! unsubscribe on the first exposed topic. Same output as the in-process suite: one line per
-//! check, then `N passed, M failed`.
+//! unsubscribe on the first exposed topic; with `--topic NAME` also a `std_msgs/String`
+//! publish / subscribe round trip on that (allow-listed) test topic. Same output as the
+//! in-process suite: one line per check, then `N passed, M failed`.
 
 use std::io::Write;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, Result, anyhow, bail, ensure};
-use bridge_protocol::{DropPolicy, ErrorCode, Op, ServerMessage, SubscribeMode};
-use serde_json::Value;
+use bridge_protocol::{DropPolicy, ErrorCode, Event, Op, ServerMessage, SubscribeMode};
+use serde_json::{Value, json};
 use tokio::net::UnixStream;
 
 use super::{TestClient, fails_with, ok, raw_frame};
@@ -28,10 +29,15 @@ struct Live {
     subscribable: Vec<String>,
 }
 
-/// Runs the checks against the bridge listening on `path`, writing one line per check and the
-/// summary; returns (passed, failed). A bridge that cannot be reached is one failed check
-/// (`connect`) whose line says why and what to do.
-pub async fn run_live(path: &Path, out: &mut (impl Write + Send)) -> Result<(usize, usize)> {
+/// Runs the checks against the bridge listening on `path` (plus the round trip on `topic`
+/// when given), writing one line per check and the summary; returns (passed, failed). A
+/// bridge that cannot be reached is one failed check (`connect`) whose line says why and what
+/// to do.
+pub async fn run_live(
+    path: &Path,
+    topic: Option<&str>,
+    out: &mut (impl Write + Send),
+) -> Result<(usize, usize)> {
     let mut live = Live::default();
     let mut passed = 0;
     let mut failed = 0;
@@ -72,6 +78,9 @@ pub async fn run_live(path: &Path, out: &mut (impl Write + Send)) -> Result<(usi
     check!("unknown names answered clearly", unknown_names(path));
     check!("malformed frame answered with an error frame", malformed(path));
     check!("subscribe and unsubscribe an exposed topic", subscribe(path, &live));
+    if let Some(topic) = topic {
+        check!("publish/subscribe round trip on the test topic", round_trip(path, topic));
+    }
     writeln!(out, "{passed} passed, {failed} failed")?;
     Ok((passed, failed))
 }
@@ -305,4 +314,65 @@ async fn subscribe(path: &Path, live: &Live) -> Result<String> {
     ok(client.request(Op::Unsubscribe { sub_id: 1 }).await?)
         .with_context(|| format!("unsubscribing from {topic}"))?;
     Ok(topic.clone())
+}
+
+/// The reply's result, or an error that says which permission the profile lacks.
+fn allowed(reply: bridge_protocol::Reply, what: &str, class: &str, topic: &str) -> Result<Value> {
+    match reply.outcome {
+        Ok(value) => Ok(value),
+        Err(error) if error.code == ErrorCode::NotAllowed => bail!(
+            "{what} {topic}: not allowed by this socket's profile ({})\nhint: the test topic \
+             needs `allow.{class}` (and its other direction) in the profile, e.g. \
+             allow.all = [\"{topic}\"]",
+            error.message
+        ),
+        Err(error) => bail!("{what} {topic}: {}: {}", error.code, error.message),
+    }
+}
+
+/// Publishes `std_msgs/String` messages on `topic` from one connection until another
+/// connection's subscription delivers one of them (ROS connects publisher and subscriber
+/// asynchronously, so the first messages may be missed).
+async fn round_trip(path: &Path, topic: &str) -> Result<String> {
+    let mut subscriber = TestClient::greeted(path, &[]).await?;
+    let mut publisher = TestClient::greeted(path, &[]).await?;
+    let op = Op::Subscribe {
+        topic: topic.to_owned(),
+        sub_id: 1,
+        type_name: Some("std_msgs/String".into()),
+        mode: SubscribeMode::Stream,
+        queue_length: Some(10),
+        policy: DropPolicy::DropOldest,
+        throttle_ms: None,
+    };
+    allowed(subscriber.request(op).await?, "subscribing to", "subscribe", topic)?;
+    let advertise = Op::Advertise {
+        topic: topic.to_owned(),
+        type_name: "std_msgs/String".into(),
+        latch: false,
+    };
+    allowed(publisher.request(advertise).await?, "advertising", "publish", topic)?;
+    let token = format!("pyros selftest {}", std::process::id());
+    let started = Instant::now();
+    let deadline = started + Duration::from_secs(10);
+    let received = loop {
+        ensure!(Instant::now() < deadline, "no message came back on {topic} within 10 s");
+        let publish = Op::Publish {
+            topic: topic.to_owned(),
+            msg: json!({"data": token}),
+            type_name: None,
+            ack: true,
+        };
+        allowed(publisher.request(publish).await?, "publishing on", "publish", topic)?;
+        match tokio::time::timeout(Duration::from_millis(200), subscriber.event()).await {
+            Ok(Ok((Event::Msg { msg, .. }, _))) if msg["data"] == token.as_str() => {
+                break started.elapsed();
+            }
+            Ok(Ok(_)) | Err(_) => {}
+            Ok(Err(error)) => return Err(error),
+        }
+    };
+    let _ = publisher.request(Op::Unadvertise { topic: topic.to_owned() }).await;
+    let _ = subscriber.request(Op::Unsubscribe { sub_id: 1 }).await;
+    Ok(format!("{topic} in {} ms", received.as_millis()))
 }

@@ -65,6 +65,45 @@ fn selftest_socket_checks_a_ros_bridge_on_a_real_roscore() {
     assert!(text.contains("ok     ROS master connection"), "{text}");
     // roscore's own rosout node publishes /rosout_agg: a topic to subscribe to exists.
     assert!(text.contains("ok     subscribe and unsubscribe an exposed topic: /"), "{text}");
+    // With a test topic, a message goes out through ROS and comes back.
+    let output = Command::new(bridge_exe())
+        .args(["selftest", "--topic", "/pyros_selftest", "--socket"])
+        .arg(&bridge.socket)
+        .output()
+        .unwrap();
+    let text = assert_all_passed(&output);
+    assert!(
+        text.contains("ok     publish/subscribe round trip on the test topic: /pyros_selftest in "),
+        "{text}"
+    );
+}
+
+#[test]
+fn selftest_socket_reports_a_test_topic_the_profile_does_not_allow() {
+    let dir = tempfile::tempdir().unwrap();
+    let socket = dir.path().join("pyros.sock");
+    let mut child = Command::new(bridge_exe())
+        .args(["run", "--backend", "mock", "--allow", "subscribe=/*", "--socket"])
+        .arg(&socket)
+        .spawn()
+        .expect("spawning pyros-bridge");
+    wait_for(&socket);
+    let output = Command::new(bridge_exe())
+        .args(["selftest", "--topic", "/pyros_selftest", "--socket"])
+        .arg(&socket)
+        .output()
+        .unwrap();
+    let _ = child.kill();
+    let _ = child.wait();
+    let text = stdout(&output);
+    let (passed, failed) = summary(&output);
+    assert!(passed >= 10 && failed == 1, "{text}");
+    assert!(
+        text.contains("FAILED publish/subscribe round trip on the test topic: advertising /pyros_selftest: not allowed"),
+        "{text}"
+    );
+    assert!(text.contains("hint: the test topic needs `allow.publish`"), "{text}");
+    assert_eq!(output.status.code(), Some(1), "{text}");
 }
 
 #[test]
