@@ -316,7 +316,8 @@ fn machine_header() -> String {
 }
 
 /// An isolated `ROS_HOME` holding an offline two-key rosdep cache, so that Python rospkg
-/// resolves wet dependencies at all (rospkg.md §6.1) and rospack's rosdep lookups succeed.
+/// resolves wet dependencies at all (without a rosdep cache it reports none) and rospack's
+/// rosdep lookups succeed.
 struct RosHome {
     path: PathBuf,
     sources: PathBuf,

@@ -12,6 +12,9 @@ use xshell::{Shell, cmd};
 
 use crate::{banner, root_shell};
 
+#[cfg(test)]
+mod tests;
+
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {}
 

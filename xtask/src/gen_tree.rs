@@ -1,4 +1,5 @@
-//! `cargo xtask gen-tree`: a deterministic synthetic ROS source tree with the layout of rospkg.md §6.1.
+//! `cargo xtask gen-tree`: a deterministic synthetic ROS source tree (layout below) on which
+//! rospack, rospkg and rosdeb are measured.
 //!
 //! The core is pure: [`Tree::generate`] turns [`Params`] into a dependency graph with its own
 //! PRNG (splitmix64, so the output never changes with crate versions), [`Tree::for_each_file`]

@@ -1,8 +1,8 @@
-//! Project automation: `cargo xtask <task>`, one module per task (style.md §3.7).
+//! Project automation: `cargo xtask <task>`, one module per task.
 //!
 //! Layout:
 //! - [`ci`]: exactly what CI runs (fmt, clippy, tests).
-//! - [`gen_tree`]: the deterministic synthetic ROS tree generator (rospkg.md §6.1).
+//! - [`gen_tree`]: the deterministic synthetic ROS tree generator.
 //! - [`bench`]: benchmarks against the C++ and Python tools (`bench crawl`, ...).
 //! - [`dist`]: the main job on the bundled default (release build, demo, debs, signed repo).
 //! - [`fuzz`]: long runs of the property-based fuzz targets.
@@ -34,7 +34,8 @@ struct Cli {
 enum Task {
     /// Run exactly what CI runs: fmt --check, clippy -D warnings, the tests.
     Ci(ci::Args),
-    /// Generate a deterministic synthetic ROS source tree (rospkg.md §6.1 layout).
+    /// Generate a deterministic synthetic ROS source tree (wet packages, rosbuild stacks,
+    /// metapackages, ignored shadows).
     GenTree(gen_tree::Args),
     /// Benchmark rosdeb against the C++ and Python tools.
     #[command(subcommand)]

@@ -17,11 +17,12 @@ use crate::server::Config;
 #[cfg(test)]
 mod tests;
 
-/// Which backend the bridge runs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+/// Which backend the bridge runs; `ros` unless the file says `backend = "mock"`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum BackendKind {
     /// The ROS master from the environment.
+    #[default]
     Ros,
     /// In-memory topics, scripted services and parameters.
     Mock,
@@ -161,6 +162,7 @@ fn line_column(text: &str, offset: usize) -> (usize, usize) {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawConfig {
+    #[serde(default)]
     backend: BackendKind,
     #[serde(default)]
     profiles: BTreeMap<String, RawProfile>,

@@ -34,8 +34,25 @@ struct Cli {
 enum Command {
     /// Serve clients on a Unix socket.
     Run(RunArgs),
-    /// Run the protocol conformance suite against an in-process mock node.
-    Selftest,
+    /// Run the protocol conformance suite against an in-process mock node, or, with
+    /// `--socket PATH`, check a running bridge (read-only). Exit status: 0 every check passed,
+    /// 1 a check failed (including: no bridge reachable at PATH), 2 bad invocation.
+    Selftest(SelftestArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct SelftestArgs {
+    /// Check the running bridge listening on this socket (e.g. /run/pyros/default.sock)
+    /// instead of an in-process mock node: connect, handshake, ping, ROS master, listings,
+    /// error answers, a subscribe to an exposed topic. Changes nothing on the robot unless
+    /// `--topic` is given.
+    #[arg(long, value_name = "PATH")]
+    socket: Option<PathBuf>,
+    /// With `--socket`: also publish `std_msgs/String` messages on this topic and receive
+    /// them back (the profile must allow publishing and subscribing it; nothing else should
+    /// use it).
+    #[arg(long, value_name = "TOPIC", requires = "socket")]
+    topic: Option<String>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -50,8 +67,8 @@ struct RunArgs {
     #[arg(long, required_unless_present = "config")]
     socket: Option<PathBuf>,
     /// Backend: `ros` (a ROS 1 node; ROS_MASTER_URI, default http://localhost:11311) or
-    /// `mock` (in memory, no ROS).
-    #[arg(long, value_enum, default_value_t = Backend::Mock)]
+    /// `mock` (in memory, no ROS; for tests and demos).
+    #[arg(long, value_enum, default_value_t = Backend::Ros)]
     backend: Backend,
     /// Expose names matching `[CLASS=]GLOB` (classes: subscribe, publish, call, param_read,
     /// param_write; `*` matches anything). Nothing is exposed by default.
@@ -113,8 +130,14 @@ fn real_main(cli: Cli) -> Result<ExitCode> {
         .context("starting the tokio runtime")?;
     match cli.command {
         Command::Run(args) => runtime.block_on(serve(args)).map(|()| ExitCode::SUCCESS),
-        Command::Selftest => {
-            let (_, failed) = runtime.block_on(selftest::run_selftest(&mut std::io::stdout()))?;
+        Command::Selftest(args) => {
+            let mut out = std::io::stdout();
+            let (_, failed) = match &args.socket {
+                Some(socket) => {
+                    runtime.block_on(selftest::run_live(socket, args.topic.as_deref(), &mut out))?
+                }
+                None => runtime.block_on(selftest::run_selftest(&mut out))?,
+            };
             Ok(if failed == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE })
         }
     }

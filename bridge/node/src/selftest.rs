@@ -1,5 +1,6 @@
 //! `pyros-bridge selftest`: starts the node with the mock backend on a temporary socket and
 //! runs the protocol conformance suite against it. The last line is `N passed, M failed`.
+//! `selftest --socket PATH` checks a running bridge instead ([`live`]).
 
 use std::collections::{HashMap, VecDeque};
 use std::io::Write;
@@ -21,6 +22,10 @@ use tokio::net::{UnixListener, UnixStream};
 use crate::access::Policy;
 use crate::mock::MockBackend;
 use crate::server::{Config, run};
+
+mod live;
+
+pub use live::run_live;
 
 const RECV_TIMEOUT: Duration = Duration::from_secs(5);
 const CHECK_TIMEOUT: Duration = Duration::from_secs(20);

@@ -1,5 +1,5 @@
 //! Conformance of `rospkg::distro` with Python, run at test time: `rospkg.distro.load_distro` on
-//! every legacy `.rosdistro` file under `../shared/data/rosdistro/legacy/`, and rosdistro's
+//! every legacy `.rosdistro` file under `fixtures/data/rosdistro/legacy/`, and rosdistro's
 //! `get_index` + `get_distribution_file` on the noetic, melodic, humble and jazzy
 //! distribution files through `index-v4.yaml`.
 //!
@@ -19,9 +19,9 @@ const PYTHON: &str = "/usr/bin/python3";
 
 fn data_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/data/rosdistro")
+        .join("../../fixtures/data/rosdistro")
         .canonicalize()
-        .expect("the rosdistro data is missing (../shared/data/rosdistro)")
+        .expect("the rosdistro data is missing (fixtures/data/rosdistro)")
 }
 
 fn legacy_files() -> Vec<PathBuf> {

@@ -1,4 +1,4 @@
-//! Conformance of the manifest parsers against the real manifests in `shared/data/manifests`:
+//! Conformance of the manifest parsers against the real manifests in `fixtures/data/manifests`:
 //! every file parses without panicking, and the verdicts agree with Debian's python3-catkin-pkg
 //! (package.xml) and python3-rospkg (manifest.xml / stack.xml), run at test time. REP 149
 //! conditions are compared with `catkin_pkg.condition.evaluate_condition` the same way.
@@ -362,7 +362,7 @@ fn compare(files: &[(PathBuf, ManifestKind)], base: &Path) -> Option<Vec<String>
 
 #[test]
 fn real_manifests_agree_with_catkin_pkg_and_rospkg() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/manifests");
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/data/manifests");
     if !dir.is_dir() {
         eprintln!("note: {} is absent; skipping", dir.display());
         return;

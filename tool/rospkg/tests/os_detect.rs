@@ -1,4 +1,4 @@
-//! Conformance of `rospkg::os_detect` with Python rospkg's `OsDetect`, run at test time on every sample under `../shared/data/os-release/`.
+//! Conformance of `rospkg::os_detect` with Python rospkg's `OsDetect`, run at test time on every sample under `fixtures/data/os-release/`.
 //!
 //! The Python side (`os_detect_oracle.py`, run by `/usr/bin/python3` with Debian's
 //! python3-rospkg 1.4) loads a fresh copy of `rospkg/os_detect.py` for each sample with
@@ -23,9 +23,9 @@ type Answer = Option<[String; 3]>;
 
 fn samples_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/data/os-release")
+        .join("../../fixtures/data/os-release")
         .canonicalize()
-        .expect("the os-release samples are missing (../shared/data/os-release)")
+        .expect("the os-release samples are missing (fixtures/data/os-release)")
 }
 
 fn samples() -> Vec<PathBuf> {

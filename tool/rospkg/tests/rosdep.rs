@@ -25,9 +25,9 @@ const TARGETS: [&str; 3] = ["ubuntu:jammy", "debian:bookworm", "ubuntu:focal"];
 
 fn data_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/data/rosdistro")
+        .join("../../fixtures/data/rosdistro")
         .canonicalize()
-        .expect("the rosdistro data is missing (../shared/data/rosdistro)")
+        .expect("the rosdistro data is missing (fixtures/data/rosdistro)")
 }
 
 fn index_url() -> String {

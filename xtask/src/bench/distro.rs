@@ -48,7 +48,7 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<()> {
         bail!("nothing to measure: give --runs > 0");
     }
     let rosdeb = crate::build_rosdeb_release()?;
-    let data = crate::project_root().join("../shared/data/rosdistro");
+    let data = crate::project_root().join("fixtures/data/rosdistro");
     if !data.is_dir() {
         bail!(
             "`{}` is missing: the benchmark reads the real distribution files there",

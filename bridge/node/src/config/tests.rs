@@ -118,6 +118,17 @@ fn empty_peer_lists_accept_everyone() {
     assert!(!config.profiles[0].config.policy.allows(Class::Subscribe, "/rosout"), "deny all");
 }
 
+/// A robot's bridge talks to ROS: a file that names no backend gets `ros`, never the mock.
+#[test]
+fn backend_defaults_to_ros() {
+    let config = ok("b.toml", "[profiles.p]\nsocket = \"/s\"\n");
+    assert_eq!(config.backend, BackendKind::Ros);
+    let config = ok("b.yaml", "profiles:\n  p:\n    socket: /s\n");
+    assert_eq!(config.backend, BackendKind::Ros);
+    let config = ok("b.toml", "backend = \"mock\"\n[profiles.p]\nsocket = \"/s\"\n");
+    assert_eq!(config.backend, BackendKind::Mock);
+}
+
 #[test]
 fn unknown_keys_are_errors_with_positions() {
     let error = err("b.toml", "backend = \"mock\"\n[profiles.p]\nsocket = \"/s\"\nsokcet = 1\n");
@@ -148,8 +159,6 @@ fn syntax_and_type_errors() {
     assert!(error.starts_with("b.toml:1:11:") && error.contains("rosrust"), "{error}");
     let error = err("b.yaml", "backend: mock\nbackend: ros\n");
     assert!(error.starts_with("b.yaml:2:") && error.contains("duplicate"), "{error}");
-    let error = err("b.toml", "[profiles.p]\nsocket = \"/s\"\n");
-    assert!(error.contains("missing field `backend`"), "{error}");
 }
 
 #[test]

@@ -1,4 +1,4 @@
-//! TCPROS framing on tokio streams (rosrust.md §6): connection headers (`u32` total length,
+//! TCPROS framing on tokio streams: connection headers (`u32` total length,
 //! then `u32`-prefixed `key=value` fields), `u32`-prefixed message frames, and service
 //! responses (`ok` byte + `u32`-prefixed body).
 

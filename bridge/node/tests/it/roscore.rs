@@ -1,4 +1,4 @@
-//! A private Debian `roscore` per test (rosrust.md §8): a free loopback port, `ROS_IP`
+//! A private Debian `roscore` per test: a free loopback port, `ROS_IP`
 //! 127.0.0.1, `ROS_HOME` in a temporary folder; stopped by PID with SIGTERM. Also rospy
 //! helper nodes run with `/usr/bin/python3`, and `pyros-bridge --backend ros` against it.
 

@@ -6,7 +6,7 @@
 //! `[rospack] Error: …` line. Where rospack misbehaves on purpose-built input the case names
 //! a row of [`DIFFERENCES`] (mirrored in `docs/rospack-differences.md`) and asserts our
 //! documented behaviour instead. Cases can also pin rospack's own output to the values
-//! documented in rospkg.md §5 (`spec`), which guards the hand-rebuilt fixture files.
+//! expected by the upstream test suites (`spec`), which guards the hand-rebuilt fixture files.
 //!
 //! All cases of a test function run before it fails; the failure lists every case with a diff.
 
@@ -132,7 +132,7 @@ enum Cwd {
     Deleted,
 }
 
-/// Extra set-up of the run's sandbox (the `ROS_HOME` rows of rospkg.md §5.2).
+/// Extra set-up of the run's sandbox (the `ROS_HOME` cases of rospack's tests).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Prep {
     None,
@@ -146,7 +146,7 @@ enum Prep {
     RosHomeLocked,
     /// HOME is unset (ROS_HOME stays set so that nothing is written to the real home).
     NoHome,
-    /// rospack must write `rospack_cache_<boost hash of ROS_PACKAGE_PATH>` (rospkg.md §3.4).
+    /// rospack must write `rospack_cache_<boost hash of ROS_PACKAGE_PATH>` in `ROS_HOME`.
     CacheFileName,
 }
 
@@ -181,7 +181,7 @@ struct Case {
     env: Vec<(&'static str, Option<&'static str>)>,
     cmp: Cmp,
     prep: Prep,
-    /// rospack's documented stdout (rospkg.md §5), compared per `cmp`.
+    /// rospack's stdout as the upstream tests expect it, compared per `cmp`.
     spec: Option<String>,
     /// rospack's documented exit status (default: 0 when `spec` is given).
     spec_exit: Option<i32>,
@@ -368,7 +368,7 @@ fn exec(c: &Case, ours: bool, runtime: Option<&Path>) -> Side {
                         })
                         .unwrap_or_default();
                     notes.push(format!(
-                        "rospkg.md §3.4: expected cache file {want} in ROS_HOME, found {found:?}"
+                        "expected rospack's cache file {want} in ROS_HOME, found {found:?}"
                     ));
                 }
             }
@@ -427,14 +427,14 @@ fn judge(c: &Case, py: Option<&PyResult>, runtime: Option<&Path>) -> Option<Stri
     let mut problems: Vec<String> = Vec::new();
     let tool = c.tool;
 
-    // --- the oracle against rospkg.md and against Python rospkg
+    // --- the oracle against the upstream tests' expected output and against Python rospkg
     let mut oracle_notes = oracle.notes.clone();
     if let Some(spec) = &c.spec {
         let want = normalize(c.cmp, &render_bytes(spec, runtime));
         let got = normalize(c.cmp, &oracle.out.stdout);
         if want != got {
             oracle_notes.push(format!(
-                "stdout differs from rospkg.md (cmp {:?}; - documented, + rospack):\n{}",
+                "stdout differs from the expected output (cmp {:?}; - expected, + rospack):\n{}",
                 c.cmp,
                 diff(&want, &got)
             ));
@@ -458,7 +458,7 @@ fn judge(c: &Case, py: Option<&PyResult>, runtime: Option<&Path>) -> Option<Stri
     }
     if !oracle_notes.is_empty() {
         problems.push(format!(
-            "  reference {} (fixture or rospkg.md out of date?):\n    {}\n{}",
+            "  reference {} (fixture or expected output out of date?):\n    {}\n{}",
             tool.oracle(),
             oracle_notes.join("\n    "),
             side_dump(&oracle)
@@ -686,7 +686,7 @@ fn depth_chain_down(from: u32, to: u32) -> String {
 
 const T: &str = "rospack/test";
 
-/// rospkg.md §5.2 rows on `test/test` (dependencies, exports, flags, langs, errors).
+/// rospack's `utest` cases on `test/test` (dependencies, exports, flags, langs, errors).
 fn rospack_test_tree_cases() -> Vec<Case> {
     vec![
         // --- depends / depends1 (post-order, declaration order)
@@ -814,7 +814,7 @@ fn rospack_test_tree_cases() -> Vec<Case> {
             .spec(""),
         rp("rospack/test2", &["langs"]).spec("\n"),
         rp("rospack/test_empty", &["langs"]).exit(1),
-        // --- failures (rospkg.md §5.2 "fail" row)
+        // --- failures (rospack's expected failures)
         rp(T, &["deps", "deps_invalid"]).exit(1),
         rp(T, &["deps", "deps_nonexistent"]).exit(1),
         rp(T, &["deps1", "invalid"]).exit(1),
@@ -888,7 +888,7 @@ fn rospack_test_tree_cases() -> Vec<Case> {
 
 const STRUCT: &str = "rospack/structure_test";
 
-/// rospkg.md §5.2 rows on paths, precedence, crawl structure, cycles, errors and cwd.
+/// rospack's `utest` cases on paths, precedence, crawl structure, cycles, errors and cwd.
 fn rospack_paths_cases() -> Vec<Case> {
     let st = |p: &str| format!("{{ws}}/rospack/structure_test/{p}\n");
     vec![
@@ -921,7 +921,7 @@ fn rospack_paths_cases() -> Vec<Case> {
         rp("", &["list"]).named("empty ROS_PACKAGE_PATH"),
         rp(T, &["list"]).unset_rpp().named("ROS_PACKAGE_PATH unset"),
         rp(T, &["find", "base"]).unset_rpp().named("ROS_PACKAGE_PATH unset").exit(1),
-        // relative entries are printed relative (rospkg.md §3.1)
+        // relative ROS_PACKAGE_PATH entries are printed relative, as given
         rp("./test", &["find", "base"]).cwd(Cwd::At("{ws}/rospack")).spec("test/base\n"),
         rp("./test", &["deps-manifests", "deps"]).cwd(Cwd::At("{ws}/rospack")),
         // --- find roslang through test_empty and direct package entries
@@ -1044,7 +1044,7 @@ fn rospack_paths_cases() -> Vec<Case> {
     ]
 }
 
-/// rospkg.md §5.2 "any | ROS_HOME handling" and ROS_CACHE_TIMEOUT rows, plus `profile`.
+/// rospack's `ROS_HOME` handling and `ROS_CACHE_TIMEOUT` cases, plus `profile`.
 fn rospack_cache_cases() -> Vec<Case> {
     vec![
         rp(T, &["profile"]).cmp(Cmp::Shape),
@@ -1075,7 +1075,7 @@ fn rospack_cache_cases() -> Vec<Case> {
 const P12: &str = "rospkg/package_tests/p1:rospkg/package_tests/p2";
 const S13: &str = "rospkg/stack_tests/s1:rospkg/stack_tests/s3";
 
-/// rospkg.md §5.1 black-box rows (rospkg's own fixtures), each also checked against Python
+/// The black-box cases of rospkg's own tests (on its fixtures), each also checked against Python
 /// rospkg with explicit ros_paths.
 fn rospkg_cases() -> Vec<Case> {
     use PyClass::{RosPack, RosStack};
@@ -1320,7 +1320,7 @@ fn rospkg_cases() -> Vec<Case> {
 const SI: &str = "rospack/stack_install";
 const SO: &str = "rospack/stack_overlay";
 
-/// rosstack rows of rospkg.md §5.2 and utest_rosstack, plus rosstack on the real trees.
+/// rosstack cases of rospack's tests and utest_rosstack, plus rosstack on the real trees.
 fn rosstack_cases() -> Vec<Case> {
     use PyClass::RosStack;
     let stack = "{ws}/rospack/stack_install/stack\n";

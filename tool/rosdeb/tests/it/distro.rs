@@ -15,9 +15,9 @@ use crate::harness::{
 
 fn data_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/data/rosdistro")
+        .join("../../fixtures/data/rosdistro")
         .canonicalize()
-        .expect("the rosdistro data is missing (../shared/data/rosdistro)")
+        .expect("the rosdistro data is missing (fixtures/data/rosdistro)")
 }
 
 /// `rosdeb distro <args>` in a fresh sandbox.

@@ -1,6 +1,6 @@
 //! Integration tests of fetching by URL (`rosdeb distro ... http://...`): a real HTTP/1.1 server
 //! on 127.0.0.1 (an ephemeral port, one thread per connection, written here) serves
-//! `shared/data/rosdistro` with ETag / Last-Modified, and can answer 404, 500, hang, or cut a
+//! `fixtures/data/rosdistro` with ETag / Last-Modified, and can answer 404, 500, hang, or cut a
 //! body short. Covers download, revalidation (304), `--offline`, `--frozen` / `--lock`, one-line
 //! errors and the cache never holding a partial body.
 
@@ -19,9 +19,9 @@ const LAST_MODIFIED: &str = "Sat, 01 Nov 2025 00:00:00 GMT";
 
 fn data_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/data/rosdistro")
+        .join("../../fixtures/data/rosdistro")
         .canonicalize()
-        .expect("the rosdistro data is missing (../shared/data/rosdistro)")
+        .expect("the rosdistro data is missing (fixtures/data/rosdistro)")
 }
 
 /// How the server answers one path.

@@ -799,7 +799,7 @@ pub(crate) fn report(suite: &str, total: usize, failures: Vec<String>) {
 }
 
 /// rospack's cache file name: 20-digit decimal of Boost 1.74's 64-bit `hash<std::string>`
-/// of the raw ROS_PACKAGE_PATH (rospkg.md §3.4).
+/// of the raw ROS_PACKAGE_PATH (unset or empty gives twenty zeros).
 pub(crate) fn boost_hash_1_74(s: &[u8]) -> String {
     const M: u64 = 0xc6a4_a793_5bd1_e995;
     let mut h: u64 = 0;

@@ -11,8 +11,7 @@ use serde_json::{Value, json};
 use crate::harness::{Invocation, Outcome, RunDir, Sandbox, TempDir, base_env, rosdeb, run};
 
 fn sample(name: &str) -> PathBuf {
-    let p =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/os-release").join(name);
+    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/data/os-release").join(name);
     p.canonicalize().unwrap_or_else(|e| panic!("sample {} is missing: {e}", p.display()))
 }
 

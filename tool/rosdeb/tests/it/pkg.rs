@@ -896,7 +896,7 @@ fn cache_sees_added_and_edited_packages() {
 // --deps all against Python rospkg
 
 /// A `ROS_HOME` holding an offline rosdep cache built by `rosdep update` from a local sources
-/// list (rospkg.md §6.1): without one, rospkg reports no package.xml dependencies at all.
+/// list: without one, rospkg reports no package.xml dependencies at all.
 fn offline_rosdep_home(dir: &Path) -> PathBuf {
     let rosdep = Path::new("/usr/bin/rosdep");
     assert!(rosdep.exists(), "/usr/bin/rosdep is missing (apt-get install python3-rosdep2)");

@@ -13,9 +13,9 @@ use crate::harness::{Invocation, Outcome, RunDir, Sandbox, TempDir, base_env, ro
 
 fn data_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/data/rosdistro")
+        .join("../../fixtures/data/rosdistro")
         .canonicalize()
-        .expect("the rosdistro data is missing (../shared/data/rosdistro)")
+        .expect("the rosdistro data is missing (fixtures/data/rosdistro)")
 }
 
 fn rules(name: &str) -> String {

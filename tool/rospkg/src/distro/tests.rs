@@ -308,7 +308,7 @@ fn rep137_release_file_packages() {
 /// model of the ordinary parse, on every real distribution file.
 #[test]
 fn split_parse_equals_whole_parse() {
-    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/rosdistro");
+    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/data/rosdistro");
     let mut checked = 0;
     for distro in ["noetic", "melodic", "humble", "jazzy"] {
         let path = data.join(distro).join("distribution.yaml");
