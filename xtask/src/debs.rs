@@ -42,13 +42,18 @@ pub(crate) fn rosdeb(binary: &Path, out: &Path) -> anyhow::Result<PathBuf> {
     fs_err::create_dir_all(&completions)?;
     banner("dist: rosdeb man pages and completions");
     cmd!(sh, "{binary} manpages --out {man}").quiet().ignore_stdout().run()?;
+    // Debian installs man pages gzipped; -n leaves out the name and time (reproducible).
+    for page in fs_err::read_dir(&man)? {
+        let page = page?.path();
+        cmd!(sh, "gzip -9nf {page}").quiet().run()?;
+    }
     for (shell, file) in [("bash", "rosdeb.bash"), ("zsh", "_rosdeb"), ("fish", "rosdeb.fish")] {
         let script = cmd!(sh, "{binary} completions {shell}").quiet().read()?;
         fs_err::write(completions.join(file), script + "\n")?;
     }
     banner("dist: cargo deb -p rosdeb");
     fs_err::create_dir_all(out)?;
-    let built = cmd!(sh, "cargo deb -p rosdeb --no-build --output {out}")
+    let built = cmd!(sh, "cargo deb -p rosdeb --no-build --strip --output {out}")
         .env("SOURCE_DATE_EPOCH", "1700000000")
         .read()
         .context("cargo deb -p rosdeb")?;

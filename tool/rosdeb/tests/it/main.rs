@@ -11,6 +11,7 @@ mod fetch;
 mod full_disk;
 mod harness;
 mod install;
+mod manuals;
 mod os;
 mod pkg;
 mod property;
