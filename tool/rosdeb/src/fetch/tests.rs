@@ -280,3 +280,15 @@ fn failed_parses_are_not_cached() {
     assert!(files_in(&dir.path().join("parsed")).is_empty());
     assert_eq!(fetcher.get_parsed(source, "n", |_, _| Ok(7u32)).unwrap().1, 7);
 }
+
+#[test]
+fn download_limits_read_as_sizes() {
+    assert_eq!(parse_size("1000"), Ok(1000));
+    assert_eq!(parse_size("256M"), Ok(DEFAULT_MAX_DOWNLOAD));
+    assert_eq!(parse_size("1k"), Ok(1024));
+    assert_eq!(parse_size("2 GiB"), Ok(2 << 30));
+    assert_eq!(parse_size("3MB"), Ok(3 << 20));
+    for bad in ["", "M", "0", "-1", "1.5M", "1T", "lots", "99999999999999999999G"] {
+        assert!(parse_size(bad).is_err(), "{bad:?}");
+    }
+}
