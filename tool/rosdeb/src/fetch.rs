@@ -468,8 +468,7 @@ impl Fetcher {
         };
         // Read at most one byte past the limit: memory stays bounded whatever the server sends.
         let mut body = Vec::with_capacity(expected.unwrap_or(0).min(limit).min(64 << 20) as usize);
-        let read = response.by_ref().take(limit.saturating_add(1)).read_to_end(&mut body);
-        if let Err(e) = read {
+        if let Err(e) = read_at_most(&mut response, limit.saturating_add(1), &mut body) {
             let why = if is_timeout_io(&e) {
                 format!("timed out after {:?} without data", self.options.timeout)
             } else if expected.is_some_and(|n| n > body.len() as u64) && is_early_eof(&e) {
@@ -545,6 +544,35 @@ fn innermost(e: &(dyn std::error::Error + 'static)) -> String {
         cur = next;
     }
     cur.to_string()
+}
+
+/// Appends what `reader` gives to `body` until its end or until `body` holds `cap` bytes. The
+/// buffer grows by doubling but never past `cap`, so a body of any size costs at most `cap`
+/// bytes (`read_to_end` would double a buffer of `cap - 1` bytes to twice that); memory that
+/// cannot be had is an `OutOfMemory` error, not an abort.
+fn read_at_most(
+    reader: &mut impl std::io::Read,
+    cap: u64,
+    body: &mut Vec<u8>,
+) -> std::io::Result<()> {
+    let cap = usize::try_from(cap).unwrap_or(usize::MAX);
+    let mut chunk = vec![0u8; 64 << 10];
+    while body.len() < cap {
+        let want = chunk.len().min(cap - body.len());
+        let n = match reader.read(&mut chunk[..want]) {
+            Ok(0) => return Ok(()),
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if body.len() + n > body.capacity() {
+            let target = body.capacity().saturating_mul(2).max(body.len() + n).min(cap);
+            body.try_reserve_exact(target - body.len())
+                .map_err(|e| std::io::Error::new(std::io::ErrorKind::OutOfMemory, e))?;
+        }
+        body.extend_from_slice(&chunk[..n]);
+    }
+    Ok(())
 }
 
 /// True when `e` is the end of a body before its announced length (hyper's "incomplete

@@ -292,3 +292,17 @@ fn download_limits_read_as_sizes() {
         assert!(parse_size(bad).is_err(), "{bad:?}");
     }
 }
+
+/// An endless reader is read up to the cap and no further, and the buffer never grows past
+/// the cap (a doubling `read_to_end` would reach twice the cap).
+#[test]
+fn reads_stop_at_the_cap_without_growing_past_it() {
+    let cap = (1 << 20) + 1;
+    let mut body = Vec::new();
+    read_at_most(&mut std::io::repeat(b'x'), cap, &mut body).unwrap();
+    assert_eq!(body.len() as u64, cap);
+    assert!(body.capacity() as u64 <= cap, "capacity {}", body.capacity());
+    let mut short = Vec::new();
+    read_at_most(&mut &b"abc"[..], cap, &mut short).unwrap();
+    assert_eq!(short, b"abc");
+}
