@@ -402,6 +402,20 @@ fn ros_roscore_restart_resumes_subscription() {
         type_name: "std_msgs/String".into(),
         latch: false,
     }));
+    ok(client.request(Op::Advertise {
+        topic: "/it/latched".into(),
+        type_name: "std_msgs/String".into(),
+        latch: true,
+    }));
+    let publish = |client: &mut Client, topic: &str, data: &str| {
+        client.request(Op::Publish {
+            topic: topic.into(),
+            msg: json!({ "data": data }),
+            type_name: None,
+            ack: true,
+        })
+    };
+    assert_eq!(ok(publish(&mut client, "/it/latched", "kept"))["seq"], 1);
 
     drop(publisher);
     roscore.stop();
@@ -434,6 +448,10 @@ fn ros_roscore_restart_resumes_subscription() {
     assert!(info.contains("/pyros_bridge_"), "{info}");
     let info = rostool(&roscore, "rostopic", &["info", "/it/out"]);
     assert!(info.contains("/pyros_bridge_"), "{info}");
+    // The re-created publishers re-send the latched message and keep their sequence.
+    let echo = rostool(&roscore, "rostopic", &["echo", "-n", "1", "/it/latched"]);
+    assert!(echo.contains("data: \"kept\""), "{echo}");
+    assert_eq!(ok(publish(&mut client, "/it/latched", "again"))["seq"], 2);
 }
 
 #[test]
