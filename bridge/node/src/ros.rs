@@ -23,7 +23,7 @@ use bridge_rosmsg::{MsgType, Registry, SrvType};
 use rosrust::api::Ros;
 use rosrust::{RawMessage, RawMessageDescription};
 use serde_json::Value;
-use tokio::sync::broadcast;
+use tokio::sync::{broadcast, watch};
 use tokio::task::AbortHandle;
 
 use self::master::{Api, CallError};
@@ -63,7 +63,10 @@ pub(crate) struct Shared {
     available: AtomicBool,
     /// The rosrust node, created once the master is first reachable; kept across restarts.
     node: Mutex<Option<Arc<Ros>>>,
-    publishers: tokio::sync::Mutex<HashMap<String, Pub>>,
+    /// Advertised topics. A std lock, held only between awaits (clippy's `await_holding_lock`
+    /// is denied for the crate): a slow master call for one topic never stalls publishing on
+    /// another.
+    publishers: Mutex<HashMap<String, Slot>>,
     topics: subscriber::Topics,
     pools: Pools,
     graph_tx: broadcast::Sender<GraphChange>,
@@ -79,6 +82,45 @@ impl std::fmt::Debug for Shared {
             .field("caller_id", &self.caller_id)
             .field("available", &self.available)
             .finish_non_exhaustive()
+    }
+}
+
+/// A topic's entry in [`Shared::publishers`].
+enum Slot {
+    Ready(Pub),
+    /// Being advertised (or re-advertised after a roscore restart) by the holder of a
+    /// [`Claim`]; the receiver's `changed()` returns when that is over, either way.
+    Pending(watch::Receiver<()>),
+}
+
+/// The right to advertise one topic: its slot is [`Slot::Pending`] until [`Claim::fulfil`];
+/// dropped unfulfilled (failure, cancelled future), the slot is removed. Either way the
+/// waiters wake.
+struct Claim<'a> {
+    shared: &'a Shared,
+    topic: String,
+    _done: watch::Sender<()>,
+}
+
+impl<'a> Claim<'a> {
+    /// Marks `topic` pending in `publishers` (the caller holds the lock).
+    fn new(shared: &'a Shared, topic: &str, publishers: &mut HashMap<String, Slot>) -> Self {
+        let (done, waiting) = watch::channel(());
+        publishers.insert(topic.to_owned(), Slot::Pending(waiting));
+        Claim { shared, topic: topic.to_owned(), _done: done }
+    }
+
+    fn fulfil(self, publisher: Pub) {
+        lock(&self.shared.publishers).insert(self.topic.clone(), Slot::Ready(publisher));
+    }
+}
+
+impl Drop for Claim<'_> {
+    fn drop(&mut self) {
+        let mut publishers = lock(&self.shared.publishers);
+        if let Some(Slot::Pending(_)) = publishers.get(&self.topic) {
+            publishers.remove(&self.topic);
+        }
     }
 }
 
@@ -130,7 +172,7 @@ impl RosBackend {
             registry: Arc::new(registry),
             available: AtomicBool::new(false),
             node: Mutex::new(None),
-            publishers: tokio::sync::Mutex::new(HashMap::new()),
+            publishers: Mutex::new(HashMap::new()),
             topics: subscriber::Topics::default(),
             pools: Pools::default(),
             graph_tx: broadcast::channel(256).0,
@@ -157,7 +199,7 @@ impl RosBackend {
         for topic in topics {
             self.shared.unregister_subscriber(topic).await;
         }
-        let publishers = std::mem::take(&mut *self.shared.publishers.lock().await);
+        let publishers = std::mem::take(&mut *lock(&self.shared.publishers));
         let node = self.shared.node();
         // Dropping a rosrust publisher unregisters it (a blocking XML-RPC call); shutting the
         // node down unregisters its `/rosout` publisher.
@@ -316,31 +358,43 @@ impl Shared {
         self.pools.clear();
         lock(&self.service_types).clear();
         let Some(ros) = self.node() else { return };
-        let mut publishers = self.publishers.lock().await;
-        let old = std::mem::take(&mut *publishers);
-        let mut specs = Vec::new();
-        for (topic, publisher) in old {
-            specs.push((
-                topic,
-                publisher.msg_type.clone(),
-                publisher.latch,
-                publisher.seq,
-                publisher.last.clone(),
-            ));
+        // Every advertised topic turns pending under the lock; the master calls run without it.
+        let old: Vec<(Claim<'_>, Pub)> = {
+            let mut publishers = lock(&self.publishers);
+            let ready: Vec<String> = publishers
+                .iter()
+                .filter(|(_, slot)| matches!(slot, Slot::Ready(_)))
+                .map(|(topic, _)| topic.clone())
+                .collect();
+            ready
+                .into_iter()
+                .filter_map(|topic| match publishers.remove(&topic) {
+                    Some(Slot::Ready(publisher)) => {
+                        Some((Claim::new(self, &topic, &mut publishers), publisher))
+                    }
+                    _ => None,
+                })
+                .collect()
+        };
+        for (claim, publisher) in old {
+            let Pub { msg_type, latch, seq, last, .. } = &publisher;
+            let (msg_type, latch, seq, last) = (msg_type.clone(), *latch, *seq, last.clone());
             // Dropping unregisters from the (new) master: harmless, and frees the topic.
             let _ = tokio::task::spawn_blocking(move || drop(publisher)).await;
-        }
-        for (topic, msg_type, latch, seq, last) in specs {
-            match make_publisher(ros.clone(), &topic, msg_type.clone(), latch).await {
+            match make_publisher(ros.clone(), &claim.topic, msg_type.clone(), latch).await {
                 Ok(publisher) => {
                     if let Some(bytes) = &last
                         && let Err(error) = publisher.send(RawMessage(bytes.clone()))
                     {
+                        let topic = &claim.topic;
                         tracing::warn!(topic, %error, "re-sending the latched message failed");
                     }
-                    publishers.insert(topic, Pub { publisher, msg_type, latch, seq, last });
+                    claim.fulfil(Pub { publisher, msg_type, latch, seq, last });
                 }
-                Err(error) => tracing::warn!(topic, %error, "re-advertising failed"),
+                Err(error) => {
+                    let topic = &claim.topic;
+                    tracing::warn!(topic, %error, "re-advertising failed");
+                }
             }
         }
     }
@@ -611,6 +665,33 @@ async fn make_publisher(
     .map_err(|e| BackendError::Internal(format!("advertising failed: {e}")))
 }
 
+/// Encodes `payload` and hands it to the topic's publisher (rosrust queues it: no I/O here).
+fn send(
+    topic: &str,
+    entry: &mut Pub,
+    type_name: Option<&str>,
+    payload: &Payload,
+) -> Result<u64, BackendError> {
+    if let Some(wanted) = type_name
+        && wanted != entry.msg_type.name()
+    {
+        return Err(mismatch(topic, entry.msg_type.name(), wanted));
+    }
+    let bytes = entry
+        .msg_type
+        .encode(&payload.msg, &payload.attachments)
+        .map_err(|e| BackendError::TypeMismatch(e.to_string()))?;
+    entry
+        .publisher
+        .send(RawMessage(bytes.clone()))
+        .map_err(|e| BackendError::Internal(format!("publishing failed: {e}")))?;
+    if entry.latch {
+        entry.last = Some(bytes);
+    }
+    entry.seq += 1;
+    Ok(entry.seq)
+}
+
 #[async_trait]
 impl Backend for RosBackend {
     fn name(&self) -> &'static str {
@@ -682,17 +763,28 @@ impl Backend for RosBackend {
         latch: bool,
     ) -> Result<(), BackendError> {
         self.shared.check()?;
-        let mut publishers = self.shared.publishers.lock().await;
-        if let Some(existing) = publishers.get_mut(topic) {
-            if existing.msg_type.name() != type_name {
-                return Err(mismatch(topic, existing.msg_type.name(), type_name));
-            }
-            if latch && !existing.latch {
-                existing.publisher.set_latching(true);
-                existing.latch = true;
-            }
-            return Ok(());
-        }
+        // The lock is held only to look at the slot: the master calls below run without it,
+        // and a second advertise of the same topic waits for the first.
+        let claim = loop {
+            let mut waiting = {
+                let mut publishers = lock(&self.shared.publishers);
+                match publishers.get_mut(topic) {
+                    Some(Slot::Ready(existing)) => {
+                        if existing.msg_type.name() != type_name {
+                            return Err(mismatch(topic, existing.msg_type.name(), type_name));
+                        }
+                        if latch && !existing.latch {
+                            existing.publisher.set_latching(true);
+                            existing.latch = true;
+                        }
+                        return Ok(());
+                    }
+                    Some(Slot::Pending(waiting)) => waiting.clone(),
+                    None => break Claim::new(&self.shared, topic, &mut publishers),
+                }
+            };
+            let _ = waiting.changed().await;
+        };
         if let Some(known) = self.shared.topic_type(topic).await?
             && known != type_name
         {
@@ -701,7 +793,7 @@ impl Backend for RosBackend {
         let msg_type = self.shared.message_type(type_name).await?;
         let ros = self.shared.node().ok_or(BackendError::Unavailable)?;
         let publisher = make_publisher(ros, topic, msg_type.clone(), latch).await?;
-        publishers.insert(topic.to_owned(), Pub { publisher, msg_type, latch, seq: 0, last: None });
+        claim.fulfil(Pub { publisher, msg_type, latch, seq: 0, last: None });
         Ok(())
     }
 
@@ -718,8 +810,19 @@ impl Backend for RosBackend {
         payload: Payload,
     ) -> Result<u64, BackendError> {
         self.shared.check()?;
-        let exists = self.shared.publishers.lock().await.contains_key(topic);
-        if !exists {
+        loop {
+            let waiting = {
+                let mut publishers = lock(&self.shared.publishers);
+                match publishers.get_mut(topic) {
+                    Some(Slot::Ready(entry)) => return send(topic, entry, type_name, &payload),
+                    Some(Slot::Pending(waiting)) => Some(waiting.clone()),
+                    None => None,
+                }
+            };
+            if let Some(mut waiting) = waiting {
+                let _ = waiting.changed().await;
+                continue;
+            }
             let type_name = match type_name {
                 Some(t) => t.to_owned(),
                 None => self.shared.topic_type(topic).await?.ok_or_else(|| {
@@ -730,27 +833,6 @@ impl Backend for RosBackend {
             };
             self.advertise(topic, &type_name, false).await?;
         }
-        let mut publishers = self.shared.publishers.lock().await;
-        let entry =
-            publishers.get_mut(topic).ok_or_else(|| BackendError::NotFound(topic.to_owned()))?;
-        if let Some(wanted) = type_name
-            && wanted != entry.msg_type.name()
-        {
-            return Err(mismatch(topic, entry.msg_type.name(), wanted));
-        }
-        let bytes = entry
-            .msg_type
-            .encode(&payload.msg, &payload.attachments)
-            .map_err(|e| BackendError::TypeMismatch(e.to_string()))?;
-        entry
-            .publisher
-            .send(RawMessage(bytes.clone()))
-            .map_err(|e| BackendError::Internal(format!("publishing failed: {e}")))?;
-        if entry.latch {
-            entry.last = Some(bytes);
-        }
-        entry.seq += 1;
-        Ok(entry.seq)
     }
 
     async fn subscribe(

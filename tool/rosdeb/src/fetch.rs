@@ -2,7 +2,8 @@
 //! URLs, with an on-disk HTTP cache revalidated by ETag / Last-Modified, `--offline` (cache only)
 //! and a lock file of sha256 hashes checked by `--frozen`.
 //!
-//! - [`FetchArgs`]: the global flags `--offline --frozen --lock --cache-dir --timeout`.
+//! - [`FetchArgs`]: the global flags `--offline --frozen --lock --cache-dir --timeout
+//!   --max-download`.
 //! - [`Fetcher`]: [`Fetcher::get`] returns the bytes and sha256 of one input; [`Fetcher::finish`]
 //!   writes the lock file (with `--lock`, not under `--frozen`).
 //! - `cache`: the content cache (`<key>.body` + `<key>.json`, atomic writes).
@@ -19,10 +20,12 @@
 //! with [`join_url`].
 //!
 //! Every error is one line naming the URL (HTTP status, timeout, connection failure, a body cut
-//! off after N of M bytes) plus a hint; nothing partial ever reaches the cache.
+//! off after N of M bytes, a body beyond the download limit) plus a hint; nothing partial ever
+//! reaches the cache. A body is read with a counter and given up past the limit, so an endless
+//! download costs at most the limit in memory.
 
 use std::collections::{BTreeMap, HashMap};
-use std::io::{Read as _, Write as _};
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
@@ -47,6 +50,8 @@ pub use parsed::ParsedCache;
 pub const CACHE_DIR_ENV: &str = "ROSDEB_HTTP_CACHE";
 /// The lock file `--frozen` reads when `--lock` is not given.
 pub const DEFAULT_LOCK: &str = "rosdeb.lock";
+/// The default of `--max-download`: far above the largest rosdistro or rosdep file (a few MB).
+pub const DEFAULT_MAX_DOWNLOAD: u64 = 256 << 20;
 
 /// Global flags for commands that read inputs by URL.
 #[derive(Debug, Clone, clap::Args)]
@@ -68,6 +73,33 @@ pub struct FetchArgs {
     /// Seconds an HTTP connection may stay silent before the request fails.
     #[arg(long, global = true, value_name = "SECONDS", default_value_t = 30.0)]
     timeout: f64,
+    /// Largest body one download may have: bytes, or with a suffix K, M, G (powers of 1024;
+    /// KiB, MiB, GiB, KB, MB, GB read the same); larger downloads fail, nothing cached.
+    #[arg(long, global = true, value_name = "SIZE", default_value = "256M", value_parser = parse_size)]
+    max_download: u64,
+}
+
+/// A `--max-download` size: a positive whole number of bytes, or of K / M / G (1024-based;
+/// `KiB`, `KB` and the like are accepted as the same, any case).
+fn parse_size(text: &str) -> Result<u64, String> {
+    let t = text.trim();
+    let digits = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (number, unit) = t.split_at(digits);
+    let shift = match unit.trim_start().to_ascii_lowercase().as_str() {
+        "" | "b" => 0,
+        "k" | "kb" | "kib" => 10,
+        "m" | "mb" | "mib" => 20,
+        "g" | "gb" | "gib" => 30,
+        _ => return Err(format!("'{text}' is not a size (a number of bytes, or with K, M or G)")),
+    };
+    let n: u64 = number
+        .parse()
+        .map_err(|_| format!("'{text}' is not a size (a number of bytes, or with K, M or G)"))?;
+    match n.checked_mul(1 << shift) {
+        Some(0) => Err("the download limit must be at least 1 byte".to_owned()),
+        Some(bytes) => Ok(bytes),
+        None => Err(format!("'{text}' is too large")),
+    }
 }
 
 impl FetchArgs {
@@ -87,6 +119,7 @@ impl FetchArgs {
             frozen: self.frozen,
             lock: self.lock.clone(),
             timeout,
+            max_download: self.max_download,
         }
     }
 }
@@ -117,6 +150,8 @@ pub struct Options {
     pub lock: Option<PathBuf>,
     /// Connect / read timeout.
     pub timeout: Duration,
+    /// Largest body a download may have, in bytes.
+    pub max_download: u64,
 }
 
 impl Default for Options {
@@ -127,6 +162,7 @@ impl Default for Options {
             frozen: false,
             lock: None,
             timeout: Duration::from_secs(30),
+            max_download: DEFAULT_MAX_DOWNLOAD,
         }
     }
 }
@@ -406,32 +442,49 @@ impl Fetcher {
         let etag = header(reqwest::header::ETAG);
         let last_modified = header(reqwest::header::LAST_MODIFIED);
         let expected = response.content_length();
-        let mut body = Vec::with_capacity(expected.unwrap_or(0).min(64 << 20) as usize);
-        let of = expected.map(|n| format!(" of {n}")).unwrap_or_default();
-        if let Err(e) = response.read_to_end(&mut body) {
-            let why = if is_timeout_io(&e) {
-                format!("timed out after {:?} without data", self.options.timeout)
-            } else {
-                "the connection closed".to_owned()
-            };
-            return Err(Hinted::error(
+        let limit = self.options.max_download;
+        let too_large = |what: String| {
+            Hinted::error(
                 format!(
-                    "cannot fetch {source}: the body was cut off after {}{of} bytes ({why})",
-                    body.len()
+                    "cannot fetch {source}: {what} exceeds the download limit of {limit} bytes"
+                ),
+                "nothing was cached; raise the limit with --max-download SIZE (e.g. 1G) if the \
+                 file is that large",
+            )
+        };
+        if let Some(n) = expected
+            && n > limit
+        {
+            return Err(too_large(format!("the announced size ({n} bytes)")));
+        }
+        let cut_off = |got: usize, why: String| {
+            let of = expected.map(|n| format!(" of {n}")).unwrap_or_default();
+            Hinted::error(
+                format!(
+                    "cannot fetch {source}: the body was cut off after {got}{of} bytes ({why})"
                 ),
                 format!("nothing was cached; try again ({})", offline_hint()),
-            ));
+            )
+        };
+        // Read at most one byte past the limit: memory stays bounded whatever the server sends.
+        let mut body = Vec::with_capacity(expected.unwrap_or(0).min(limit).min(64 << 20) as usize);
+        if let Err(e) = read_at_most(&mut response, limit.saturating_add(1), &mut body) {
+            let why = if is_timeout_io(&e) {
+                format!("timed out after {:?} without data", self.options.timeout)
+            } else if expected.is_some_and(|n| n > body.len() as u64) && is_early_eof(&e) {
+                "the server closed the connection before the announced length".to_owned()
+            } else {
+                innermost(&e)
+            };
+            return Err(cut_off(body.len(), why));
+        }
+        if body.len() as u64 > limit {
+            return Err(too_large("the body".to_owned()));
         }
         if let Some(n) = expected
             && n != body.len() as u64
         {
-            return Err(Hinted::error(
-                format!(
-                    "cannot fetch {source}: the body was cut off after {}{of} bytes",
-                    body.len()
-                ),
-                format!("nothing was cached; try again ({})", offline_hint()),
-            ));
+            return Err(cut_off(body.len(), "the server sent less than it announced".to_owned()));
         }
         let sha256 = sha256_hex(&body);
         if let Some(cache) = &self.cache
@@ -491,6 +544,55 @@ fn innermost(e: &(dyn std::error::Error + 'static)) -> String {
         cur = next;
     }
     cur.to_string()
+}
+
+/// Appends what `reader` gives to `body` until its end or until `body` holds `cap` bytes. The
+/// buffer grows by doubling but never past `cap`, so a body of any size costs at most `cap`
+/// bytes (`read_to_end` would double a buffer of `cap - 1` bytes to twice that); memory that
+/// cannot be had is an `OutOfMemory` error, not an abort.
+fn read_at_most(
+    reader: &mut impl std::io::Read,
+    cap: u64,
+    body: &mut Vec<u8>,
+) -> std::io::Result<()> {
+    let cap = usize::try_from(cap).unwrap_or(usize::MAX);
+    let mut chunk = vec![0u8; 64 << 10];
+    while body.len() < cap {
+        let want = chunk.len().min(cap - body.len());
+        let n = match reader.read(&mut chunk[..want]) {
+            Ok(0) => return Ok(()),
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if body.len() + n > body.capacity() {
+            let target = body.capacity().saturating_mul(2).max(body.len() + n).min(cap);
+            body.try_reserve_exact(target - body.len())
+                .map_err(|e| std::io::Error::new(std::io::ErrorKind::OutOfMemory, e))?;
+        }
+        body.extend_from_slice(&chunk[..n]);
+    }
+    Ok(())
+}
+
+/// True when `e` is the end of a body before its announced length (hyper's "incomplete
+/// message"), as opposed to a reset or a local failure.
+fn is_early_eof(e: &std::io::Error) -> bool {
+    if e.kind() == std::io::ErrorKind::UnexpectedEof {
+        return true;
+    }
+    let mut cur: Option<&(dyn std::error::Error + 'static)> = e.get_ref().map(|r| r as _);
+    while let Some(c) = cur {
+        let text = c.to_string();
+        if text.contains("end of file before message length reached")
+            || text.contains("IncompleteMessage")
+            || text.contains("connection closed before message completed")
+        {
+            return true;
+        }
+        cur = c.source();
+    }
+    false
 }
 
 fn is_timeout_io(e: &std::io::Error) -> bool {

@@ -402,6 +402,20 @@ fn ros_roscore_restart_resumes_subscription() {
         type_name: "std_msgs/String".into(),
         latch: false,
     }));
+    ok(client.request(Op::Advertise {
+        topic: "/it/latched".into(),
+        type_name: "std_msgs/String".into(),
+        latch: true,
+    }));
+    let publish = |client: &mut Client, topic: &str, data: &str| {
+        client.request(Op::Publish {
+            topic: topic.into(),
+            msg: json!({ "data": data }),
+            type_name: None,
+            ack: true,
+        })
+    };
+    assert_eq!(ok(publish(&mut client, "/it/latched", "kept"))["seq"], 1);
 
     drop(publisher);
     roscore.stop();
@@ -434,6 +448,10 @@ fn ros_roscore_restart_resumes_subscription() {
     assert!(info.contains("/pyros_bridge_"), "{info}");
     let info = rostool(&roscore, "rostopic", &["info", "/it/out"]);
     assert!(info.contains("/pyros_bridge_"), "{info}");
+    // The re-created publishers re-send the latched message and keep their sequence.
+    let echo = rostool(&roscore, "rostopic", &["echo", "-n", "1", "/it/latched"]);
+    assert!(echo.contains("data: \"kept\""), "{echo}");
+    assert_eq!(ok(publish(&mut client, "/it/latched", "again"))["seq"], 2);
 }
 
 #[test]
@@ -522,4 +540,147 @@ fn ros_bridge_started_before_roscore() {
     until_ok(&mut client, || subscribe("/it/chatter", 1, None, Some(8)));
     let (seq, _, _) = next_msg(&mut client, 1, Duration::from_secs(10));
     assert_eq!(seq, 1);
+}
+
+/// A master proxy on 127.0.0.1: forwards XML-RPC requests to `upstream`, holding each
+/// `registerPublisher` for `delay` while `slow` is set (keep-alive connections included).
+struct SlowMaster {
+    port: u16,
+    slow: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    /// `registerPublisher` calls held so far.
+    held: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+}
+
+/// One HTTP message (head + Content-Length body) from `reader`; `None` at end of stream.
+fn http_message(reader: &mut impl std::io::BufRead) -> Option<Vec<u8>> {
+    let mut message = Vec::new();
+    let mut length = 0usize;
+    loop {
+        let mut line = String::new();
+        if reader.read_line(&mut line).ok()? == 0 {
+            return None;
+        }
+        message.extend_from_slice(line.as_bytes());
+        if let Some((k, v)) = line.split_once(':')
+            && k.trim().eq_ignore_ascii_case("content-length")
+        {
+            length = v.trim().parse().ok()?;
+        }
+        if line == "\r\n" || line == "\n" {
+            break;
+        }
+    }
+    let start = message.len();
+    message.resize(start + length, 0);
+    reader.read_exact(&mut message[start..]).ok()?;
+    Some(message)
+}
+
+impl SlowMaster {
+    fn start(upstream: u16, delay: Duration) -> SlowMaster {
+        use std::sync::atomic::Ordering;
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind the proxy");
+        let port = listener.local_addr().unwrap().port();
+        let slow = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let held = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let (s, h) = (slow.clone(), held.clone());
+        std::thread::spawn(move || {
+            for client in listener.incoming().flatten() {
+                let (slow, held) = (s.clone(), h.clone());
+                std::thread::spawn(move || {
+                    let Ok(server) = std::net::TcpStream::connect(("127.0.0.1", upstream)) else {
+                        return;
+                    };
+                    let mut from_client = std::io::BufReader::new(client.try_clone().unwrap());
+                    let mut from_server = std::io::BufReader::new(server.try_clone().unwrap());
+                    let (mut client, mut server) = (client, server);
+                    while let Some(request) = http_message(&mut from_client) {
+                        let text = String::from_utf8_lossy(&request);
+                        if slow.load(Ordering::SeqCst) && text.contains("registerPublisher") {
+                            held.fetch_add(1, Ordering::SeqCst);
+                            std::thread::sleep(delay);
+                        }
+                        use std::io::Write as _;
+                        if server.write_all(&request).is_err() {
+                            return;
+                        }
+                        let Some(response) = http_message(&mut from_server) else { return };
+                        if client.write_all(&response).is_err() {
+                            return;
+                        }
+                    }
+                });
+            }
+        });
+        SlowMaster { port, slow, held }
+    }
+}
+
+/// The publishers lock used to be held across the master calls of `advertise`: one slow
+/// `registerPublisher` (up to 5 s) stalled every publish on every topic. Now a publish on an
+/// advertised topic answers while another topic's registration is held by a slow master.
+#[test]
+fn ros_slow_master_does_not_stall_publishing_on_other_topics() {
+    use std::sync::atomic::Ordering;
+    const DELAY: Duration = Duration::from_secs(3);
+    let roscore = Roscore::start();
+    let upstream: u16 = roscore.uri().rsplit(':').next().unwrap().parse().unwrap();
+    let proxy = SlowMaster::start(upstream, DELAY);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let socket = dir.path().join("pyros.sock");
+    let mut command = Command::new(super::bridge_exe());
+    command.args(["run", "--backend", "ros", "--allow", "*", "--socket"]).arg(&socket);
+    roscore.env(&mut command).env("ROS_MASTER_URI", format!("http://127.0.0.1:{}", proxy.port));
+    let log = fs_err::File::create(roscore.home().join("bridge.log")).expect("bridge log");
+    command.stderr(log.into_parts().0);
+    let bridge = super::Bridge { child: command.spawn().expect("pyros-bridge"), socket, _dir: dir };
+    let started = Instant::now();
+    while !bridge.socket.exists() {
+        assert!(started.elapsed() < Duration::from_secs(10), "bridge did not start");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let mut client = Client::connect(&bridge.socket);
+    let publish = |client: &mut Client, n: u64| {
+        client.request(Op::Publish {
+            topic: "/it/fast".into(),
+            msg: json!({"data": format!("msg {n}")}),
+            type_name: None,
+            ack: true,
+        })
+    };
+    until_ok(&mut client, || Op::Advertise {
+        topic: "/it/fast".into(),
+        type_name: "std_msgs/String".into(),
+        latch: false,
+    });
+    ok(publish(&mut client, 0));
+
+    proxy.slow.store(true, Ordering::SeqCst);
+    let path = bridge.socket.clone();
+    let slow = std::thread::spawn(move || {
+        let mut other = Client::connect(&path);
+        let started = Instant::now();
+        let reply = other.request(Op::Advertise {
+            topic: "/it/slow".into(),
+            type_name: "std_msgs/String".into(),
+            latch: false,
+        });
+        (reply, started.elapsed())
+    });
+    let started = Instant::now();
+    while proxy.held.load(Ordering::SeqCst) == 0 {
+        assert!(started.elapsed() < Duration::from_secs(5), "registerPublisher never came");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    // registerPublisher of /it/slow is being held: publishing on /it/fast goes on.
+    let held_since = Instant::now();
+    for n in 1..=20 {
+        let sent = Instant::now();
+        ok(publish(&mut client, n));
+        assert!(sent.elapsed() < Duration::from_millis(500), "publish {n}: {:?}", sent.elapsed());
+    }
+    assert!(held_since.elapsed() < DELAY, "the publishes ran while the master call was held");
+    let (reply, took) = slow.join().expect("the slow advertise");
+    ok(reply);
+    assert!(took >= DELAY - Duration::from_millis(200), "the proxy held it: {took:?}");
 }

@@ -280,3 +280,29 @@ fn failed_parses_are_not_cached() {
     assert!(files_in(&dir.path().join("parsed")).is_empty());
     assert_eq!(fetcher.get_parsed(source, "n", |_, _| Ok(7u32)).unwrap().1, 7);
 }
+
+#[test]
+fn download_limits_read_as_sizes() {
+    assert_eq!(parse_size("1000"), Ok(1000));
+    assert_eq!(parse_size("256M"), Ok(DEFAULT_MAX_DOWNLOAD));
+    assert_eq!(parse_size("1k"), Ok(1024));
+    assert_eq!(parse_size("2 GiB"), Ok(2 << 30));
+    assert_eq!(parse_size("3MB"), Ok(3 << 20));
+    for bad in ["", "M", "0", "-1", "1.5M", "1T", "lots", "99999999999999999999G"] {
+        assert!(parse_size(bad).is_err(), "{bad:?}");
+    }
+}
+
+/// An endless reader is read up to the cap and no further, and the buffer never grows past
+/// the cap (a doubling `read_to_end` would reach twice the cap).
+#[test]
+fn reads_stop_at_the_cap_without_growing_past_it() {
+    let cap = (1 << 20) + 1;
+    let mut body = Vec::new();
+    read_at_most(&mut std::io::repeat(b'x'), cap, &mut body).unwrap();
+    assert_eq!(body.len() as u64, cap);
+    assert!(body.capacity() as u64 <= cap, "capacity {}", body.capacity());
+    let mut short = Vec::new();
+    read_at_most(&mut &b"abc"[..], cap, &mut short).unwrap();
+    assert_eq!(short, b"abc");
+}

@@ -1,8 +1,9 @@
 //! Integration tests of fetching by URL (`rosdeb distro ... http://...`): a real HTTP/1.1 server
 //! on 127.0.0.1 (an ephemeral port, one thread per connection, written here) serves
 //! `fixtures/data/rosdistro` with ETag / Last-Modified, and can answer 404, 500, hang, or cut a
-//! body short. Covers download, revalidation (304), `--offline`, `--frozen` / `--lock`, one-line
-//! errors and the cache never holding a partial body.
+//! body short or stream one without end. Covers download, revalidation (304), `--offline`,
+//! `--frozen` / `--lock`, one-line errors, the download limit and the cache never holding a
+//! partial body.
 
 use std::collections::HashMap;
 use std::ffi::OsString;
@@ -37,6 +38,10 @@ enum Mode {
     Body(Vec<u8>),
     /// Serve the file with Last-Modified only (no ETag).
     NoEtag,
+    /// 200 without Content-Length, then bytes until the client goes away.
+    Endless,
+    /// Announce this Content-Length, then send bytes until the client goes away.
+    Announce(u64),
 }
 
 #[derive(Default)]
@@ -44,6 +49,8 @@ struct State {
     modes: HashMap<String, Mode>,
     /// (path, status) of every answer, in order.
     log: Vec<(String, u16)>,
+    /// Body bytes the client took of the last `Endless` / `Announce` answer.
+    streamed: u64,
 }
 
 struct Server {
@@ -123,6 +130,24 @@ fn serve(stream: TcpStream, state: &Mutex<State>) -> std::io::Result<()> {
         Some(Mode::Status(code)) => (code, format!("status {code}\n").into_bytes(), false),
         Some(Mode::Body(b)) => (200, b, true),
         Some(Mode::NoEtag) => file().map_or((404, Vec::new(), false), |b| (200, b, false)),
+        Some(Mode::Endless | Mode::Announce(_)) => {
+            let length = match mode {
+                Some(Mode::Announce(n)) => format!("Content-Length: {n}\r\n"),
+                _ => String::new(),
+            };
+            state.lock().unwrap().log.push((path, 200));
+            write!(out, "HTTP/1.1 200 OK\r\n{length}Connection: close\r\n\r\n")?;
+            let chunk = vec![b'x'; 64 << 10];
+            loop {
+                // Stops when the client closes the connection (or after 16 GiB).
+                out.write_all(&chunk)?;
+                let mut s = state.lock().unwrap();
+                s.streamed += chunk.len() as u64;
+                if s.streamed > 16 << 30 {
+                    return Ok(());
+                }
+            }
+        }
         Some(Mode::Truncate) => {
             let body = file().unwrap_or_default();
             state.lock().unwrap().log.push((path, 200));
@@ -401,4 +426,81 @@ fn resolve_reads_rosdep_rules_by_url() {
     server.set(base, Some(Mode::Status(500)));
     assert_eq!(ok(&resolve(&["--offline"]), "resolve offline"), first);
     assert_eq!(server.take(base), Vec::<u16>::new(), "--offline sends no request");
+}
+
+/// A URL that streams without end used to take memory until the machine ran out. The body is
+/// now counted as it arrives and given up one byte past `--max-download`: the run ends quickly
+/// with a true message, the client took little more than the limit (whatever the socket
+/// buffers hold), and the cache keeps its previous entry. A Content-Length above the limit
+/// fails before any of the body is read.
+#[test]
+fn downloads_beyond_the_limit_fail_fast_and_cache_nothing() {
+    let server = Server::start();
+    let env = Env::new("fetch-limit");
+    let path = "noetic/distribution.yaml";
+    let url = server.url(path);
+    let size = fs_err::metadata(data_dir().join(path)).unwrap().len();
+    // A good entry first; a file under the limit downloads.
+    let limit = (size + 1).to_string();
+    let good = ok(&env.distro(&["packages", &url, "--json", "--max-download", &limit]), "good");
+    let files = env.cache_files();
+    let snapshot: Vec<Vec<u8>> =
+        files.iter().map(|f| fs_err::read(env.cache().join(f)).unwrap()).collect();
+    let unchanged = |what: &str| {
+        assert_eq!(env.cache_files(), files, "{what}: no temporary files left");
+        let now: Vec<Vec<u8>> =
+            files.iter().map(|f| fs_err::read(env.cache().join(f)).unwrap()).collect();
+        assert!(now == snapshot, "{what}: the cache entry is unchanged");
+    };
+
+    // One byte too small a limit: a new body of the same size fails.
+    let small = (size - 1).to_string();
+    server.set(path, Some(Mode::Body(vec![b'#'; size as usize])));
+    one_line_error(
+        &env.distro(&["packages", &url, "--max-download", &small]),
+        &[&url, &format!("exceeds the download limit of {small} bytes")],
+    );
+    unchanged("a body one byte over the limit");
+
+    server.set(path, Some(Mode::Endless));
+    let started = std::time::Instant::now();
+    let line = one_line_error(
+        &env.distro(&["packages", &url, "--max-download", "1M"]),
+        &[&url, "the body exceeds the download limit of 1048576 bytes"],
+    );
+    assert!(started.elapsed() < Duration::from_secs(10), "{:?}", started.elapsed());
+    assert!(!line.contains("connection closed"), "{line}");
+    let streamed = std::mem::take(&mut server.state.lock().unwrap().streamed);
+    assert!(streamed < (1 << 20) + (32 << 20), "the client took {streamed} bytes");
+    unchanged("an endless body");
+
+    // The default limit (256 MiB) holds too, with the hint naming the flag.
+    let out = env.distro(&["packages", &url]);
+    let err = out.stderr_str();
+    one_line_error(&out, &[&url, "exceeds the download limit of 268435456 bytes"]);
+    assert!(err.contains("--max-download"), "{err}");
+    let streamed = std::mem::take(&mut server.state.lock().unwrap().streamed);
+    assert!(streamed < (256 << 20) + (32 << 20), "the client took {streamed} bytes");
+    unchanged("an endless body, default limit");
+
+    // An announced length over the limit fails before the body is read.
+    server.set(path, Some(Mode::Announce(10 << 30)));
+    one_line_error(
+        &env.distro(&["packages", &url, "--max-download", "1M"]),
+        &[&url, "the announced size (10737418240 bytes) exceeds the download limit"],
+    );
+    unchanged("an announced length over the limit");
+
+    // A body shorter than its Content-Length says so, not something else.
+    server.set(path, Some(Mode::Truncate));
+    one_line_error(
+        &env.distro(&["packages", &url]),
+        &[&url, &format!("cut off after {} of {size} bytes (the server closed", size / 3)],
+    );
+    unchanged("a short body");
+
+    server.set(path, None);
+    assert_eq!(ok(&env.distro(&["packages", &url, "--json", "--offline"]), "offline"), good);
+    let bad = env.distro(&["packages", &url, "--max-download", "lots"]);
+    assert_eq!(bad.code, 2, "a bad size is a usage error\n{}", bad.stderr_str());
 }

@@ -1088,3 +1088,101 @@ fn deps_all_matches_python_rospkg() {
         failures.join("\n")
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// Hostile manifests
+
+/// One package whose `condition` nests 5,000 parentheses used to overflow the stack of every
+/// command on its search path (exit 134). Now that package alone carries a positioned warning:
+/// `pkg` lists and resolves everything, and `rospack` / `rosstack` answer as Debian's do on
+/// the same tree (which ignores conditions).
+#[test]
+fn deeply_nested_condition_is_a_diagnostic_for_its_package_only() {
+    use crate::harness::{Cmp, ROSPACK, ROSSTACK, normalize};
+    let condition = format!("{}$ROS_VERSION == 1{}", "(".repeat(5_000), ")".repeat(5_000));
+    let depend = format!("<depend condition=\"{condition}\">good_b</depend>");
+    let t = tree(
+        "nested-condition",
+        &[
+            ("evil/package.xml", package_xml(3, "evil", &[&depend])),
+            ("good_a/package.xml", package_xml(3, "good_a", &[])),
+            (
+                "good_b/package.xml",
+                package_xml(3, "good_b", &["<exec_depend>good_a</exec_depend>"]),
+            ),
+            (
+                "meta/package.xml",
+                package_xml(
+                    2,
+                    "meta",
+                    &[
+                        "<buildtool_depend>catkin</buildtool_depend>",
+                        "<exec_depend>good_b</exec_depend>",
+                        "<export><metapackage/></export>",
+                    ],
+                ),
+            ),
+        ],
+    );
+    let root = s(t.path());
+    expect_stdout(
+        &[t.path()],
+        &["list"],
+        &format!("evil {root}/evil\ngood_a {root}/good_a\ngood_b {root}/good_b\n"),
+    );
+    expect_stdout(&[t.path()], &["deps", "good_b"], "good_a\n");
+    let out = pkg(&[t.path()], &["diagnose"]);
+    let report = out.stdout_str();
+    let line = report.lines().find(|l| l.contains("nested parentheses")).unwrap_or_else(|| {
+        panic!("no diagnostic about the nesting\n{}", show(&["diagnose"], &out))
+    });
+    assert!(
+        line.starts_with(&format!("{root}/evil/package.xml:8:3: warning: condition '((((")),
+        "{line}"
+    );
+    assert!(line.ends_with("expected at most 64 nested parentheses at column 65"), "{line}");
+    assert!(line.len() < 400, "the expression is quoted by its start: {line}");
+    assert_eq!(report.matches(": warning: ").count() + report.matches(": error: ").count(), 1);
+
+    // The compatibility front ends against Debian's rospack / rosstack on the same tree.
+    let cases: [(&str, &str, &[&str]); 6] = [
+        ("rospack", ROSPACK, &["list"]),
+        ("rospack", ROSPACK, &["list-names"]),
+        ("rospack", ROSPACK, &["depends", "evil"]),
+        ("rospack", ROSPACK, &["depends-on", "good_a"]),
+        ("rospack", ROSPACK, &["find", "good_b"]),
+        ("rosstack", ROSSTACK, &["list-names"]),
+    ];
+    for (tool, oracle, args) in cases {
+        let side = |ours: bool| {
+            let sandbox = Sandbox::new("nested-condition");
+            let (program, mut all): (PathBuf, Vec<OsString>) =
+                if ours { (rosdeb(), vec![tool.into()]) } else { (oracle.into(), Vec::new()) };
+            all.extend(args.iter().map(OsString::from));
+            run(&Invocation {
+                program,
+                args: all,
+                env: base_env(&sandbox, Some(t.path().as_os_str())),
+                dir: RunDir::Path(sandbox.cwd()),
+                stdin: None,
+            })
+        };
+        let (theirs, ours) = (side(false), side(true));
+        let what = format!("{tool} {}", args.join(" "));
+        assert!(ours.crash().is_none() && ours.code == 0, "{what}: {}", show(args, &ours));
+        assert_eq!(ours.code, theirs.code, "{what}: exit status");
+        if tool == "rosstack" {
+            // Debian's rosstack and ours disagree on what a stack is (D5); ours lists the
+            // metapackage.
+            assert_eq!(ours.stdout_str(), "meta\n", "{what}");
+        } else {
+            let (theirs, ours) =
+                (normalize(Cmp::LineSet, &theirs.stdout), normalize(Cmp::LineSet, &ours.stdout));
+            assert_eq!(
+                String::from_utf8_lossy(&ours),
+                String::from_utf8_lossy(&theirs),
+                "{what}: stdout"
+            );
+        }
+    }
+}

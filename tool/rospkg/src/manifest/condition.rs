@@ -7,6 +7,14 @@
 
 use std::fmt;
 
+/// The deepest nesting of parentheses a condition may have. Real manifests nest a handful
+/// (catkin_pkg's parser needs time exponential in the depth); the bound keeps a hostile
+/// manifest from exhausting the stack, here and in every recursive walk of the tree.
+pub(super) const MAX_DEPTH: usize = 64;
+
+/// Longest expression quoted whole in a [`ConditionError`]; longer ones are cut.
+const QUOTE_LIMIT: usize = 200;
+
 /// A parsed REP 149 condition.
 ///
 /// Grammar (whitespace is space, tab, CR or LF and may appear between any two tokens):
@@ -25,8 +33,10 @@ pub struct Condition {
 }
 
 /// A condition that does not parse (catkin_pkg raises `ValueError` for it).
+///
+/// An expression longer than 200 characters is quoted by its start and its length.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("condition '{expr}' failed to parse: expected {expected} at column {column}")]
+#[error("condition {} failed to parse: expected {expected} at column {column}", quoted(expr))]
 pub struct ConditionError {
     /// The offending expression, as given.
     pub expr: String,
@@ -36,13 +46,24 @@ pub struct ConditionError {
     pub expected: &'static str,
 }
 
+/// `expr` in single quotes for an error message: whole, or its first [`QUOTE_LIMIT`]
+/// characters, `...` and its length when longer.
+fn quoted(expr: &str) -> String {
+    match expr.char_indices().nth(QUOTE_LIMIT) {
+        None => format!("'{expr}'"),
+        Some((cut, _)) => format!("'{}...' ({} characters)", &expr[..cut], expr.chars().count()),
+    }
+}
+
 impl Condition {
-    /// Parses `expr` with catkin_pkg's grammar.
+    /// Parses `expr` with catkin_pkg's grammar; more than [`MAX_DEPTH`] nested parentheses
+    /// are an error at the first one too many.
     pub fn parse(expr: &str) -> Result<Condition, ConditionError> {
-        let mut parser = Parser { input: expr, pos: 0 };
+        let mut parser = Parser { input: expr, pos: 0, depth: 0, too_deep: None };
         let root = parser.or_expr();
-        let root = match root {
-            Ok(root) => {
+        let root = match (root, parser.too_deep) {
+            (_, Some(pos)) => Err((pos, TOO_DEEP)),
+            (Ok(root), None) => {
                 parser.skip_whitespace();
                 if parser.pos == expr.len() {
                     Ok(root)
@@ -50,7 +71,7 @@ impl Condition {
                     Err(parser.pos_error("end of text"))
                 }
             }
-            Err(e) => Err(e),
+            (Err(e), None) => Err(e),
         };
         root.map(|root| Condition { expr: expr.to_owned(), root }).map_err(|(pos, expected)| {
             let column = expr.get(..pos).map_or(pos, |s| s.chars().count()) + 1;
@@ -143,10 +164,18 @@ impl Expr {
 /// A parse failure: byte offset and what was expected there.
 type ParseError = (usize, &'static str);
 
+/// What a condition nested too deeply was expected to have.
+const TOO_DEEP: &str = "at most 64 nested parentheses";
+
 /// Recursive-descent parser over the expression text; `pos` is a byte offset on a char boundary.
 struct Parser<'a> {
     input: &'a str,
     pos: usize,
+    /// Parentheses open around `pos`.
+    depth: usize,
+    /// Where the first parenthesis beyond [`MAX_DEPTH`] was: the parse fails there, whatever
+    /// the backtracking of `and` / `or` makes of it.
+    too_deep: Option<usize>,
 }
 
 /// Characters of a bare literal (pyparsing `alphanums + '_-'`).
@@ -228,8 +257,15 @@ impl<'a> Parser<'a> {
     fn operand(&mut self) -> Result<Expr, ParseError> {
         self.skip_whitespace();
         if self.rest().starts_with('(') {
+            if self.depth == MAX_DEPTH {
+                self.too_deep.get_or_insert(self.pos);
+                return Err(self.pos_error(TOO_DEEP));
+            }
             self.pos += 1;
-            let inner = self.or_expr()?;
+            self.depth += 1;
+            let inner = self.or_expr();
+            self.depth -= 1;
+            let inner = inner?;
             if !self.eat(")") {
                 return Err(self.pos_error("')'"));
             }

@@ -98,3 +98,42 @@ fn display_and_from_str() {
     assert_eq!(c.to_string(), " $A == b ");
     assert_eq!(c.as_str(), " $A == b ");
 }
+
+fn nested(depth: usize, inner: &str) -> String {
+    format!("{}{inner}{}", "(".repeat(depth), ")".repeat(depth))
+}
+
+#[test]
+fn nesting_up_to_the_limit_parses() {
+    check(&nested(MAX_DEPTH, "$ROS_VERSION == 2"), true);
+    check(&format!("a == b or {}", nested(MAX_DEPTH, "c == c")), true);
+    assert!(TOO_DEEP.contains(&MAX_DEPTH.to_string()), "{TOO_DEEP}");
+}
+
+/// Thousands of nested parentheses used to overflow the stack (an abort, not an error).
+#[test]
+fn nesting_beyond_the_limit_is_an_error_at_the_first_parenthesis_too_many() {
+    for depth in [MAX_DEPTH + 1, 5_000, 1_000_000] {
+        let expr = nested(depth, "$ROS_VERSION == 2");
+        let e = Condition::parse(&expr).expect_err("too deep");
+        assert_eq!((e.column, e.expected), (MAX_DEPTH + 1, TOO_DEEP), "depth {depth}");
+        assert_eq!(e.expr, expr);
+    }
+    // Behind `or` / `and`, whose failed right operand is otherwise backtracked over.
+    let expr = format!("a == a or {}", nested(100_000, "b == b"));
+    let e = Condition::parse(&expr).expect_err("too deep");
+    assert_eq!((e.column, e.expected), (11 + MAX_DEPTH, TOO_DEEP));
+    let e = Condition::parse(&format!("a == a and {}", nested(100_000, "b == b")))
+        .expect_err("too deep");
+    assert_eq!((e.column, e.expected), (12 + MAX_DEPTH, TOO_DEEP));
+}
+
+#[test]
+fn long_expressions_are_quoted_by_their_start() {
+    let expr = nested(5_000, "a == b");
+    let message = Condition::parse(&expr).expect_err("too deep").to_string();
+    assert!(message.len() < 400, "{message}");
+    let start = "(".repeat(200);
+    assert!(message.starts_with(&format!("condition '{start}...' (10006 characters) failed")));
+    assert!(message.ends_with("expected at most 64 nested parentheses at column 65"), "{message}");
+}
