@@ -132,8 +132,12 @@ pub fn control_with(tree: &Tree, subst: &Substitutions) -> Result<Control, Binar
     let stanzas = paragraphs(&text.contents);
     let malformed =
         |reason: &str| BinaryError::Malformed { file: "debian/control", reason: reason.to_owned() };
-    let [source, binary, ..] = stanzas.as_slice() else {
-        return Err(malformed("expected a source and a binary stanza"));
+    // Exactly two: a third paragraph could only come from a value that broke its field.
+    let [source, binary] = stanzas.as_slice() else {
+        return Err(malformed(&format!(
+            "expected a source and a binary stanza, found {} paragraphs",
+            stanzas.len()
+        )));
     };
     let version = changelog_version(tree)?;
     let mut out = String::new();
