@@ -130,7 +130,7 @@ pub enum GenerateError {
     /// A value of the package (package.xml, CHANGELOG.rst, a licence file) or of a rosdep rule
     /// that cannot go into a deb822 file as it is (a line break, a control character).
     #[error(transparent)]
-    Value(#[from] ValueError),
+    Value(Box<ValueError>),
     /// A template failed to render (syntax error, unknown variable, ...).
     #[error("template `{template}`: {message}")]
     Template {
@@ -139,6 +139,12 @@ pub enum GenerateError {
         /// minijinja's message, with the line.
         message: String,
     },
+}
+
+impl From<ValueError> for GenerateError {
+    fn from(e: ValueError) -> GenerateError {
+        GenerateError::Value(Box::new(e))
+    }
 }
 
 /// Build types with a rules template.

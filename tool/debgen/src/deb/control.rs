@@ -33,7 +33,7 @@ pub enum ControlError {
     },
     /// A value that would break its field (a line break, a control character).
     #[error(transparent)]
-    Value(#[from] ValueError),
+    Value(Box<ValueError>),
     /// The same field twice.
     #[error("field `{0}` appears twice")]
     DuplicateField(String),
@@ -194,7 +194,8 @@ fn check_value(name: &str, value: &str) -> Result<(), ControlError> {
         return Err(ControlError::Syntax { line: 0, text: format!("{name}: {value}") });
     }
     let mut lines = value.split('\n');
-    deb822::single_line(&place, lines.next().unwrap_or_default())?;
+    let boxed = |e| ControlError::Value(Box::new(e));
+    deb822::single_line(&place, lines.next().unwrap_or_default()).map_err(boxed)?;
     for line in lines {
         let Some(text) = line.strip_prefix([' ', '\t']) else {
             return Err(ControlError::Syntax { line: 0, text: format!("{name}: {value:?}") });
@@ -202,7 +203,7 @@ fn check_value(name: &str, value: &str) -> Result<(), ControlError> {
         if text.trim().is_empty() {
             return Err(ControlError::Syntax { line: 0, text: format!("{name}: {value:?}") });
         }
-        deb822::single_line(&place, &text.replace('\t', " "))?;
+        deb822::single_line(&place, &text.replace('\t', " ")).map_err(boxed)?;
     }
     Ok(())
 }
