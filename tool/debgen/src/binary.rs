@@ -318,6 +318,18 @@ mod tests {
     }
 
     #[test]
+    fn a_third_paragraph_is_refused_not_taken_for_the_binary_stanza() {
+        let mut t = tree();
+        let text = t["debian/control"].contents.replace(
+            "Homepage: http://x.org\n",
+            "Homepage: http://x.org\n\nPackage: coreutils\nPre-Depends: evil\n",
+        );
+        t.get_mut("debian/control").unwrap().contents = text;
+        let err = control(&t).unwrap_err();
+        assert!(err.to_string().contains("found 3 paragraphs"), "{err}");
+    }
+
+    #[test]
     fn overrides_cover_the_folders_above_the_prefix() {
         assert_eq!(
             with_opt_parents("# c\np: dir-or-file-in-opt [opt/ros/noetic/*]\n"),
