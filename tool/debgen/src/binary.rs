@@ -132,8 +132,12 @@ pub fn control_with(tree: &Tree, subst: &Substitutions) -> Result<Control, Binar
     let stanzas = paragraphs(&text.contents);
     let malformed =
         |reason: &str| BinaryError::Malformed { file: "debian/control", reason: reason.to_owned() };
-    let [source, binary, ..] = stanzas.as_slice() else {
-        return Err(malformed("expected a source and a binary stanza"));
+    // Exactly two: a third paragraph could only come from a value that broke its field.
+    let [source, binary] = stanzas.as_slice() else {
+        return Err(malformed(&format!(
+            "expected a source and a binary stanza, found {} paragraphs",
+            stanzas.len()
+        )));
     };
     let version = changelog_version(tree)?;
     let mut out = String::new();
@@ -311,6 +315,18 @@ mod tests {
         assert!(matches!(control(&t), Err(BinaryError::Malformed { .. })));
         t.remove("debian/control");
         assert!(matches!(control(&t), Err(BinaryError::Missing(_))));
+    }
+
+    #[test]
+    fn a_third_paragraph_is_refused_not_taken_for_the_binary_stanza() {
+        let mut t = tree();
+        let text = t["debian/control"].contents.replace(
+            "Homepage: http://x.org\n",
+            "Homepage: http://x.org\n\nPackage: coreutils\nPre-Depends: evil\n",
+        );
+        t.get_mut("debian/control").unwrap().contents = text;
+        let err = control(&t).unwrap_err();
+        assert!(err.to_string().contains("found 3 paragraphs"), "{err}");
     }
 
     #[test]

@@ -509,6 +509,15 @@ fn elf_files(root: &Path, rel: &Path, out: &mut Vec<PathBuf>) -> io::Result<()> 
     Ok(())
 }
 
+/// Whether `dir` holds an ELF file as [`is_elf`] sees it (regular files only; symbolic links are
+/// not followed). The one detector that decides `Architecture` for `build` and for
+/// `debian generate --staged`.
+pub fn has_elf(dir: &Path) -> io::Result<bool> {
+    let mut out = Vec::new();
+    elf_files(dir, Path::new(""), &mut out)?;
+    Ok(!out.is_empty())
+}
+
 /// Whether the file starts with the ELF magic and is an executable or shared object.
 pub fn is_elf(path: &Path) -> io::Result<bool> {
     let mut head = [0u8; 18];

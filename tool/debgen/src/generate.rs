@@ -16,6 +16,7 @@ use serde::Serialize;
 
 pub use depends::{Depends, Unresolved, UnresolvedKind, resolve, ros_package_name};
 
+use crate::deb822::{self, Place, ValueError};
 use crate::templates::Templates;
 
 /// The platform a package is generated for.
@@ -126,6 +127,10 @@ pub enum GenerateError {
         /// The known build types.
         known: String,
     },
+    /// A value of the package (package.xml, CHANGELOG.rst, a licence file) or of a rosdep rule
+    /// that cannot go into a deb822 file as it is (a line break, a control character).
+    #[error(transparent)]
+    Value(Box<ValueError>),
     /// A template failed to render (syntax error, unknown variable, ...).
     #[error("template `{template}`: {message}")]
     Template {
@@ -134,6 +139,12 @@ pub enum GenerateError {
         /// minijinja's message, with the line.
         message: String,
     },
+}
+
+impl From<ValueError> for GenerateError {
+    fn from(e: ValueError) -> GenerateError {
+        GenerateError::Value(Box::new(e))
+    }
 }
 
 /// Build types with a rules template.
@@ -150,12 +161,9 @@ fn build_type_depends(build_type: &str) -> &'static [&'static str] {
     }
 }
 
-/// True for a valid Debian binary package name (Policy 5.6.7).
+/// True for a valid Debian binary package name (Policy 5.6.1): [`deb822::is_package_name`].
 pub fn is_debian_name(name: &str) -> bool {
-    let b = name.as_bytes();
-    b.len() >= 2
-        && b[0].is_ascii_lowercase() | b[0].is_ascii_digit()
-        && b.iter().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || b"+-.".contains(c))
+    deb822::is_package_name(name)
 }
 
 /// True for a ROS version: three dot-separated unsigned integers.
@@ -191,7 +199,12 @@ pub fn generate(input: &Input<'_>) -> Result<Tree, GenerateError> {
         .maintainers
         .first()
         .ok_or_else(|| GenerateError::MissingMaintainer { path: path.clone() })?;
-    let maintainer = person(&maintainer.name, maintainer.email.as_deref());
+    let origin = |element: &str| format!("{path} <{element}>");
+    let maintainer = person(
+        &Place::new("debian/control", "Maintainer").from(origin("maintainer")),
+        &maintainer.name,
+        maintainer.email.as_deref(),
+    )?;
     let mut build_type = build_type(m, t);
     if m.is_metapackage() {
         build_type = "none".to_owned();
@@ -240,17 +253,36 @@ pub fn generate(input: &Input<'_>) -> Result<Tree, GenerateError> {
             Some(has_elf) => !has_elf,
             None => build_type == "none" || build_type == "ament_python",
         };
-    let (synopsis, extended) = description(&m.description, &name, &t.distro);
+    let (synopsis, extended) = description(
+        &Place::new("debian/control", "Description").from(origin("description")),
+        &m.description,
+        &name,
+        &t.distro,
+    )?;
+    let homepage = m.urls.iter().find(|u| u.kind == "website" || u.kind.is_empty());
+    let homepage = match homepage {
+        Some(u) => Some(deb822::single_line(
+            &Place::new("debian/control", "Homepage").from(origin("url")),
+            u.url.trim(),
+        )?),
+        None => None,
+    };
+    for (field, list) in [
+        ("Build-Depends", &build_depends),
+        ("Depends", &depends.iter().cloned().collect()),
+        ("Conflicts", &input.depends.conflicts),
+        ("Replaces", &input.depends.replaces),
+    ] {
+        for value in list {
+            deb822::single_line(&Place::new("debian/control", field), value)?;
+        }
+    }
     let control = ControlContext {
         source: &package,
         package: &package,
         maintainer: &maintainer,
         build_depends: build_depends.into_iter().collect(),
-        homepage: m
-            .urls
-            .iter()
-            .find(|u| u.kind == "website" || u.kind.is_empty())
-            .map(|u| u.url.as_str()),
+        homepage,
         architecture: if independent { "all" } else { "any" },
         depends,
         conflicts: input.depends.conflicts.iter().cloned().collect(),
@@ -264,41 +296,50 @@ pub fn generate(input: &Input<'_>) -> Result<Tree, GenerateError> {
     put("debian/control".into(), render("control.j2", &control)?, false);
 
     // changelog
-    let entries = changelog_entries(input, &maintainer);
+    let entries = changelog_entries(input, &maintainer, &m.path.with_file_name("CHANGELOG.rst"))?;
     let ctx = ChangelogContext { package: &package, codename: &t.codename, entries };
     put("debian/changelog".into(), render("changelog.j2", &ctx)?, false);
 
     // copyright
     let mut licenses = Vec::new();
     for l in &m.licenses {
-        let text =
-            match &l.file {
-                Some(file) => {
-                    let Some(text) = input.license_files.get(file) else {
-                        return Err(GenerateError::MissingLicenseFile { path, file: file.clone() });
-                    };
-                    text.lines()
-                        .map(|l| {
-                            if l.trim().is_empty() {
-                                ".".to_owned()
-                            } else {
-                                l.trim_end().to_owned()
-                            }
-                        })
-                        .collect()
-                }
-                None => common_license_text(&l.name),
-            };
-        licenses.push(LicenseContext { name: license_short_name(&l.name), text });
+        let text = match &l.file {
+            Some(file) => {
+                let Some(text) = input.license_files.get(file) else {
+                    return Err(GenerateError::MissingLicenseFile { path, file: file.clone() });
+                };
+                deb822::fold(
+                    &Place::new("debian/copyright", "License")
+                        .from(format!("{}", m.path.with_file_name(file).display())),
+                    text,
+                )?
+            }
+            None => common_license_text(&l.name),
+        };
+        let place = Place::new("debian/copyright", "License").from(origin("license"));
+        let short = license_short_name(deb822::required(&place, &l.name)?);
+        licenses.push(LicenseContext { name: short, text });
     }
-    let holders: Vec<String> = if m.authors.is_empty() { &m.maintainers } else { &m.authors }
+    let (people, element) =
+        if m.authors.is_empty() { (&m.maintainers, "maintainer") } else { (&m.authors, "author") };
+    let holders = people
         .iter()
-        .map(|p| person(&p.name, p.email.as_deref()))
-        .collect();
+        .map(|p| {
+            let place = Place::new("debian/copyright", "Copyright").from(origin(element));
+            person(&place, &p.name, p.email.as_deref())
+        })
+        .collect::<Result<Vec<String>, ValueError>>()?;
+    let source_url = match m.urls.iter().find(|u| u.kind == "repository") {
+        Some(u) => Some(deb822::single_line(
+            &Place::new("debian/copyright", "Source").from(origin("url")),
+            u.url.trim(),
+        )?),
+        None => None,
+    };
     let ctx = CopyrightContext {
         name: &name,
         contact: &maintainer,
-        source_url: m.urls.iter().find(|u| u.kind == "repository").map(|u| u.url.as_str()),
+        source_url,
         holders,
         year: changelog::year(input.timestamp),
         license_expression: licenses
@@ -344,12 +385,15 @@ pub fn generate(input: &Input<'_>) -> Result<Tree, GenerateError> {
     Ok(tree)
 }
 
-/// `Name <email>`, or `Name` alone.
-fn person(name: &str, email: Option<&str>) -> String {
-    match email {
+/// `Name <email>`, or `Name` alone, checked for one line of `place`.
+fn person(place: &Place, name: &str, email: Option<&str>) -> Result<String, ValueError> {
+    let text = match email {
         Some(e) if !e.is_empty() => format!("{name} <{e}>"),
         _ => name.to_owned(),
-    }
+    };
+    deb822::required(place, name)?;
+    deb822::single_line(place, &text)?;
+    Ok(text)
 }
 
 /// minijinja's error with its line, on one line.
@@ -369,8 +413,15 @@ fn template_message(e: &minijinja::Error) -> String {
 /// As bloom: markup removed, whitespace collapsed, split after the first sentence. Unlike bloom,
 /// a one-sentence description still gets an extended description that does not repeat it
 /// (lintian's `extended-description-is-empty` and `description-synopsis-is-duplicated` are
-/// errors): a line naming the package and its distribution.
-fn description(raw: &str, name: &str, distro: &str) -> (String, Vec<String>) {
+/// errors): a line naming the package and its distribution. A first sentence too long for the
+/// synopsis is cut there and given whole in the extended description, so no text is lost.
+/// A control character left after collapsing whitespace is an error naming `place`.
+fn description(
+    place: &Place,
+    raw: &str,
+    name: &str,
+    distro: &str,
+) -> Result<(String, Vec<String>), ValueError> {
     let mut text = String::new();
     let mut in_tag = false;
     for c in raw.chars() {
@@ -382,6 +433,7 @@ fn description(raw: &str, name: &str, distro: &str) -> (String, Vec<String>) {
         }
     }
     let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    deb822::single_line(place, &text)?;
     let (mut synopsis, rest) = match text.find(". ") {
         Some(i) => (text[..=i].to_owned(), text[i + 2..].to_owned()),
         None => (text.clone(), String::new()),
@@ -407,11 +459,11 @@ fn description(raw: &str, name: &str, distro: &str) -> (String, Vec<String>) {
         synopsis
     };
     // A one-sentence description is the synopsis already: repeating it as the extended
-    // description is lintian's `description-synopsis-is-duplicated` (an error), unless the
-    // synopsis had to be cut.
+    // description is lintian's `description-synopsis-is-duplicated` (an error). A synopsis that
+    // had to be cut lost the end of its sentence: the whole text follows, first sentence included.
     let paragraph = match (rest.is_empty(), synopsis.ends_with("...")) {
-        (false, _) => rest,
-        (true, true) => format!("{}.", text.trim_end_matches('.')),
+        (_, true) => text.clone(),
+        (false, false) => rest,
         (true, false) => String::new(),
     };
     let mut lines = wrap(&paragraph, 78);
@@ -422,7 +474,7 @@ fn description(raw: &str, name: &str, distro: &str) -> (String, Vec<String>) {
         &format!("This is the ROS package {name}, packaged for the ROS distribution {distro}."),
         78,
     ));
-    (synopsis, lines)
+    Ok((synopsis, lines))
 }
 
 /// Words of `text` wrapped at `width` columns.
@@ -446,7 +498,11 @@ fn wrap(text: &str, width: usize) -> Vec<String> {
 
 /// Changelog entries: CHANGELOG.rst's sections that are not newer than the package version, each
 /// with its own version; an entry for the package version when CHANGELOG.rst has none.
-fn changelog_entries(input: &Input<'_>, maintainer: &str) -> Vec<ChangelogEntry> {
+fn changelog_entries(
+    input: &Input<'_>,
+    maintainer: &str,
+    source: &std::path::Path,
+) -> Result<Vec<ChangelogEntry>, ValueError> {
     let m = input.manifest;
     let t = input.target;
     let debian_version = |v: &str| format!("{v}-{}{}", input.inc, t.codename);
@@ -468,6 +524,12 @@ fn changelog_entries(input: &Input<'_>, maintainer: &str) -> Vec<ChangelogEntry>
         }
         let mut lines: Vec<String> = Vec::new();
         for item in &s.items {
+            let place = Place::new("debian/changelog", "changes").from(format!(
+                "{} ({})",
+                source.display(),
+                s.version
+            ));
+            deb822::single_line(&place, &item.split_whitespace().collect::<Vec<_>>().join(" "))?;
             let wrapped = wrap(item, 74);
             for (i, l) in wrapped.iter().enumerate() {
                 lines.push(if i == 0 { format!("  * {l}") } else { format!("    {l}") });
@@ -483,7 +545,7 @@ fn changelog_entries(input: &Input<'_>, maintainer: &str) -> Vec<ChangelogEntry>
             date: changelog::rfc2822(s.days * 86_400),
         });
     }
-    entries
+    Ok(entries)
 }
 
 /// A version as numbers, for ordering.

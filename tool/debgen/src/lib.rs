@@ -3,6 +3,8 @@
 //! Being written (issue 4). Layout:
 //! - [`generate`]: the `debian/` tree of a package, rendered from the templates.
 //! - [`templates`]: the embedded `templates/` and `--templates DIR` overrides.
+//! - [`deb822`]: the one rule for values written into deb822 files (control, changelog,
+//!   copyright, apt indexes): no line breaks, folded multi-line text, Debian package names.
 //! - [`deb`]: `.deb` archives built from a staging tree, byte for byte reproducible.
 //! - [`binary`]: a binary package from a generated tree and a staging tree (`none` staging).
 //! - [`build`]: the build driver of compiling build types (cmake, cargo, setup.py), on the
@@ -15,5 +17,6 @@ pub mod apt;
 pub mod binary;
 pub mod build;
 pub mod deb;
+pub mod deb822;
 pub mod generate;
 pub mod templates;

@@ -421,7 +421,69 @@ impl Rules {
                 data.describe()
             ))
         })?;
+        if let Err(problem) = check_packages(data) {
+            return Err(Failure::Invalid(format!(
+                "{}: the rule of '{key}' for {target}: {problem}",
+                file.place(krules)
+            )));
+        }
+        let packages = match data {
+            Data::Str(_) => packages.into_iter().filter(|p| !p.is_empty()).collect(),
+            _ => packages,
+        };
         Ok(Resolution { installer: installer.to_owned(), packages })
+    }
+
+    /// `file:line:col` of the rules of `key` that apply to `target` (the first file defining
+    /// it), for messages about what a resolution gave.
+    pub fn place_of(&self, key: &str, target: &Target) -> Option<String> {
+        self.files
+            .iter()
+            .filter(|f| self.matches(f, target))
+            .find_map(|f| f.get(key).map(|k| f.place(k)))
+    }
+}
+
+/// Checks the package names of a rule, generically (any installer): every list item is a
+/// non-empty string without whitespace or control characters; a string rule (split on spaces)
+/// holds no other whitespace or control character. What a valid name is for an installer is
+/// the caller's business.
+fn check_packages(data: &Data) -> Result<(), String> {
+    let name = |p: &str| -> Result<(), String> {
+        if p.is_empty() {
+            Err("an empty package name".to_owned())
+        } else if let Some(c) = p.chars().find(|c| c.is_whitespace() || c.is_control()) {
+            Err(format!("the package name {p:?} holds {c:?} (whitespace or a control character)"))
+        } else {
+            Ok(())
+        }
+    };
+    let items = |items: &[Data]| -> Result<(), String> {
+        for item in items {
+            match item {
+                Data::Str(p) => name(p)?,
+                other => {
+                    return Err(format!(
+                        "a package name must be a string, not {}",
+                        other.describe()
+                    ));
+                }
+            }
+        }
+        Ok(())
+    };
+    match data {
+        Data::Str(s) => s.split(' ').filter(|p| !p.is_empty()).try_for_each(name),
+        Data::Seq(list) => items(list),
+        Data::Map(m) => match m.get("packages") {
+            Some(Data::Seq(list)) => items(list),
+            Some(Data::Str(s)) => s.split_whitespace().try_for_each(name),
+            Some(Data::Null) | None => Ok(()),
+            Some(other) => {
+                Err(format!("`packages` must be a list or a string, not {}", other.describe()))
+            }
+        },
+        Data::Null | Data::Scalar(_) => Ok(()),
     }
 }
 

@@ -4,6 +4,8 @@
 
 use std::fmt::Write as _;
 
+use crate::deb822::{self, Place, ValueError};
+
 /// A binary package control paragraph (`DEBIAN/control`), fields in their given order.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Control {
@@ -29,6 +31,9 @@ pub enum ControlError {
         /// 1-based line number where the second paragraph starts.
         line: usize,
     },
+    /// A value that would break its field (a line break, a control character).
+    #[error(transparent)]
+    Value(Box<ValueError>),
     /// The same field twice.
     #[error("field `{0}` appears twice")]
     DuplicateField(String),
@@ -64,6 +69,12 @@ impl Control {
             let number = index + 1;
             if line.starts_with('#') {
                 continue;
+            }
+            if let Some(c) = line.chars().find(|c| c.is_control() && *c != '\t') {
+                return Err(ControlError::Syntax {
+                    line: number,
+                    text: format!("{line:?} (control character U+{:04X})", u32::from(c)),
+                });
             }
             if line.trim().is_empty() {
                 if !control.fields.is_empty() {
@@ -106,9 +117,20 @@ impl Control {
         self.fields.iter().map(|(n, v)| (n.as_str(), v.as_str()))
     }
 
-    /// Sets a field: replaced in place when present, else appended.
+    /// Sets a field: replaced in place when present, else appended. Unchecked: for values built
+    /// by the caller; a value from package metadata, rules or a `.deb` goes through
+    /// [`Control::try_set`].
     pub fn set(&mut self, name: &str, value: &str) {
         self.set_after(name, value, None);
+    }
+
+    /// [`Control::set`] with the value checked by the deb822 rule ([`crate::deb822`]): one line,
+    /// or continuation lines (`\n` + a space or tab + text, ` .` for a blank line); never a line
+    /// break that would start another field or paragraph.
+    pub fn try_set(&mut self, name: &str, value: &str) -> Result<(), ControlError> {
+        check_value(name, value)?;
+        self.set_after(name, value, None);
+        Ok(())
     }
 
     /// Sets a field: replaced in place when present, else inserted after `after` when that
@@ -163,6 +185,27 @@ impl Control {
             _ => Err(ControlError::MissingField(name)),
         }
     }
+}
+
+/// A field value as [`Control::set`] takes it, checked by the deb822 rule.
+fn check_value(name: &str, value: &str) -> Result<(), ControlError> {
+    let place = Place::new("DEBIAN/control", name);
+    if !valid_field_name(name) {
+        return Err(ControlError::Syntax { line: 0, text: format!("{name}: {value}") });
+    }
+    let mut lines = value.split('\n');
+    let boxed = |e| ControlError::Value(Box::new(e));
+    deb822::single_line(&place, lines.next().unwrap_or_default()).map_err(boxed)?;
+    for line in lines {
+        let Some(text) = line.strip_prefix([' ', '\t']) else {
+            return Err(ControlError::Syntax { line: 0, text: format!("{name}: {value:?}") });
+        };
+        if text.trim().is_empty() {
+            return Err(ControlError::Syntax { line: 0, text: format!("{name}: {value:?}") });
+        }
+        deb822::single_line(&place, &text.replace('\t', " ")).map_err(boxed)?;
+    }
+    Ok(())
 }
 
 fn valid_field_name(name: &str) -> bool {

@@ -218,3 +218,19 @@ fn installed_size_counts_like_dpkg_gencontrol() {
 fn hex_is_lowercase() {
     assert_eq!(hex(&[0x00, 0xab, 0xff]), "00abff");
 }
+
+#[test]
+fn try_set_and_parse_refuse_values_that_break_their_field() {
+    let mut control = Control::parse(MINIMAL).unwrap();
+    for value in ["M\nPre-Depends: evil", "M\n\nPackage: coreutils", "M\rX", "M\u{2028}X", "M\n"] {
+        assert!(control.try_set("Maintainer", value).is_err(), "{value:?}");
+    }
+    assert_eq!(control.get("Maintainer"), Some("M <m@example.org>"), "left unchanged");
+    control.try_set("Description", "foo\n more text\n .\n end").unwrap();
+    let text = control.render();
+    assert_eq!(Control::parse(&text).unwrap(), control, "what set accepts renders back as is");
+    assert!(matches!(
+        Control::parse("Package: a\u{1b}b\nVersion: 1\n"),
+        Err(ControlError::Syntax { line: 1, .. })
+    ));
+}

@@ -2,13 +2,16 @@
 //!
 //! Kinds map as bloom maps them, with its mistakes fixed (docs/bloom-differences.md):
 //! - Build-Depends: buildtool + build (+ `depend`), test dependencies with the `<!nocheck>` profile.
-//! - Depends: exec/run + buildtool_export + **build_export** (bloom leaves build_export out, so
-//!   headers a package's headers include are missing at the user's build time).
+//! - Depends: exec/run + buildtool_export + build_export (as bloom: catkin_pkg's `run_depends`
+//!   holds `build_export_depend` and `exec_depend`).
 //! - Conflicts / Replaces from `<conflict>` / `<replace>`; those may stay unresolved.
 //! - A key whose only rule is for another installer (pip, gem) is unresolved, not a bogus
 //!   Depends on a package that does not exist in apt.
 //! - Version constraints are kept only for ROS packages (whose Debian version starts with the
 //!   upstream version); on system packages bloom's copy compares unrelated version schemes.
+//! - Every name a rule gives must be a Debian package name (`deb822::is_package_name`), and a
+//!   `version_*` attribute a Debian version: anything else is reported with the key, the
+//!   target and the rules file, never written into a relationship field.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -154,7 +157,33 @@ pub fn resolve(
                 continue;
             }
         };
-        let suffix = if is_ros { version_suffix(dep) } else { String::new() };
+        // What enters the Debian layer from a rule or package.xml is checked here.
+        let invalid = packages.iter().find(|p| !crate::deb822::is_package_name(p));
+        let suffix = if is_ros { version_suffix(dep) } else { Ok(String::new()) };
+        let problem = match (invalid, &suffix) {
+            (Some(p), _) => Some(format!(
+                "{}gives {p:?}, which is not a Debian package name (lowercase a-z, 0-9, `+-.`, \
+                 at least 2 characters, starting with a letter or digit; rosdep rules have no \
+                 version constraints)",
+                rules
+                    .place_of(&dep.name, &rosdep_target)
+                    .map(|place| format!("the rule at {place} "))
+                    .unwrap_or_default()
+            )),
+            (None, Err(version)) => Some(format!(
+                "{}: the version attribute {version:?} is not a Debian version",
+                manifest.path.display()
+            )),
+            (None, Ok(_)) => None,
+        };
+        if let Some(reason) = problem {
+            let entry = failures
+                .entry(dep.name.clone())
+                .or_insert((BTreeSet::new(), (reason, UnresolvedKind::NoRuleForTarget)));
+            entry.0.insert(dep.kind.tag());
+            continue;
+        }
+        let suffix = suffix.unwrap_or_default();
         for p in packages {
             let rendered = format!("{p}{suffix}");
             if build {
@@ -193,12 +222,16 @@ pub fn resolve(
 }
 
 /// ` (>= 1.0)` etc. from the `version_*` attributes; several give several relations, which
-/// Debian cannot put on one name, so only the first (lt, lte, eq, gte, gt) is kept.
-fn version_suffix(dep: &Dependency) -> String {
+/// Debian cannot put on one name, so only the first (lt, lte, eq, gte, gt) is kept. A value
+/// that is not a Debian version (digits first, then `A-Za-z0-9.+~-`) is the error.
+fn version_suffix(dep: &Dependency) -> Result<String, String> {
     let v = &dep.version;
     let pairs = [("<<", &v.lt), ("<=", &v.lte), ("=", &v.eq), (">=", &v.gte), (">>", &v.gt)];
-    pairs
-        .iter()
-        .find_map(|(op, value)| value.as_ref().map(|value| format!(" ({op} {value})")))
-        .unwrap_or_default()
+    let Some((op, value)) = pairs.iter().find_map(|(op, value)| value.as_ref().map(|v| (op, v)))
+    else {
+        return Ok(String::new());
+    };
+    let valid = value.starts_with(|c: char| c.is_ascii_digit())
+        && value.bytes().all(|b| b.is_ascii_alphanumeric() || b".+~-".contains(&b));
+    if valid { Ok(format!(" ({op} {value})")) } else { Err(value.clone()) }
 }

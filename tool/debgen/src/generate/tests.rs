@@ -95,16 +95,21 @@ fn bad_packages_are_errors() {
     ));
 }
 
+fn place() -> Place {
+    Place::new("debian/control", "Description")
+}
+
 #[test]
 fn description_has_synopsis_and_extended_text() {
     let (synopsis, extended) =
-        description("Demo <b>package</b>.  It has\n more.", "demo", "noetic");
+        description(&place(), "Demo <b>package</b>.  It has\n more.", "demo", "noetic").unwrap();
     assert_eq!(synopsis, "Demo package");
     assert_eq!(extended[0], "It has more.");
     assert_eq!(extended[1], ".");
     // One sentence still gets an extended description (bloom leaves it empty), one that does
     // not repeat the synopsis (lintian: description-synopsis-is-duplicated).
-    let (synopsis, extended) = description("Only one sentence.", "demo", "noetic");
+    let (synopsis, extended) =
+        description(&place(), "Only one sentence.", "demo", "noetic").unwrap();
     assert_eq!(synopsis, "Only one sentence");
     assert_eq!(
         extended,
@@ -112,7 +117,7 @@ fn description_has_synopsis_and_extended_text() {
     );
     // A cut synopsis keeps the whole sentence in the extended description.
     let long = "word ".repeat(40);
-    let (synopsis, extended) = description(&long, "demo", "noetic");
+    let (synopsis, extended) = description(&place(), &long, "demo", "noetic").unwrap();
     assert!(synopsis.len() <= 79 && synopsis.ends_with("word..."), "{synopsis}");
     assert!(extended[0].starts_with("word word"), "{extended:?}");
 }
@@ -159,7 +164,7 @@ fn dependency_kinds_map_to_fields() {
     let d = resolve(&m, &rules(), &target(), &peers).unwrap();
     let set = |v: &[&str]| v.iter().map(|s| (*s).to_owned()).collect::<BTreeSet<_>>();
     assert_eq!(d.build, set(&["ros-noetic-catkin"]));
-    // build_export_depend is a run-time dependency (bloom drops it); the version constraint of
+    // build_export_depend is a run-time dependency (as bloom's); the version constraint of
     // a system package is not copied (roscpp resolves through apt here, so none either).
     assert_eq!(d.run, set(&["libboost-all-dev", "ros-noetic-roscpp"]));
     assert_eq!(d.test, set(&["libboost-all-dev", "ros-noetic-peer-pkg"]));
@@ -287,4 +292,136 @@ fn licence_files_and_short_names() {
     assert!(copyright.contains("License: Apache-2.0\n Line one\n .\n Line two\n"), "{copyright}");
     // A year makes it a copyright notice (lintian copyright-without-copyright-notice).
     assert!(copyright.contains("Copyright: 2023 Jane Doe <jane@example.com>\n"), "{copyright}");
+}
+
+#[test]
+fn a_cut_first_sentence_is_given_whole_and_nothing_is_lost() {
+    // tf2's description: the synopsis is cut inside the first sentence, more sentences follow.
+    let raw = "tf2 is the second generation of the transform library, which lets the user keep \
+               track of multiple coordinate frames over time. tf2 maintains the relationship \
+               between coordinate frames in a tree structure buffered in time.";
+    let (synopsis, extended) = description(&place(), raw, "tf2", "noetic").unwrap();
+    assert!(synopsis.len() <= 79 && synopsis.ends_with("..."), "{synopsis}");
+    let all = format!("{synopsis} {}", extended.join(" "));
+    for word in raw.split_whitespace() {
+        assert!(all.contains(word.trim_end_matches('.')), "`{word}` lost: {all}");
+    }
+    assert!(extended.join(" ").starts_with(raw), "the whole text follows: {extended:?}");
+}
+
+#[test]
+fn metadata_that_breaks_a_field_is_an_error_naming_file_and_field() {
+    let cases = [
+        (
+            HEAD.replace(">Jane Doe<", ">Jane Doe\nPre-Depends: evil<"),
+            "debian/control field `Maintainer`",
+        ),
+        (
+            format!("{HEAD}<url>https://x.org\n\nPackage: coreutils\nPre-Depends: evil</url>"),
+            "debian/control field `Homepage`",
+        ),
+        (
+            format!("{HEAD}<url type=\"repository\">https://x.org/\u{9b}2J</url>"),
+            "debian/copyright field `Source`",
+        ),
+        (
+            HEAD.replace("<license>BSD</license>", "<license>BSD\nFiles: *</license>"),
+            "debian/copyright field `License`",
+        ),
+        (format!("{HEAD}<author>A\u{85}Files: *</author>"), "debian/copyright field `Copyright`"),
+        (
+            HEAD.replace("It has a longer text.", "It has \u{9b} a CSI."),
+            "debian/control field `Description`",
+        ),
+    ];
+    for (body, needle) in cases {
+        let err = render(&manifest(&body), &Depends::default(), None).unwrap_err();
+        let text = err.to_string();
+        assert!(matches!(err, GenerateError::Value(_)), "{body}: {text}");
+        assert!(text.contains(needle) && text.contains("pkg/package.xml"), "{needle}: {text}");
+    }
+    // The changelog sign-off is the maintainer: the same check covers it, and CHANGELOG.rst
+    // items are checked too.
+    let templates = Templates::default();
+    let empty = BTreeMap::new();
+    let t = target();
+    let m = manifest(HEAD);
+    let log = "1.2.3 (2024-05-01)\n------------------\n* fix \u{1b}]0;evil\u{7}\n";
+    let err = generate(&Input {
+        manifest: &m,
+        target: &t,
+        depends: &Depends::default(),
+        inc: 0,
+        timestamp: 0,
+        changelog: Some(log),
+        license_files: &empty,
+        staged_has_elf: None,
+        shipped: &empty,
+        templates: &templates,
+    })
+    .unwrap_err();
+    assert!(err.to_string().contains("debian/changelog"), "{err}");
+}
+
+#[test]
+fn licence_file_text_is_folded() {
+    let templates = Templates::default();
+    let empty = BTreeMap::new();
+    let mut files = BTreeMap::new();
+    files.insert("LICENSE".to_owned(), "Line one\r\n\r\nLicense: evil\n\u{c}\nend\n".to_owned());
+    let t = target();
+    let m =
+        manifest(&HEAD.replace("<license>BSD</license>", "<license file=\"LICENSE\">X</license>"));
+    let input = Input {
+        manifest: &m,
+        target: &t,
+        depends: &Depends::default(),
+        inc: 0,
+        timestamp: 0,
+        changelog: None,
+        license_files: &files,
+        staged_has_elf: None,
+        shipped: &empty,
+        templates: &templates,
+    };
+    let copyright = generate(&input).unwrap()["debian/copyright"].contents.clone();
+    assert!(
+        copyright.ends_with("License: X\n Line one\n .\n License: evil\n .\n end\n"),
+        "{copyright}"
+    );
+    let mut bad = files.clone();
+    bad.insert("LICENSE".to_owned(), "a\u{1b}b".to_owned());
+    let input = Input { license_files: &bad, ..input };
+    assert!(matches!(generate(&input), Err(GenerateError::Value(_))));
+}
+
+#[test]
+fn rule_outputs_must_be_debian_package_names() {
+    let yaml = "spaced:\n  ubuntu:\n    focal: [\"a b (>> 1\"]\n\
+                upper:\n  ubuntu:\n    focal: [UPPER]\n\
+                alt:\n  ubuntu:\n    focal: [\"x|y\"]\n\
+                injected:\n  ubuntu:\n    focal: [\"ros-noetic-xacro\\nPre-Depends: evil\"]\n\
+                empty:\n  ubuntu:\n    focal: [\"\"]\n\
+                nested:\n  ubuntu:\n    focal: [[a, b]]\n\
+                fine:\n  ubuntu:\n    focal: [libfine-dev]\n";
+    let mut rules = Rules::new();
+    rules.push(RuleFile::parse(Path::new("bad.yaml"), yaml).unwrap());
+    let keys = ["spaced", "upper", "alt", "injected", "empty", "nested"];
+    let body: String = keys.iter().map(|k| format!("<exec_depend>{k}</exec_depend>")).collect();
+    let m = manifest(&format!("{HEAD}{body}<exec_depend>fine</exec_depend>"));
+    let unresolved = resolve(&m, &rules, &target(), &BTreeSet::new()).unwrap_err();
+    let got: Vec<&str> = unresolved.iter().map(|u| u.key.as_str()).collect();
+    let mut want = keys.to_vec();
+    want.sort_unstable();
+    assert_eq!(got, want, "{unresolved:#?}");
+    for u in &unresolved {
+        assert!(u.reason.contains("bad.yaml:"), "the rules file and position: {u:?}");
+        assert_eq!(u.kind, UnresolvedKind::NoRuleForTarget);
+    }
+    // A version attribute is checked too.
+    let m =
+        manifest(&format!("{HEAD}<exec_depend version_gte=\"1\nPre-Depends: x\">p</exec_depend>"));
+    let peers: BTreeSet<String> = ["p".to_owned()].into();
+    let unresolved = resolve(&m, &rules, &target(), &peers).unwrap_err();
+    assert!(unresolved[0].reason.contains("not a Debian version"), "{unresolved:?}");
 }

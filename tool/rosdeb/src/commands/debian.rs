@@ -205,7 +205,10 @@ fn run_generate(args: &GenerateArgs) -> anyhow::Result<Status> {
 
     let templates = load_templates(args.templates.as_deref())?;
     let staged_has_elf = match &args.staged {
-        Some(dir) => Some(has_elf(dir)?),
+        Some(dir) => Some(
+            debgen::build::has_elf(dir)
+                .with_context(|| format!("looking for ELF files in `{}`", dir.display()))?,
+        ),
         None => None,
     };
     let mut trees = Vec::new();
@@ -239,7 +242,21 @@ fn run_generate(args: &GenerateArgs) -> anyhow::Result<Status> {
     let mut text = String::new();
     for ((p, tree), (out, (_, inc))) in packages.iter().zip(&trees).zip(outs.iter().zip(&resolved))
     {
-        let debian = write_tree(out, tree)?;
+        let written = write_tree(out, tree)?;
+        let debian = &written.debian;
+        if !written.replaced.is_empty() {
+            let _ = writeln!(
+                warnings,
+                "note: `{}`: replaced {} generated file{}: {} (kept {} file{} it does not \
+                 generate)",
+                debian.display(),
+                written.replaced.len(),
+                if written.replaced.len() == 1 { "" } else { "s" },
+                written.replaced.join(", "),
+                written.kept,
+                if written.kept == 1 { "" } else { "s" },
+            );
+        }
         let name = p.manifest.name.clone().unwrap_or_default();
         let control = tree.get("debian/control").map_or("", |f| f.contents.as_str());
         let architecture =
@@ -507,6 +524,7 @@ pub(super) fn generate_error(xml: &Path, e: GenerateError) -> anyhow::Error {
             "templates/README.md lists the variables of each template"
         }
         GenerateError::NoName { .. } => "add <name> to package.xml",
+        GenerateError::Value(v) => v.hint(),
     };
     let _ = xml;
     let code = match &e {
@@ -580,20 +598,6 @@ pub(super) fn read_shipped(dir: &Path) -> anyhow::Result<BTreeMap<String, String
     Ok(shipped)
 }
 
-/// True when a regular file under `dir` starts with the ELF magic.
-fn has_elf(dir: &Path) -> anyhow::Result<bool> {
-    let mut files = Vec::new();
-    collect_files(dir, dir, &mut files)?;
-    for (_, path) in files {
-        let mut magic = [0u8; 4];
-        let mut f = fs_err::File::open(&path)?;
-        if std::io::Read::read(&mut f, &mut magic)? == 4 && magic == *b"\x7fELF" {
-            return Ok(true);
-        }
-    }
-    Ok(false)
-}
-
 /// `SOURCE_DATE_EPOCH`, else package.xml's modification time (never the clock).
 pub(super) fn timestamp(env: &Environment, xml: &Path) -> anyhow::Result<i64> {
     if let Some(v) = env.get("SOURCE_DATE_EPOCH").filter(|v| !v.is_empty()) {
@@ -610,14 +614,40 @@ pub(super) fn timestamp(env: &Environment, xml: &Path) -> anyhow::Result<i64> {
         .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX)))
 }
 
-/// Writes `tree` into a temporary folder in `out`, then renames it to `out/debian` (the old
-/// `debian/` is removed only after the new one is complete). Returns `out/debian`.
-fn write_tree(out: &Path, tree: &generate::Tree) -> anyhow::Result<PathBuf> {
+/// What [`write_tree`] did to an existing `debian/`.
+struct Written {
+    /// `out/debian`.
+    debian: PathBuf,
+    /// Generated files that replaced files of the same name (relative to `debian/`), sorted.
+    replaced: Vec<String>,
+    /// How many files of the old `debian/` were kept (files this command does not generate).
+    kept: usize,
+}
+
+/// Writes `tree` into a temporary folder in `out` that first receives every file of the existing
+/// `out/debian` that is not generated (as bloom, which keeps them: maintainer scripts,
+/// `patches/`, ...), then renames it to `out/debian` (the old folder is removed only after the
+/// new one is complete). Generated files replace their namesakes, as bloom's do.
+fn write_tree(out: &Path, tree: &generate::Tree) -> anyhow::Result<Written> {
     fs_err::create_dir_all(out)?;
+    let debian = out.join("debian");
+    let old_kind = fs_err::symlink_metadata(&debian).ok().map(|m| m.file_type());
+    if old_kind.is_some_and(|k| !k.is_dir()) {
+        return Err(Hinted::error(
+            format!("`{}` exists and is not a folder", debian.display()),
+            "remove it or choose another --out DIR",
+        ));
+    }
     let staging = tempfile::Builder::new()
         .prefix(".debian-")
         .tempdir_in(out)
         .with_context(|| format!("creating a temporary folder in `{}`", out.display()))?;
+    let generated: BTreeSet<&str> =
+        tree.keys().map(|k| k.strip_prefix("debian/").unwrap_or(k)).collect();
+    let mut written = Written { debian: debian.clone(), replaced: Vec::new(), kept: 0 };
+    if old_kind.is_some() {
+        keep_others(&debian, staging.path(), "", &generated, &mut written)?;
+    }
     for (rel, file) in tree {
         let rel = rel.strip_prefix("debian/").unwrap_or(rel);
         let path = staging.path().join(rel);
@@ -629,9 +659,8 @@ fn write_tree(out: &Path, tree: &generate::Tree) -> anyhow::Result<PathBuf> {
         fs_err::set_permissions(&path, std::fs::Permissions::from_mode(mode))?;
     }
     fs_err::set_permissions(staging.path(), std::fs::Permissions::from_mode(0o755))?;
-    let debian = out.join("debian");
     let old = out.join(format!(".debian-old-{}", std::process::id()));
-    let had_old = debian.exists();
+    let had_old = old_kind.is_some();
     if had_old {
         fs_err::rename(&debian, &old)?;
     }
@@ -646,5 +675,45 @@ fn write_tree(out: &Path, tree: &generate::Tree) -> anyhow::Result<PathBuf> {
     if had_old {
         fs_err::remove_dir_all(&old)?;
     }
-    Ok(debian)
+    Ok(written)
+}
+
+/// Copies the entries of `from` (the old `debian/`, at `rel`) into `to`, except the generated
+/// files, which are listed as replaced. Folders keep their mode; symbolic links are copied as
+/// links; files with their mode.
+fn keep_others(
+    from: &Path,
+    to: &Path,
+    rel: &str,
+    generated: &BTreeSet<&str>,
+    written: &mut Written,
+) -> anyhow::Result<()> {
+    let mut entries: Vec<_> = fs_err::read_dir(from)?.collect::<Result<_, _>>()?;
+    entries.sort_by_key(fs_err::DirEntry::file_name);
+    for entry in entries {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        let rel = if rel.is_empty() { name.to_string() } else { format!("{rel}/{name}") };
+        let kind = entry.file_type()?;
+        let target = to.join(&*name);
+        if generated.contains(rel.as_str()) {
+            written.replaced.push(rel);
+        } else if kind.is_dir() {
+            fs_err::create_dir_all(&target)?;
+            keep_others(&entry.path(), &target, &rel, generated, written)?;
+            fs_err::set_permissions(&target, fs_err::metadata(entry.path())?.permissions())?;
+        } else if kind.is_symlink() {
+            fs_err::os::unix::fs::symlink(fs_err::read_link(entry.path())?, &target)?;
+            written.kept += 1;
+        } else if kind.is_file() {
+            fs_err::copy(entry.path(), &target)?;
+            written.kept += 1;
+        } else {
+            return Err(Hinted::error(
+                format!("`{}` is neither a file, a folder nor a link", entry.path().display()),
+                "remove it from debian/",
+            ));
+        }
+    }
+    Ok(())
 }

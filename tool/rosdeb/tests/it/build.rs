@@ -413,3 +413,87 @@ fn a_dependency_cycle_names_its_members() {
     assert!(stderr.contains("1 built, 2 failed"), "{stderr}");
     assert!(tmp.path().join("ros-noetic-demo-description_0.3.1-0focal_all.deb").is_file());
 }
+
+/// `fixtures/build/demo_description` copied as `name` into `dir`, package.xml changed by `edit`.
+fn demo_copy(dir: &Path, name: &str, edit: impl Fn(String) -> String) -> String {
+    let pkg = dir.join(name);
+    fs_err::create_dir_all(pkg.join("urdf")).unwrap();
+    let xml = fs_err::read_to_string(fixtures().join("build/demo_description/package.xml"))
+        .unwrap()
+        .replace("<name>demo_description</name>", &format!("<name>{name}</name>"));
+    fs_err::write(pkg.join("package.xml"), edit(xml)).unwrap();
+    fs_err::write(pkg.join("urdf/demo.urdf"), "<robot name=\"demo\"/>\n").unwrap();
+    pkg.display().to_string()
+}
+
+/// Hostile values in package.xml and in rosdep rules: each such package fails with an error that
+/// names the file and field (or the rules file), no .deb of it (nor of an injected stanza) is
+/// written, and the good package of the same run is still built and readable by dpkg-deb.
+#[test]
+fn injected_fields_and_bad_rule_names_fail_their_package_only() {
+    let tmp = TempDir::new("build-inject");
+    let src = tmp.path().join("src");
+    let rules = tmp.path().join("evil.yaml");
+    fs_err::write(
+        &rules,
+        "evil_newline:\n  ubuntu:\n    focal: [\"ros-noetic-xacro\\nPre-Depends: evil\"]\n\
+         evil_names:\n  ubuntu:\n    focal: [\"a b (>> 1\"]\n\
+         evil_upper:\n  ubuntu:\n    focal: [UPPER, \"x|y\"]\n\
+         evil_empty:\n  ubuntu:\n    focal: [\"\"]\n\
+         evil_nested:\n  ubuntu:\n    focal: [[a, b]]\n",
+    )
+    .unwrap();
+    let maintainer = demo_copy(&src, "inj_maintainer", |x| {
+        x.replace(">Jane Doe<", ">Jane Doe\nPre-Depends: evil<")
+    });
+    let url = demo_copy(&src, "inj_url", |x| {
+        x.replace(
+            "https://example.org/demo_description",
+            "https://example.org\n\nPackage: coreutils\nPre-Depends: evil",
+        )
+    });
+    let rule = demo_copy(&src, "inj_rule", |x| {
+        x.replace("<exec_depend>xacro</exec_depend>", "<exec_depend>evil_newline</exec_depend>")
+    });
+    let names = demo_copy(&src, "bad_names", |x| {
+        x.replace(
+            "<exec_depend>xacro</exec_depend>",
+            "<exec_depend>evil_names</exec_depend><exec_depend>evil_empty</exec_depend>\
+             <exec_depend>evil_upper</exec_depend>\
+             <exec_depend>evil_nested</exec_depend>",
+        )
+    });
+    let rules_arg = rules.display().to_string();
+    let out_dir = tmp.path().join("out");
+    let out = build(
+        &[&maintainer, &url, &rule, &names, "demo_description"],
+        "ubuntu:focal",
+        &out_dir,
+        &["--rosdep", &rules_arg],
+    );
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("1 built, 4 failed"), "{stderr}");
+    for needle in [
+        "debian/control field `Maintainer`",
+        "debian/control field `Homepage`",
+        "package.xml <url>",
+        "evil.yaml:",
+        "evil_newline",
+        "evil_names",
+        "evil_empty",
+        "evil_nested",
+        "evil_upper",
+        "not a Debian package name",
+    ] {
+        assert!(stderr.contains(needle), "`{needle}` missing from:\n{stderr}");
+    }
+    let debs: Vec<String> = fs_err::read_dir(&out_dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".deb"))
+        .collect();
+    assert_eq!(debs, ["ros-noetic-demo-description_0.3.1-0focal_all.deb"]);
+    let info = dpkg_deb("--field", &out_dir.join(&debs[0]));
+    assert!(!info.contains("Pre-Depends") && !info.contains("evil"), "{info}");
+}

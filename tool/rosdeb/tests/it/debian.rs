@@ -1,7 +1,8 @@
 //! Integration tests of `rosdeb debian generate`: golden debian/ trees (fixtures/generate/<case>/
 //! {in,out}; `SNAPSHOTS=overwrite` rewrites `out/`), the error cases (unresolved keys in one
-//! table, an unknown template variable, invalid name / version, no licence, no package.xml:
-//! nothing written, bloom's exit codes where bloom has one), and a comparison with Debian's
+//! table, an unknown template variable, invalid name / version, no licence, no package.xml,
+//! a field injection: nothing written, bloom's exit codes where bloom has one), the files of an
+//! existing debian/ that are kept, the one ELF detector, and comparisons with Debian's
 //! `bloom-generate rosdebian`, run at test time offline.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -317,15 +318,15 @@ fn invalid_name_version_and_missing_licence_are_errors() {
 }
 
 #[test]
-fn previous_debian_folder_is_replaced_whole() {
+fn previous_debian_folder_keeps_files_it_does_not_generate() {
     let dir = tempfile::tempdir().unwrap();
     package(dir.path(), &format!("{HEAD}<license>BSD</license>"));
-    let stale = dir.path().join("out/debian/stale-file");
-    fs_err::create_dir_all(stale.parent().unwrap()).unwrap();
-    fs_err::write(&stale, "old").unwrap();
+    let own = dir.path().join("out/debian/own-file");
+    fs_err::create_dir_all(own.parent().unwrap()).unwrap();
+    fs_err::write(&own, "mine").unwrap();
     let out = generate(dir.path(), &noetic_args(dir.path(), &[]));
     assert!(out.status.success(), "{}", stderr(&out));
-    assert!(!stale.exists());
+    assert_eq!(fs_err::read_to_string(&own).unwrap(), "mine", "kept, as bloom keeps it");
     let leftovers: Vec<_> =
         fs_err::read_dir(dir.path().join("out")).unwrap().map(|e| e.unwrap().file_name()).collect();
     assert_eq!(leftovers, ["debian"]);
@@ -539,4 +540,206 @@ fn read_tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
     }
     assert!(!files.is_empty(), "{} is empty", dir.display());
     files
+}
+
+/// A work folder where `rosdep update` ran offline on the fixtures' base.yaml, and a function
+/// preparing a `bloom-generate` command in it.
+fn bloom_setup() -> (tempfile::TempDir, impl Fn(&mut Command)) {
+    assert!(Path::new(BLOOM).exists() && Path::new(ROSDEP).exists(), "{BLOOM} is missing");
+    let work = tempfile::tempdir().unwrap();
+    let sources = work.path().join("sources.list.d");
+    fs_err::create_dir_all(&sources).unwrap();
+    fs_err::write(sources.join("20-local.list"), format!("yaml file://{}\n", base_yaml())).unwrap();
+    let root = work.path().to_owned();
+    let env = move |c: &mut Command| {
+        c.env_clear()
+            .env("PATH", "/usr/bin:/bin")
+            .env("HOME", root.join("home"))
+            .env("ROS_HOME", root.join("ros_home"))
+            .env("ROSDEP_SOURCE_PATH", root.join("sources.list.d"))
+            .env("ROSDISTRO_INDEX_URL", index_url())
+            .env("LC_ALL", "C.UTF-8");
+    };
+    let mut update = Command::new(ROSDEP);
+    env(&mut update);
+    let out = update.args(["update", "--rosdistro", "noetic"]).output().unwrap();
+    assert!(out.status.success(), "offline rosdep update failed:\n{}", stderr(&out));
+    (work, env)
+}
+
+/// `bloom-generate rosdebian` for noetic on focal in `dir`; returns its debian/control.
+fn bloom_control(env: &impl Fn(&mut Command), dir: &Path) -> String {
+    let mut bloom = Command::new(BLOOM);
+    env(&mut bloom);
+    let out = bloom
+        .current_dir(dir)
+        .args(["rosdebian", "--ros-distro", "noetic", "--os-name", "ubuntu"])
+        .args(["--os-version", "focal", "-i", "0"])
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "bloom-generate failed in {}:\n{}", dir.display(), stderr(&out));
+    fs_err::read_to_string(dir.join("debian/control")).unwrap()
+}
+
+/// The words of the Description field (synopsis and extended lines, ` .` left out).
+fn description_words(control: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut inside = false;
+    for line in control.lines() {
+        if let Some(synopsis) = line.strip_prefix("Description:") {
+            inside = true;
+            words.extend(synopsis.split_whitespace().map(str::to_owned));
+        } else if inside && line.starts_with(' ') && line.trim() != "." {
+            words.extend(line.split_whitespace().map(str::to_owned));
+        } else {
+            inside = false;
+        }
+    }
+    words
+}
+
+/// No description text is lost: on real manifests whose first sentence is too long for the
+/// synopsis (tf2, costmap_2d from fixtures/workspaces/real), every word bloom-generate writes
+/// in the Description is in ours, in the same order (ours adds the cut synopsis and a last
+/// paragraph). The dependencies are left out of the copies: only the description matters here.
+#[test]
+fn long_first_sentences_lose_no_text_against_bloom() {
+    let (work, env) = bloom_setup();
+    let real = fixtures().join("workspaces/real/noetic");
+    for rel in ["geometry2/tf2", "navigation/costmap_2d"] {
+        let xml = fs_err::read_to_string(real.join(rel).join("package.xml")).unwrap();
+        let kept: String = xml
+            .lines()
+            .filter(|l| !l.contains("depend>") && !l.contains("<depend ") && !l.contains("depend "))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        let name = rel.rsplit('/').next().unwrap();
+        let copy = work.path().join(name);
+        fs_err::create_dir_all(&copy).unwrap();
+        fs_err::write(copy.join("package.xml"), &kept).unwrap();
+        let theirs = description_words(&bloom_control(&env, &copy));
+
+        let ours_dir = work.path().join(format!("ours-{name}"));
+        let mut args = noetic_args(&ours_dir, &[]);
+        args[0] = copy.display().to_string();
+        fs_err::remove_dir_all(copy.join("debian")).unwrap();
+        let out = generate(work.path(), &args);
+        assert!(out.status.success(), "{name}: {}", stderr(&out));
+        let control = fs_err::read_to_string(ours_dir.join("out/debian/control")).unwrap();
+        let ours = description_words(&control);
+        // Every bloom word, in order, somewhere after our synopsis (which is cut, with `...`).
+        let synopsis_len = control
+            .lines()
+            .find_map(|l| l.strip_prefix("Description: "))
+            .map_or(0, |s| s.split_whitespace().count());
+        let mut rest = ours[synopsis_len..].iter();
+        for word in &theirs {
+            let word = word.trim_end_matches('.');
+            assert!(
+                rest.any(|w| w.trim_end_matches('.') == word),
+                "{name}: bloom's `{word}` is missing (or out of order) in ours:\n{control}"
+            );
+        }
+    }
+}
+
+/// bloom 0.11.2 puts build_export_depend into Depends (catkin_pkg's run_depends), as we do.
+#[test]
+fn build_export_depend_is_in_depends_as_in_bloom() {
+    let (work, env) = bloom_setup();
+    let copy = work.path().join("export");
+    fs_err::create_dir_all(&copy).unwrap();
+    package(
+        &copy,
+        &format!("{HEAD}<license>BSD</license><build_export_depend>boost</build_export_depend>"),
+    );
+    let pkg = copy.join("pkg");
+    let theirs = bloom_control(&env, &pkg);
+    fs_err::remove_dir_all(pkg.join("debian")).unwrap();
+    let out = generate(&copy, &noetic_args(&copy, &[]));
+    assert!(out.status.success(), "{}", stderr(&out));
+    let ours = fs_err::read_to_string(copy.join("out/debian/control")).unwrap();
+    assert!(relation_names(&theirs, "Depends").contains("libboost-all-dev"), "{theirs}");
+    assert_eq!(relation_names(&ours, "Depends"), relation_names(&theirs, "Depends"));
+}
+
+/// As bloom, a maintainer's own files in debian/ are kept; the generated files replace their
+/// namesakes, and stderr names them.
+#[test]
+fn files_it_does_not_generate_are_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let pkg = package(dir.path(), &format!("{HEAD}<license>BSD</license>"));
+    let debian = pkg.join("debian");
+    fs_err::create_dir_all(debian.join("patches")).unwrap();
+    fs_err::write(debian.join("postinst"), "#!/bin/sh\nexit 0\n").unwrap();
+    fs_err::set_permissions(debian.join("postinst"), std::fs::Permissions::from_mode(0o755))
+        .unwrap();
+    fs_err::write(debian.join("patches/01.patch"), "--- a\n+++ b\n").unwrap();
+    fs_err::write(debian.join("control"), "hand-written\n").unwrap();
+    let mut args = noetic_args(dir.path(), &[]);
+    let out_at = args.iter().position(|a| a == "--out").unwrap();
+    args.drain(out_at..out_at + 2); // --out defaults to the package folder
+    let out = generate(dir.path(), &args);
+    let err = stderr(&out);
+    assert!(out.status.success(), "{err}");
+    let files = tree(&debian);
+    assert_eq!(files["postinst"], ("#!/bin/sh\nexit 0\n".to_owned(), true));
+    assert_eq!(files["patches/01.patch"].0, "--- a\n+++ b\n");
+    assert!(files["control"].0.starts_with("Source: ros-noetic-demo-pkg\n"));
+    assert!(err.contains("replaced 1 generated file: control (kept 2 files"), "{err}");
+    let leftovers: Vec<_> =
+        fs_err::read_dir(&pkg).unwrap().map(|e| e.unwrap().file_name()).collect::<Vec<_>>();
+    assert_eq!(leftovers.len(), 2, "package.xml and debian/ only: {leftovers:?}");
+}
+
+/// A maintainer name with a line break is refused with the file and field named; nothing is
+/// written.
+#[test]
+fn a_field_injection_is_refused_and_nothing_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    package(
+        dir.path(),
+        &HEAD
+            .replace(">Jane Doe<", ">Jane Doe\nPre-Depends: evil<")
+            .replace("</maintainer>", "</maintainer><license>BSD</license>"),
+    );
+    let out = generate(dir.path(), &noetic_args(dir.path(), &[]));
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("package.xml <maintainer>: debian/control field `Maintainer`"), "{err}");
+    assert!(err.contains("hint:"), "{err}");
+    assert!(!dir.path().join("out/debian").exists());
+}
+
+/// One ELF detector: a staged tree whose only "ELF" files are a symbolic link to one, an object
+/// file and a truncated header (the old `--staged` check said `any`, the build's said `all`)
+/// gets `all`; a real executable gets `any`.
+#[test]
+fn staged_architecture_uses_the_build_detector() {
+    let dir = tempfile::tempdir().unwrap();
+    package(
+        dir.path(),
+        &format!("{HEAD}<license>BSD</license><export><build_type>cmake</build_type></export>"),
+    );
+    let staged = dir.path().join("staged");
+    fs_err::create_dir_all(&staged).unwrap();
+    std::os::unix::fs::symlink("/bin/sh", staged.join("sh")).unwrap();
+    let mut object = b"\x7fELF\x02\x01\x01".to_vec();
+    object.resize(16, 0);
+    object.extend([1, 0]); // ET_REL
+    fs_err::write(staged.join("a.o"), &object).unwrap();
+    fs_err::write(staged.join("short"), b"\x7fELF").unwrap();
+    let s = staged.display().to_string();
+    let arch = |dir: &Path| {
+        let out = generate(dir, &noetic_args(dir, &["--staged", &s]));
+        assert!(out.status.success(), "{}", stderr(&out));
+        let control = fs_err::read_to_string(dir.join("out/debian/control")).unwrap();
+        field(&control, "Architecture").unwrap().to_owned()
+    };
+    assert_eq!(arch(dir.path()), "all");
+    assert!(!debgen::build::has_elf(&staged).unwrap(), "the build's detector agrees");
+    fs_err::copy("/bin/sh", staged.join("real-sh")).unwrap();
+    assert_eq!(arch(dir.path()), "any");
+    assert!(debgen::build::has_elf(&staged).unwrap());
 }

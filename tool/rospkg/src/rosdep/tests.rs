@@ -224,3 +224,31 @@ fn sources_dirs_and_loading() {
     assert_eq!(f.get("k").unwrap().os["ubuntu"], Data::Seq(vec![Data::Str("v".into())]));
     assert!(matches!(RuleFile::load(&entries[1].url, vec![]), Err(Error::Unsupported { .. })));
 }
+
+#[test]
+fn package_names_must_be_non_empty_strings_without_whitespace() {
+    let r = rules(&[r#"
+nested: {ubuntu: {focal: [[a, b]]}}
+number: {ubuntu: [7]}
+empty: {ubuntu: [""]}
+newline: {ubuntu: ["a\nPre-Depends: evil"]}
+spaced: {ubuntu: ["a b"]}
+long: {ubuntu: {apt: {packages: [[x]]}}}
+string: {ubuntu: "a  b"}
+fine: {ubuntu: [UPPER, "x|y"]}
+"#]);
+    let focal = t("ubuntu:focal");
+    for key in ["nested", "number", "empty", "newline", "spaced", "long"] {
+        match r.resolve(key, &focal) {
+            Err(Failure::Invalid(m)) => {
+                assert!(m.starts_with("r.yaml:") && m.contains(key), "{key}: {m}");
+            }
+            other => panic!("{key}: {other:?}"),
+        }
+    }
+    // A string rule is split on spaces, as rosdep does; repeated spaces give no empty name.
+    assert_eq!(r.resolve("string", &focal), ok("apt", &["a", "b"]));
+    // What a valid name is for an installer is not this library's business.
+    assert_eq!(r.resolve("fine", &focal), ok("apt", &["UPPER", "x|y"]));
+    assert_eq!(r.place_of("fine", &focal).as_deref(), Some("r.yaml:9:7"));
+}
