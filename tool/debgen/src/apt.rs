@@ -111,10 +111,11 @@ pub enum AptError {
         /// The pool file.
         path: PathBuf,
     },
-    /// A codename or architecture that cannot be a directory name of a repository.
+    /// A codename or architecture that cannot be a directory name of a repository, or an
+    /// `Origin` / `Label` that cannot be a one-line `Release` field.
     #[error("`{value}` is not a valid {what}: {reason}")]
     BadName {
-        /// `codename` or `architecture`.
+        /// `codename`, `architecture`, or the `Release` field.
         what: &'static str,
         /// The value given.
         value: String,
@@ -382,6 +383,16 @@ pub fn publish(
     check_name("codename", codename)?;
     for arch in &options.architectures {
         check_name("architecture", arch)?;
+    }
+    for (what, value) in
+        [("Release field `Origin`", &options.origin), ("Release field `Label`", &options.label)]
+    {
+        let place = crate::deb822::Place::new("Release", what);
+        crate::deb822::single_line(&place, value).map_err(|_| AptError::BadName {
+            what,
+            value: value.clone(),
+            reason: "a Release field value is one line without control characters",
+        })?;
     }
     let mut incoming: Vec<Incoming> = Vec::new();
     for path in debs {

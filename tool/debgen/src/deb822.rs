@@ -7,6 +7,8 @@
 //!   Unicode line or paragraph separator.
 //! - [`fold`]: multi-line text folded as Debian Policy §5.1 folds it: each line a continuation
 //!   line, a blank line as ` .`; other control characters (but tab) are refused.
+//! - [`multi_line`]: a multi-line value as read back from a paragraph (a `.deb`'s control file
+//!   copied into `Packages`): lines free of control characters but tab, no blank continuation.
 //! - [`package_name`]: a Debian package name (Policy §5.6.1).
 
 use std::fmt;
@@ -67,6 +69,8 @@ pub enum Problem {
     Empty,
     /// Not a Debian package name.
     NotPackageName,
+    /// A continuation line that is empty or only white space (it ends the paragraph).
+    BlankContinuation,
 }
 
 impl fmt::Display for Problem {
@@ -79,6 +83,9 @@ impl fmt::Display for Problem {
                 u32::from(*c)
             ),
             Problem::Empty => f.write_str("is empty"),
+            Problem::BlankContinuation => f.write_str(
+                "has a blank continuation line (it would end the paragraph; Policy writes ` .`)",
+            ),
             Problem::NotPackageName => f.write_str(
                 "is not a Debian package name (lowercase letters, digits, `+`, `-` and `.`, at \
                  least two characters, starting with a letter or digit; Policy 5.6.1)",
@@ -95,6 +102,7 @@ impl ValueError {
                 "write the value on one line, without control characters"
             }
             Problem::Empty => "give the value",
+            Problem::BlankContinuation => "write an empty line of a multi-line value as ` .`",
             Problem::NotPackageName => {
                 "a rosdep rule for apt lists Debian package names only, e.g. `focal: [libfoo-dev]`"
             }
@@ -156,6 +164,22 @@ pub fn fold(place: &Place, text: &str) -> Result<Vec<String>, ValueError> {
     }
     let first = lines.iter().position(|l| l != ".").unwrap_or(lines.len());
     Ok(lines.split_off(first))
+}
+
+/// `value` when it is a well-formed multi-line field value as a paragraph parser returns it
+/// (continuation lines joined by `\n` without their leading space): no control character in any
+/// line but tab, and no blank continuation line.
+pub fn multi_line<'a>(place: &Place, value: &'a str) -> Result<&'a str, ValueError> {
+    let refuse = |problem| ValueError { place: place.clone(), value: value.to_owned(), problem };
+    for (index, line) in value.split('\n').enumerate() {
+        if let Some(c) = line.chars().find(|c| breaks(*c) && *c != '\t') {
+            return Err(refuse(Problem::ControlCharacter(c)));
+        }
+        if index > 0 && line.trim().is_empty() {
+            return Err(refuse(Problem::BlankContinuation));
+        }
+    }
+    Ok(value)
 }
 
 /// True for a Debian package name (Policy 5.6.1): at least two characters of `a-z0-9+-.`,

@@ -4,7 +4,10 @@
 //!
 //! dpkg-deb builds packages whose control file says `Source: ../../outside` or holds control
 //! characters, so a third-party `.deb` may carry anything; nothing of it reaches a path or an
-//! index before these checks pass.
+//! index before these checks pass. Names and values are judged by [`crate::deb822`], the one rule
+//! for every value written into a deb822 file.
+
+use crate::deb822;
 
 /// A refused field: its name, its value and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -18,14 +21,9 @@ fn bad(field: &str, value: &str, reason: &'static str) -> BadField {
     BadField { field: field.to_owned(), value: value.to_owned(), reason }
 }
 
-/// A package name (Debian Policy 5.6.1, 5.6.7): `[a-z0-9][a-z0-9+.-]+`.
+/// A package name (Debian Policy 5.6.1, 5.6.7), by the crate's one rule.
 pub(crate) fn package_name(field: &str, value: &str) -> Result<(), BadField> {
-    let ok = value.len() >= 2
-        && value.starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
-        && value
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"+.-".contains(&b));
-    if ok {
+    if deb822::is_package_name(value) {
         Ok(())
     } else {
         Err(bad(field, value, "is not a Debian package name ([a-z0-9][a-z0-9+.-]+)"))
@@ -86,15 +84,14 @@ pub(crate) fn source(value: &str) -> Result<&str, BadField> {
     Ok(name)
 }
 
-/// A field copied into `Packages`: no control character but the line breaks of a multi-line
-/// value and tabs, and no blank continuation line (it would end the stanza for some readers).
-// The lead unifies this with the crate's one rule for deb822 field values.
+/// A field copied into `Packages`, by the crate's one rule for multi-line values
+/// ([`deb822::multi_line`]).
 pub(crate) fn copied_value(field: &str, value: &str) -> Result<(), BadField> {
-    if value.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
-        return Err(bad(field, value, "holds a control character"));
-    }
-    if value.split('\n').skip(1).any(|line| line.trim().is_empty()) {
-        return Err(bad(field, value, "has a blank continuation line (write ` .` instead)"));
-    }
-    Ok(())
+    let place = deb822::Place::new("Packages", field);
+    deb822::multi_line(&place, value).map(|_| ()).map_err(|e| match e.problem {
+        deb822::Problem::BlankContinuation => {
+            bad(field, value, "has a blank continuation line (write ` .` instead)")
+        }
+        _ => bad(field, value, "holds a control character"),
+    })
 }

@@ -163,3 +163,23 @@ fn copied_values_hold_no_control_characters() {
     assert!(fields::architecture("../amd64").is_err());
     assert!(fields::package_name("Package", "a/b").is_err());
 }
+
+#[test]
+fn release_origin_and_label_are_one_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut options = crate::apt::PublishOptions {
+        architectures: vec!["amd64".to_owned()],
+        date: 1_700_000_000,
+        origin: "rosdeb\nSuite: evil".to_owned(),
+        label: "rosdeb".to_owned(),
+        signer: None,
+        lock_timeout: crate::apt::DEFAULT_LOCK_TIMEOUT,
+    };
+    let err = crate::apt::publish(dir.path(), "jammy", &[], &options).unwrap_err();
+    assert!(err.to_string().contains("Origin"), "{err}");
+    options.origin = "rosdeb".to_owned();
+    options.label = "a\u{1b}[31m".to_owned();
+    let err = crate::apt::publish(dir.path(), "jammy", &[], &options).unwrap_err();
+    assert!(err.to_string().contains("Label"), "{err}");
+    assert!(!dir.path().join("dists").exists(), "nothing is written");
+}
