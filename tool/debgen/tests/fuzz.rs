@@ -159,7 +159,7 @@ fn tree(root: &Path) -> Vec<(PathBuf, Vec<u8>)> {
             if path.is_dir() && !path.is_symlink() {
                 stack.push(path);
             } else {
-                out.push((path.clone(), std::fs::read(&path).unwrap_or_default()));
+                out.push((path.clone(), fs_err::read(&path).unwrap_or_default()));
             }
         }
     }

@@ -176,10 +176,10 @@ fn check_manifest(kind: ManifestKind, text: &str) {
             // Conditions of a parsed manifest are evaluated by every query: they must not blow
             // the stack either.
             for dependency in &manifest.dependencies {
-                if let Some(condition) = &dependency.condition {
-                    if let Ok(parsed) = Condition::parse(condition) {
-                        let _ = parsed.evaluate(&|_| Some("1".to_owned()));
-                    }
+                if let Some(condition) = &dependency.condition
+                    && let Ok(parsed) = Condition::parse(condition)
+                {
+                    let _ = parsed.evaluate(&|_| Some("1".to_owned()));
                 }
             }
             for diagnostic in &manifest.diagnostics {
@@ -311,12 +311,10 @@ fn deep_yaml_nesting_is_a_positioned_error() {
     for depth in [25, 64, 20_000] {
         let text = format!("key: {}{}\n", "[".repeat(depth), "]".repeat(depth));
         let error = rospkg::distro::distribution::parse(Path::new("/d.yaml"), &text, "noetic")
-            .err()
-            .expect("too deep");
+            .expect_err("too deep");
         assert_positioned("distribution.yaml", &text, &error);
         let error = rospkg::rosdep::rules::RuleFile::parse(Path::new("/r.yaml"), &text)
-            .err()
-            .expect("too deep");
+            .expect_err("too deep");
         assert_positioned("base.yaml", &text, &error);
     }
     // Real files nest far less.

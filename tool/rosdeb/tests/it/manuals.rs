@@ -61,7 +61,8 @@ fn bash_completion_completes_commands_and_flags() {
     let complete = |words: &str, cword: usize| {
         let program = format!(
             "source '{}'; COMP_WORDS=({words}); COMP_CWORD={cword}; COMP_LINE='{words}'; \
-             COMP_POINT=${{#COMP_LINE}}; _rosdeb rosdeb; printf '%s\\n' \"${{COMPREPLY[@]}}\"",
+             COMP_POINT=${{#COMP_LINE}}; \
+             _rosdeb rosdeb \"${{COMP_WORDS[COMP_CWORD]}}\" \"${{COMP_WORDS[COMP_CWORD-1]}}\"; printf '%s\\n' \"${{COMPREPLY[@]}}\"",
             script.display()
         );
         let out = Command::new("bash").arg("-c").arg(program).output().unwrap();
