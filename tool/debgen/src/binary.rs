@@ -234,6 +234,7 @@ pub fn builder_with(
         fs_err::create_dir_all(&dir)?;
         fs_err::write(dir.join(&package), with_opt_parents(&overrides.contents))?;
     }
+    fix_permissions(staging)?;
     let mut builder = DebBuilder::new(control, staging, source_date_epoch);
     for script in MAINTAINER_SCRIPTS {
         if let Some(file) = tree.get(&format!("debian/{package}.{script}")) {
@@ -241,6 +242,31 @@ pub fn builder_with(
         }
     }
     Ok(builder)
+}
+
+/// Normalises the modes of a staged package as `dh_fixperms` does in a dpkg-buildpackage
+/// build: directories 0755, files 0755 when any execute bit is set and 0644 otherwise, no
+/// setuid, setgid or sticky bit; symbolic links are left alone and never followed. A build's
+/// umask (077 gives 0600 files) or a source checkout's modes then never reach a robot, while
+/// `deb build` keeps the modes it is given, as dpkg-deb does.
+pub fn fix_permissions(staging: &Path) -> io::Result<()> {
+    use std::os::unix::fs::PermissionsExt as _;
+    let mut stack = vec![staging.to_owned()];
+    while let Some(dir) = stack.pop() {
+        fs_err::set_permissions(&dir, std::fs::Permissions::from_mode(0o755))?;
+        for entry in fs_err::read_dir(&dir)? {
+            let entry = entry?;
+            let kind = entry.file_type()?;
+            if kind.is_dir() {
+                stack.push(entry.path());
+            } else if kind.is_file() {
+                let mode = entry.metadata()?.permissions().mode();
+                let fixed = if mode & 0o111 != 0 { 0o755 } else { 0o644 };
+                fs_err::set_permissions(entry.path(), std::fs::Permissions::from_mode(fixed))?;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The overrides with, for every `dir-or-file-in-opt [opt/a/b/*]`, the folders above it that
@@ -272,6 +298,39 @@ fn with_opt_parents(text: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn staged_modes_are_normalised_as_dh_fixperms_does() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        let mode = |p: &std::path::Path| {
+            fs_err::symlink_metadata(p).unwrap().permissions().mode() & 0o7777
+        };
+        let set = |p: &std::path::Path, m: u32| {
+            fs_err::set_permissions(p, std::fs::Permissions::from_mode(m)).unwrap();
+        };
+        fs_err::create_dir_all(root.join("opt/x/bin")).unwrap();
+        fs_err::write(root.join("opt/x/secret"), "umask 077").unwrap();
+        fs_err::write(root.join("opt/x/bin/tool"), "#!/bin/sh\n").unwrap();
+        fs_err::write(root.join("opt/x/suid"), "s").unwrap();
+        std::os::unix::fs::symlink("/etc/shadow", root.join("opt/x/link")).unwrap();
+        set(&root.join("opt/x/secret"), 0o600);
+        set(&root.join("opt/x/bin/tool"), 0o700);
+        set(&root.join("opt/x/suid"), 0o4755);
+        set(&root.join("opt/x/bin"), 0o700);
+        set(root, 0o700);
+        super::fix_permissions(root).unwrap();
+        assert_eq!(mode(root), 0o755);
+        assert_eq!(mode(&root.join("opt/x/bin")), 0o755);
+        assert_eq!(mode(&root.join("opt/x/secret")), 0o644);
+        assert_eq!(mode(&root.join("opt/x/bin/tool")), 0o755);
+        assert_eq!(mode(&root.join("opt/x/suid")), 0o755);
+        // The link itself is untouched and its target was not followed.
+        assert!(
+            fs_err::symlink_metadata(root.join("opt/x/link")).unwrap().file_type().is_symlink()
+        );
+    }
+
     use super::*;
     use crate::generate::File;
 

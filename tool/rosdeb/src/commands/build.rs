@@ -392,13 +392,8 @@ impl Run<'_> {
             return log.finish(result);
         }
         if !compiling {
+            // Modes (the temporary root's 0700 included) are normalised by `binary::builder`.
             let staging = tempfile::Builder::new().prefix("rosdeb-build-").tempdir()?;
-            // The archive keeps the staging root's mode as `./` (as dpkg-deb does): 0755, not
-            // the temporary directory's 0700.
-            fs_err::set_permissions(
-                staging.path(),
-                std::os::unix::fs::PermissionsExt::from_mode(0o755),
-            )?;
             debgen::binary::stage_share(
                 &p.dir,
                 &p.name,
