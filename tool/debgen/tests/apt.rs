@@ -283,14 +283,21 @@ fn snapshot(root: &Path) -> Vec<(PathBuf, Vec<u8>)> {
     out
 }
 
+/// A repository at `dir/repo` with one package (`ros-test-pkg` 1.0-1 amd64) published in
+/// `jammy`, the .deb, and the repository's snapshot.
+fn one_package_repo(dir: &Path, payload: &str) -> (PathBuf, PathBuf, Vec<(PathBuf, Vec<u8>)>) {
+    let repo = dir.join("repo");
+    let deb = build(dir, "a", "ros-test-pkg", "1.0-1", "amd64", payload);
+    publish(&repo, "jammy", std::slice::from_ref(&deb), &options()).unwrap();
+    let before = snapshot(&repo);
+    (repo, deb, before)
+}
+
 #[test]
 fn republishing_is_a_no_op_and_different_content_is_refused() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
-    let repo = dir.join("repo");
-    let first = build(dir, "a", "ros-test-pkg", "1.0-1", "amd64", "first");
-    publish(&repo, "jammy", std::slice::from_ref(&first), &options()).unwrap();
-    let before = snapshot(&repo);
+    let (repo, first, before) = one_package_repo(dir, "first");
 
     let later = PublishOptions { date: 1_800_000_000, ..options() };
     let again = publish(&repo, "jammy", std::slice::from_ref(&first), &later).unwrap();
@@ -490,10 +497,7 @@ fn dpkg_deb_build(dir: &Path, label: &str, control: &str) -> PathBuf {
 fn hostile_control_fields_are_refused_before_anything_is_written() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
-    let repo = dir.join("repo");
-    let good = build(dir, "a", "ros-test-pkg", "1.0-1", "amd64", "good");
-    publish(&repo, "jammy", std::slice::from_ref(&good), &options()).unwrap();
-    let before = snapshot(&repo);
+    let (repo, _, before) = one_package_repo(dir, "good");
     let head = "Package: evil\nVersion: 1.0\nArchitecture: all\nMaintainer: A <a@example.org>\n";
     let cases = [
         ("source-climbs", "Source: ../../../../../outside/ESCAPED\n", "Source"),
@@ -598,10 +602,7 @@ fn dpkg_deb_reads_it(deb: &Path) -> bool {
 fn truncated_corrupt_and_misordered_debs_are_refused_and_change_nothing() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
-    let repo = dir.join("repo");
-    let first = build(dir, "a", "ros-test-pkg", "1.0-1", "amd64", "first");
-    publish(&repo, "jammy", std::slice::from_ref(&first), &options()).unwrap();
-    let before = snapshot(&repo);
+    let (repo, _, before) = one_package_repo(dir, "first");
 
     // A package with some bulk, so that every member spans many bytes.
     let staging = dir.join("staging-big");
