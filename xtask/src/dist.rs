@@ -197,10 +197,11 @@ fn release(
         &secret_arg,
     ]);
     demo_run(binary, &args, package_path, ros_home)?;
-    let listing = demo_run(binary, &["apt", "list", "--repo", &repo_arg], package_path, ros_home)?;
-    for line in listing.lines() {
-        eprintln!("    {line}");
-    }
+    let listing =
+        demo_run(binary, &["apt", "list", "--repo", &repo_arg, "--json"], package_path, ros_home)?;
+    let listing: serde_json::Value =
+        serde_json::from_str(&listing).context("parsing `apt list --json`")?;
+    let mut lintian = "not run";
     if Path::new("/usr/bin/lintian").exists() {
         banner("dist: lintian on the debs");
         let status = Command::new("/usr/bin/lintian")
@@ -212,10 +213,46 @@ fn release(
             bail!("lintian found errors or warnings in {}", debs.display());
         }
         eprintln!("    lintian: no errors, no warnings");
+        lintian = "clean";
     } else {
         eprintln!("    (lintian is not installed: apt-get install lintian to check the debs)");
     }
+    summary(&listing, lintian);
     Ok(repo)
+}
+
+/// The closing table: every package of the published repository with its codename, version,
+/// architecture, size and lintian verdict.
+fn summary(listing: &serde_json::Value, lintian: &str) {
+    banner("dist: summary");
+    let mut rows = vec![[
+        "codename".to_owned(),
+        "package".to_owned(),
+        "version".to_owned(),
+        "arch".to_owned(),
+        "bytes".to_owned(),
+        "lintian".to_owned(),
+    ]];
+    for suite in listing["codenames"].as_array().into_iter().flatten() {
+        for package in suite["packages"].as_array().into_iter().flatten() {
+            let text = |key: &str| package[key].as_str().unwrap_or_default().to_owned();
+            rows.push([
+                suite["codename"].as_str().unwrap_or_default().to_owned(),
+                text("name"),
+                text("version"),
+                text("architecture"),
+                package["size"].as_u64().unwrap_or_default().to_string(),
+                lintian.to_owned(),
+            ]);
+        }
+    }
+    let widths: Vec<usize> =
+        (0..6).map(|i| rows.iter().map(|r| r[i].len()).max().unwrap_or(0)).collect();
+    for row in &rows {
+        let cells: Vec<String> =
+            row.iter().zip(&widths).map(|(cell, w)| format!("{cell:<w$}")).collect();
+        eprintln!("    {}", cells.join("  ").trim_end());
+    }
 }
 
 /// Runs `rosdeb ARGS` on the demo tree with a private `ROS_HOME`; returns its stdout.
