@@ -217,6 +217,12 @@ pub fn generate(input: &Input<'_>) -> Result<Tree, GenerateError> {
         });
     }
     let prefix = format!("/opt/ros/{}", t.distro);
+    // The codename becomes the changelog's distribution and part of every version: a name in
+    // Debian's package-name syntax (`focal`, `bookworm`) cannot break either.
+    deb822::package_name(
+        &Place::new("debian/changelog", "distribution").from("the target's codename"),
+        &t.codename,
+    )?;
     let version = format!("{}-{}{}", m.version, input.inc, t.codename);
 
     let mut env = Environment::new();

@@ -364,6 +364,47 @@ fn metadata_that_breaks_a_field_is_an_error_naming_file_and_field() {
 }
 
 #[test]
+fn a_codename_that_would_break_the_changelog_is_refused() {
+    let templates = Templates::default();
+    let empty = BTreeMap::new();
+    let m = manifest(HEAD);
+    for codename in ["focal\nPre-Depends: evil", "focal; urgency=high", "", "Focal"] {
+        let t = Target { codename: codename.into(), ..target() };
+        let err = generate(&Input {
+            manifest: &m,
+            target: &t,
+            depends: &Depends::default(),
+            inc: 0,
+            timestamp: 0,
+            changelog: None,
+            license_files: &empty,
+            staged_has_elf: None,
+            shipped: &empty,
+            templates: &templates,
+        })
+        .unwrap_err();
+        assert!(matches!(err, GenerateError::Value(_)), "{codename:?}: {err}");
+        assert!(err.to_string().contains("debian/changelog field `distribution`"), "{err}");
+    }
+    let t = Target { codename: "bookworm".into(), ..target() };
+    assert!(
+        generate(&Input {
+            manifest: &m,
+            target: &t,
+            depends: &Depends::default(),
+            inc: 0,
+            timestamp: 0,
+            changelog: None,
+            license_files: &empty,
+            staged_has_elf: None,
+            shipped: &empty,
+            templates: &templates,
+        })
+        .is_ok()
+    );
+}
+
+#[test]
 fn licence_file_text_is_folded() {
     let templates = Templates::default();
     let empty = BTreeMap::new();
