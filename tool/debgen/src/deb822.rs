@@ -9,7 +9,8 @@
 //!   line, a blank line as ` .`; other control characters (but tab) are refused.
 //! - [`multi_line`]: a multi-line value as read back from a paragraph (a `.deb`'s control file
 //!   copied into `Packages`): lines free of control characters but tab, no blank continuation.
-//! - [`package_name`]: a Debian package name (Policy §5.6.1).
+//! - [`package_name`]: a Debian package name (Policy §5.6.1); [`version_problem`] and
+//!   [`is_architecture`]: the syntax dpkg accepts for a version and an architecture name.
 
 use std::fmt;
 
@@ -189,6 +190,36 @@ pub fn is_package_name(name: &str) -> bool {
     b.len() >= 2
         && (b[0].is_ascii_lowercase() || b[0].is_ascii_digit())
         && b.iter().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || b"+-.".contains(c))
+}
+
+/// What is wrong with `value` as a version dpkg parses (`[epoch:]upstream[-revision]`: the
+/// epoch digits, the upstream part starting with a digit, only `[A-Za-z0-9.+~:-]`, no empty
+/// revision); `None` when it is one.
+pub fn version_problem(value: &str) -> Option<&'static str> {
+    let upstream = match value.split_once(':') {
+        Some((epoch, rest)) => {
+            if epoch.is_empty() || !epoch.bytes().all(|b| b.is_ascii_digit()) {
+                return Some("has an epoch that is not a number");
+            }
+            rest
+        }
+        None => value,
+    };
+    if !upstream.starts_with(|c: char| c.is_ascii_digit()) {
+        Some("does not start with a digit")
+    } else if !upstream.bytes().all(|b| b.is_ascii_alphanumeric() || b".+~:-".contains(&b)) {
+        Some("has characters outside [A-Za-z0-9.+~:-]")
+    } else if upstream.ends_with('-') {
+        Some("has an empty Debian revision")
+    } else {
+        None
+    }
+}
+
+/// True for one Debian architecture name: `all`, or `[a-z0-9][a-z0-9-]*` (`amd64`, `arm64`).
+pub fn is_architecture(value: &str) -> bool {
+    value.starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
+        && value.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
 }
 
 /// `name` when it is a Debian package name; else the error naming `place`.

@@ -30,39 +30,21 @@ pub(crate) fn package_name(field: &str, value: &str) -> Result<(), BadField> {
     }
 }
 
-/// A version as dpkg parses it: `[epoch:]upstream[-revision]`, the epoch digits, the upstream
-/// part starting with a digit, only `[A-Za-z0-9.+~:-]`, no empty revision.
+/// A version as dpkg parses it, by the crate's one rule ([`deb822::version_problem`]).
 pub(crate) fn version(field: &str, value: &str) -> Result<(), BadField> {
-    let upstream = match value.split_once(':') {
-        Some((epoch, rest)) => {
-            if epoch.is_empty() || !epoch.bytes().all(|b| b.is_ascii_digit()) {
-                return Err(bad(field, value, "has an epoch that is not a number"));
-            }
-            rest
-        }
-        None => value,
-    };
-    if !upstream.starts_with(|c: char| c.is_ascii_digit()) {
-        return Err(bad(field, value, "is not a Debian version (it does not start with a digit)"));
+    match deb822::version_problem(value) {
+        None => Ok(()),
+        Some(reason) => Err(bad(field, value, reason)),
     }
-    if !upstream.bytes().all(|b| b.is_ascii_alphanumeric() || b".+~:-".contains(&b)) {
-        return Err(bad(
-            field,
-            value,
-            "is not a Debian version (characters outside [A-Za-z0-9.+~:-])",
-        ));
-    }
-    if upstream.ends_with('-') {
-        return Err(bad(field, value, "is not a Debian version (empty Debian revision)"));
-    }
-    Ok(())
 }
 
-/// An architecture name: `all`, or `[a-z0-9][a-z0-9-]*` (`amd64`, `arm64`, `musl-linux-arm64`).
+/// An architecture name ([`deb822::is_architecture`]).
 pub(crate) fn architecture(value: &str) -> Result<(), BadField> {
-    let ok = value.starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
-        && value.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
-    if ok { Ok(()) } else { Err(bad("Architecture", value, "is not one Debian architecture name")) }
+    if deb822::is_architecture(value) {
+        Ok(())
+    } else {
+        Err(bad("Architecture", value, "is not one Debian architecture name"))
+    }
 }
 
 /// `Source: name` or `Source: name (version)` (Policy 5.6.1); returns the name.

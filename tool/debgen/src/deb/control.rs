@@ -215,12 +215,7 @@ fn valid_field_name(name: &str) -> bool {
 }
 
 fn check_package(value: &str) -> Result<(), ControlError> {
-    let ok = value.len() >= 2
-        && value.starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
-        && value
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"+.-".contains(&b));
-    if ok {
+    if deb822::is_package_name(value) {
         Ok(())
     } else {
         Err(ControlError::InvalidValue {
@@ -232,33 +227,16 @@ fn check_package(value: &str) -> Result<(), ControlError> {
 }
 
 fn check_version(value: &str) -> Result<(), ControlError> {
-    let invalid =
-        |reason| ControlError::InvalidValue { field: "Version", value: value.to_owned(), reason };
-    let upstream = match value.split_once(':') {
-        Some((epoch, rest)) => {
-            if epoch.is_empty() || !epoch.bytes().all(|b| b.is_ascii_digit()) {
-                return Err(invalid("has an epoch that is not a number"));
-            }
-            rest
+    match deb822::version_problem(value) {
+        None => Ok(()),
+        Some(reason) => {
+            Err(ControlError::InvalidValue { field: "Version", value: value.to_owned(), reason })
         }
-        None => value,
-    };
-    if !upstream.starts_with(|c: char| c.is_ascii_digit()) {
-        return Err(invalid("does not start with a digit"));
     }
-    if !upstream.bytes().all(|b| b.is_ascii_alphanumeric() || b".+~:-".contains(&b)) {
-        return Err(invalid("has characters outside [A-Za-z0-9.+~:-]"));
-    }
-    if upstream.ends_with('-') {
-        return Err(invalid("has an empty Debian revision"));
-    }
-    Ok(())
 }
 
 fn check_architecture(value: &str) -> Result<(), ControlError> {
-    let ok = value.starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
-        && value.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
-    if ok {
+    if deb822::is_architecture(value) {
         Ok(())
     } else {
         Err(ControlError::InvalidValue {
