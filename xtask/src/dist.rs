@@ -5,13 +5,16 @@
 //! signed apt repository, its listing, and lintian on the debs when it is installed. Artefacts
 //! go to `target/dist/`.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use anyhow::{Context as _, bail};
 
 use crate::banner;
 use crate::gen_tree::{self, Params};
+
+mod glibc;
+mod repo;
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {}
@@ -96,17 +99,25 @@ pub(crate) fn run(_args: &Args) -> anyhow::Result<()> {
     eprintln!("demo tree: {} (ROS_PACKAGE_PATH={})", tree.display(), package_path.display());
     eprintln!("debs:      {}", out.join("debs").display());
     eprintln!(
-        "apt repo:  {} (deb [signed-by={}] file:{} bookworm main)",
+        "apt repo:  {} (deb [signed-by={}] file:{} <focal|jammy|noble|bookworm> main)",
         repo.display(),
-        out.join("repo.asc").display(),
+        repo.join(repo::PUBLIC_KEY).display(),
         repo.display()
     );
     Ok(())
 }
 
-/// The release path on the bundled demo packages: build, sign, publish, list, lint. The
-/// compiled package (`demo_rust`, cargo only) is built when this machine is Debian bookworm,
-/// the target of the bundled distribution; the others need no compiler.
+/// The targets of the bundled release (`fixtures/release/distribution.yaml`), as `OS:CODENAME`.
+pub(crate) const TARGETS: [(&str, &str); 4] =
+    [("ubuntu", "focal"), ("ubuntu", "jammy"), ("ubuntu", "noble"), ("debian", "bookworm")];
+
+/// The ROS packages of the pyros release: the bridge node, the Python client, the metapackage.
+const PYROS_PACKAGES: [&str; 3] = ["bridge/node", "bridge/python", "bridge/meta"];
+
+/// The release path: pyros (bridge, client, metapackage) and the demo Python application for
+/// every target, the bundled demo ROS packages and rosdeb itself for this host's bookworm; the
+/// glibc each binary needs checked against its target's, lintian on every deb, and one signed
+/// apt repository at `target/apt`, swapped in whole (see [`repo`]).
 fn release(
     binary: &Path,
     root: &Path,
@@ -114,27 +125,72 @@ fn release(
     host: &serde_json::Value,
     package_path: &Path,
     ros_home: &Path,
-) -> anyhow::Result<std::path::PathBuf> {
+) -> anyhow::Result<PathBuf> {
     if out.exists() {
         fs_err::remove_dir_all(out)?;
     }
     fs_err::create_dir_all(out)?;
     let fixtures = root.join("fixtures");
     let path = |p: &Path| p.to_string_lossy().into_owned();
-    let mut packages = vec![
+    let release = fixtures.join("release");
+    let pyros: Vec<String> = PYROS_PACKAGES.iter().map(|p| path(&root.join(p))).collect();
+
+    // Every rosdep key of every package on every target, before anything is built.
+    banner("dist: rosdep keys of the pyros packages on every target");
+    preflight(binary, &pyros, &release, out, package_path, ros_home)?;
+
+    let tools = crate::tools::ensure_zig()?;
+    let search_path = std::env::join_paths(
+        std::iter::once(tools)
+            .chain(std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())),
+    )?;
+    let cargo_target = crate::target_dir().join("rosdeb-cargo");
+    let mut debs: Vec<(String, Vec<PathBuf>)> = Vec::new();
+    for (os, codename) in TARGETS {
+        let dir = out.join("debs").join(codename);
+        let mut args: Vec<String> = vec!["build".into()];
+        args.extend(pyros.iter().cloned());
+        args.push(path(&fixtures.join("apps/pyros_topic_web")));
+        args.extend(["--embed".into(), path(&root.join("bridge/python"))]);
+        args.extend(
+            [
+                "--distro",
+                "noetic",
+                "--os",
+                &format!("{os}:{codename}"),
+                "--distro-file",
+                &path(&release.join("distribution.yaml")),
+                "--rosdep",
+                &path(&release.join("rosdep.yaml")),
+                "--out",
+                &path(&dir),
+                "--json",
+            ]
+            .map(str::to_owned),
+        );
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let built = rosdeb(binary, &args, package_path, ros_home, |cmd| {
+            cmd.env("PATH", &search_path).env("ROSDEB_CARGO_TARGET_DIR", &cargo_target);
+        })?;
+        debs.push((codename.to_owned(), built_paths(&built)?));
+    }
+
+    // The demo ROS packages (fixtures/build, released for bookworm by fixtures/install) and
+    // rosdeb itself (cargo-deb, linked against this host's glibc) go to bookworm only.
+    let bookworm = out.join("debs/bookworm");
+    let mut demo = vec![
         path(&fixtures.join("build/demo_robot")),
         path(&fixtures.join("build/demo_description")),
     ];
     if host["name"] == "debian" && host["codename"] == "bookworm" {
-        packages.push(path(&fixtures.join("build/demo_rust")));
+        demo.push(path(&fixtures.join("build/demo_rust")));
     } else {
         eprintln!(
             "    (not Debian bookworm: the cargo package `demo_rust` is left out; it compiles only for the host)"
         );
     }
-    let debs = out.join("debs");
     let mut args: Vec<String> = vec!["build".into()];
-    args.extend(packages);
+    args.extend(demo);
     args.extend(
         [
             "--distro",
@@ -148,77 +204,140 @@ fn release(
             "--rosdep",
             &path(&fixtures.join("build/rosdep.yaml")),
             "--out",
-            &path(&debs),
+            &path(&bookworm),
             "--json",
         ]
         .map(str::to_owned),
     );
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let built = demo_run(binary, &args, package_path, ros_home)?;
-    let built: Vec<serde_json::Value> =
-        serde_json::from_str(&built).context("parsing `rosdeb build --json`")?;
-    let mut files: Vec<String> =
-        built.iter().filter_map(|d| d["path"].as_str().map(str::to_owned)).collect();
-    for deb in &built {
-        eprintln!("    {} {} {}", deb["name"], deb["version"], deb["architecture"]);
+    let built = rosdeb(binary, &args, package_path, ros_home, |_| {})?;
+    let mut extra = built_paths(&built)?;
+    extra.push(crate::debs::rosdeb(binary, &bookworm)?);
+    if let Some((_, list)) = debs.iter_mut().find(|(c, _)| c == "bookworm") {
+        list.extend(extra);
     }
-    // rosdeb itself, packaged with cargo-deb for the host.
-    files.push(path(&crate::debs::rosdeb(binary, &debs)?));
 
-    let (secret, public) = (out.join("repo.key"), out.join("repo.asc"));
-    demo_run(
-        binary,
-        &[
-            "apt",
-            "key",
-            "generate",
-            "--out-secret",
-            &path(&secret),
-            "--out-public",
-            &path(&public),
-            "--name",
-            "rosdeb dist demo",
-        ],
-        package_path,
-        ros_home,
-    )?;
-    let repo = out.join("repo");
-    let mut args: Vec<&str> = vec!["apt", "publish"];
-    args.extend(files.iter().map(String::as_str));
-    let (repo_arg, secret_arg) = (path(&repo), path(&secret));
-    args.extend([
-        "--repo",
-        &repo_arg,
-        "--codename",
-        "bookworm",
-        "--arch",
-        "amd64",
-        "--sign-key",
-        &secret_arg,
-    ]);
-    demo_run(binary, &args, package_path, ros_home)?;
-    let listing =
-        demo_run(binary, &["apt", "list", "--repo", &repo_arg, "--json"], package_path, ros_home)?;
-    let listing: serde_json::Value =
-        serde_json::from_str(&listing).context("parsing `apt list --json`")?;
+    banner("dist: the glibc every shipped binary needs, against its target's");
+    for (codename, files) in &debs {
+        for deb in files {
+            glibc::check(deb, codename)?;
+        }
+    }
+
+    let all: Vec<&PathBuf> = debs.iter().flat_map(|(_, files)| files).collect();
     let mut lintian = "not run";
     if Path::new("/usr/bin/lintian").exists() {
-        banner("dist: lintian on the debs");
+        banner(&format!("dist: lintian on the {} debs", all.len()));
         let status = Command::new("/usr/bin/lintian")
             .args(["--fail-on", "error,warning"])
-            .args(&files)
+            .args(&all)
             .status()
             .context("running lintian")?;
         if !status.success() {
-            bail!("lintian found errors or warnings in {}", debs.display());
+            bail!("lintian found errors or warnings in {}", out.join("debs").display());
         }
         eprintln!("    lintian: no errors, no warnings");
         lintian = "clean";
     } else {
         eprintln!("    (lintian is not installed: apt-get install lintian to check the debs)");
     }
+
+    let apt = crate::target_dir().join("apt");
+    repo::publish(&debs, &apt, &|args| rosdeb(binary, args, package_path, ros_home, |_| {}))?;
+    let listing = rosdeb(
+        binary,
+        &["apt", "list", "--repo", &path(&apt), "--json"],
+        package_path,
+        ros_home,
+        |_| {},
+    )?;
+    let listing: serde_json::Value =
+        serde_json::from_str(&listing).context("parsing `apt list --json`")?;
     summary(&listing, lintian);
-    Ok(repo)
+    Ok(apt)
+}
+
+/// The `path` of every deb of a `rosdeb build --json` document.
+fn built_paths(json: &str) -> anyhow::Result<Vec<PathBuf>> {
+    let built: Vec<serde_json::Value> =
+        serde_json::from_str(json).context("parsing `rosdeb build --json`")?;
+    for deb in &built {
+        eprintln!("    {} {} {}", deb["name"], deb["version"], deb["architecture"]);
+    }
+    Ok(built.iter().filter_map(|d| d["path"].as_str().map(PathBuf::from)).collect())
+}
+
+/// Resolves the rosdep keys of `packages` on every target with `rosdeb debian generate --json`
+/// (into a scratch folder) and fails with one table of every missing key x target.
+fn preflight(
+    binary: &Path,
+    packages: &[String],
+    release: &Path,
+    out: &Path,
+    package_path: &Path,
+    ros_home: &Path,
+) -> anyhow::Result<()> {
+    // key -> package.xml files and the targets it is missing on.
+    let mut missing: std::collections::BTreeMap<
+        String,
+        (std::collections::BTreeSet<String>, Vec<&str>),
+    > = std::collections::BTreeMap::new();
+    let scratch = out.join("preflight");
+    for (os, codename) in TARGETS {
+        let dir = scratch.join(codename);
+        let mut cmd = Command::new(binary);
+        cmd.args(["debian", "generate"])
+            .args(packages)
+            .args(["--distro", "noetic", "--os", &format!("{os}:{codename}"), "--json", "--out"])
+            .arg(&dir)
+            .arg("--distro-file")
+            .arg(release.join("distribution.yaml"))
+            .arg("--rosdep")
+            .arg(release.join("rosdep.yaml"));
+        let output = demo_env(&mut cmd, package_path, ros_home)
+            .stderr(Stdio::null())
+            .output()
+            .context("running `rosdeb debian generate`")?;
+        if output.status.success() {
+            continue;
+        }
+        let doc: serde_json::Value = serde_json::from_slice(&output.stdout).with_context(|| {
+            format!("`rosdeb debian generate` failed for {os}:{codename} without a --json report")
+        })?;
+        for package in doc["packages"].as_array().into_iter().flatten() {
+            for key in package["unresolved"].as_array().into_iter().flatten() {
+                let entry =
+                    missing.entry(key["key"].as_str().unwrap_or_default().to_owned()).or_default();
+                entry.0.insert(package["package_xml"].as_str().unwrap_or_default().to_owned());
+                if !entry.1.contains(&codename) {
+                    entry.1.push(codename);
+                }
+            }
+        }
+    }
+    fs_err::remove_dir_all(&scratch).ok();
+    if missing.is_empty() {
+        eprintln!("    every key resolves on {}", TARGETS.map(|(_, c)| c).join(", "));
+        return Ok(());
+    }
+    let width = missing.keys().map(String::len).max().unwrap_or(3).max(3);
+    let mut table = format!("{:width$}", "KEY");
+    for (_, codename) in TARGETS {
+        table.push_str(&format!("  {codename:8}"));
+    }
+    table.push_str("  USED BY\n");
+    for (key, (users, targets)) in &missing {
+        table.push_str(&format!("{key:width$}"));
+        for (_, codename) in TARGETS {
+            let mark = if targets.contains(&codename) { "MISSING" } else { "ok" };
+            table.push_str(&format!("  {mark:8}"));
+        }
+        table.push_str(&format!("  {}\n", users.iter().cloned().collect::<Vec<_>>().join(", ")));
+    }
+    bail!(
+        "rosdep keys without a rule, nothing was built:\n{table}hint: add the rules to {}",
+        release.join("rosdep.yaml").display()
+    )
 }
 
 /// The closing table: every package of the published repository with its codename, version,
@@ -262,18 +381,23 @@ fn demo_run(
     package_path: &Path,
     ros_home: &Path,
 ) -> anyhow::Result<String> {
-    banner(&format!("dist: ROS_PACKAGE_PATH={} rosdeb {}", package_path.display(), args.join(" ")));
-    let output = Command::new(binary)
-        .args(args)
-        .env("ROS_PACKAGE_PATH", package_path)
-        .env("ROS_HOME", ros_home)
-        // A one-shot job: leave no index daemon running behind it.
-        .env("ROSDEB_DAEMON", "0")
-        // The machine's rosdep sources may name URLs; the demo reads only bundled files.
-        .env("ROSDEP_SOURCE_PATH", ros_home)
-        // The same inputs give the same debs.
-        .env("SOURCE_DATE_EPOCH", "1700000000")
-        .env_remove("ROS_ROOT")
+    rosdeb(binary, args, package_path, ros_home, |_| {})
+}
+
+/// [`demo_run`] with `customize` applied to the command (its PATH, say).
+fn rosdeb(
+    binary: &Path,
+    args: &[&str],
+    package_path: &Path,
+    ros_home: &Path,
+    customize: impl FnOnce(&mut Command),
+) -> anyhow::Result<String> {
+    banner(&format!("dist: rosdeb {}", args.join(" ")));
+    let mut cmd = Command::new(binary);
+    cmd.args(args);
+    demo_env(&mut cmd, package_path, ros_home);
+    customize(&mut cmd);
+    let output = cmd
         .stdin(Stdio::null())
         .stderr(Stdio::inherit())
         .output()
@@ -282,4 +406,18 @@ fn demo_run(
         bail!("`rosdeb {}` exited with {}", args.join(" "), output.status);
     }
     String::from_utf8(output.stdout).context("rosdeb printed non-UTF-8 output")
+}
+
+/// The environment of every rosdeb run of dist: the demo tree, a private `ROS_HOME`, no daemon,
+/// no rosdep sources of this machine, a fixed `SOURCE_DATE_EPOCH`.
+fn demo_env<'a>(cmd: &'a mut Command, package_path: &Path, ros_home: &Path) -> &'a mut Command {
+    cmd.env("ROS_PACKAGE_PATH", package_path)
+        .env("ROS_HOME", ros_home)
+        // A one-shot job: leave no index daemon running behind it.
+        .env("ROSDEB_DAEMON", "0")
+        // The machine's rosdep sources may name URLs; the demo reads only bundled files.
+        .env("ROSDEP_SOURCE_PATH", ros_home)
+        // The same inputs give the same debs.
+        .env("SOURCE_DATE_EPOCH", "1700000000")
+        .env_remove("ROS_ROOT")
 }

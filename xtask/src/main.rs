@@ -13,6 +13,7 @@ mod debs;
 mod dist;
 mod fuzz;
 mod gen_tree;
+mod tools;
 
 use std::path::{Path, PathBuf};
 

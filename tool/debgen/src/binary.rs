@@ -57,6 +57,39 @@ pub fn stage_share(
     copy_tree(package_dir, &share, true)
 }
 
+/// Copies the files a package ships as they are, `<package dir>/packaging/root/` (e.g.
+/// `packaging/root/etc/pyros/bridge.toml` → `/etc/pyros/bridge.toml`, a conffile), into
+/// `staging`: folders and regular files only; a symbolic link or any other kind of entry is
+/// refused (it could pull a file of the building machine into the package).
+pub fn stage_root_overlay(overlay: &Path, staging: &Path) -> io::Result<()> {
+    if !fs_err::symlink_metadata(overlay).is_ok_and(|m| m.is_dir()) {
+        return Ok(());
+    }
+    let mut stack = vec![(overlay.to_owned(), staging.to_owned())];
+    while let Some((from, to)) = stack.pop() {
+        fs_err::create_dir_all(&to)?;
+        for entry in fs_err::read_dir(&from)? {
+            let entry = entry?;
+            let kind = entry.file_type()?;
+            let target = to.join(entry.file_name());
+            if kind.is_dir() {
+                stack.push((entry.path(), target));
+            } else if kind.is_file() {
+                fs_err::copy(entry.path(), target)?;
+            } else {
+                return Err(io::Error::new(
+                    io::ErrorKind::InvalidData,
+                    format!(
+                        "{}: only folders and regular files are shipped from packaging/root",
+                        entry.path().display()
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
 fn copy_tree(from: &Path, to: &Path, top: bool) -> io::Result<()> {
     let mut entries: Vec<_> = fs_err::read_dir(from)?.collect::<Result<_, _>>()?;
     entries.sort_by_key(fs_err::DirEntry::file_name);
@@ -234,14 +267,55 @@ pub fn builder_with(
         fs_err::create_dir_all(&dir)?;
         fs_err::write(dir.join(&package), with_opt_parents(&overrides.contents))?;
     }
+    // Systemd units as dh_installsystemd installs them (neither enabled nor started here: the
+    // administrator does that, so installing a package starts nothing).
+    let unit_prefix = format!("debian/{package}.");
+    for (path, file) in tree {
+        let Some(unit) = path.strip_prefix(&unit_prefix) else { continue };
+        if [".service", ".socket", ".timer"].iter().any(|s| unit.ends_with(s))
+            && !unit.contains('/')
+        {
+            let dir = staging.join("lib/systemd/system");
+            fs_err::create_dir_all(&dir)?;
+            fs_err::write(dir.join(unit), &file.contents)?;
+        }
+    }
     fix_permissions(staging)?;
-    let mut builder = DebBuilder::new(control, staging, source_date_epoch);
+    let conffiles = conffiles(staging)?;
+    let mut builder = DebBuilder::new(control, staging, source_date_epoch).conffiles(conffiles);
     for script in MAINTAINER_SCRIPTS {
         if let Some(file) = tree.get(&format!("debian/{package}.{script}")) {
-            builder = builder.maintainer_script(*script, file.contents.clone());
+            // debhelper puts its snippets at `#DEBHELPER#`; this build adds none.
+            let contents = file.contents.replace("#DEBHELPER#\n", "");
+            builder = builder.maintainer_script(*script, contents);
         }
     }
     Ok(builder)
+}
+
+/// Every regular file under `<staging>/etc`, as an installed path (`/etc/...`), sorted: they
+/// are conffiles, as dh_installdeb makes them.
+fn conffiles(staging: &Path) -> io::Result<Vec<String>> {
+    let mut out = Vec::new();
+    let mut stack = vec![staging.join("etc")];
+    while let Some(dir) = stack.pop() {
+        if !fs_err::symlink_metadata(&dir).is_ok_and(|m| m.is_dir()) {
+            continue;
+        }
+        for entry in fs_err::read_dir(&dir)? {
+            let entry = entry?;
+            let kind = entry.file_type()?;
+            if kind.is_dir() {
+                stack.push(entry.path());
+            } else if kind.is_file()
+                && let Ok(rel) = entry.path().strip_prefix(staging)
+            {
+                out.push(format!("/{}", rel.display()));
+            }
+        }
+    }
+    out.sort();
+    Ok(out)
 }
 
 /// Normalises the modes of a staged package as `dh_fixperms` does in a dpkg-buildpackage

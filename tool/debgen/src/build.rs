@@ -98,6 +98,9 @@ pub struct Request<'a> {
     pub chroot: Option<&'a Path>,
     /// `SOURCE_DATE_EPOCH`, passed to the build.
     pub source_date_epoch: Option<u64>,
+    /// The C library (glibc major, minor) of a target older than this host, to link against
+    /// (cargo only, with cargo-zigbuild); `None`: the build root's own.
+    pub glibc: Option<(u8, u8)>,
 }
 
 /// Where commands run: the host, or a root directory entered with `chroot`. Paths given to
@@ -313,6 +316,21 @@ impl Compiled {
         Ok(())
     }
 
+    /// Every ELF file of the staging tree that needs glibc symbols, with the highest
+    /// `GLIBC_x.y` version it needs, sorted by file.
+    pub fn glibc_needed(
+        &self,
+        log: &mut fs_err::File,
+    ) -> Result<Vec<(PathBuf, (u32, u32))>, CompileError> {
+        let mut out = Vec::new();
+        for file in self.elf_files()? {
+            if let Some(v) = glibc_needed(&self.staging().join(&file), log)? {
+                out.push((file, v));
+            }
+        }
+        Ok(out)
+    }
+
     /// The architecture of the package: `all` without ELF files, else the root's
     /// `dpkg --print-architecture`.
     pub fn architecture(&self, log: &mut fs_err::File) -> Result<String, CompileError> {
@@ -360,6 +378,64 @@ impl Compiled {
     }
 }
 
+/// The highest `GLIBC_x.y` symbol version the ELF file `path` needs (its version needs, as
+/// `readelf --version-info` lists them), `None` when it needs none (a static binary).
+pub fn glibc_needed(
+    path: &Path,
+    log: &mut fs_err::File,
+) -> Result<Option<(u32, u32)>, CompileError> {
+    let runner = Runner::new(None, None);
+    runner.require("readelf", "binutils")?;
+    let cmd = runner.command(
+        Path::new("/"),
+        "readelf",
+        &["--version-info".into(), "--wide".into(), path.as_os_str().to_owned()],
+    );
+    let text = runner.output(cmd, log)?;
+    Ok(highest_glibc(&text))
+}
+
+/// `shlibs` (a `${shlibs:Depends}` value) with its `libc6 (>= ...)` relation replaced by
+/// `libc6 (>= <major>.<minor>)`: the C library the binaries were linked against (by zig, for an
+/// older release) rather than the minimum the building host's symbols file gives.
+pub fn with_libc6_floor(shlibs: &str, (major, minor): (u32, u32)) -> String {
+    shlibs
+        .split(',')
+        .map(str::trim)
+        .filter(|r| !r.is_empty())
+        .map(|r| {
+            if r == "libc6" || r.starts_with("libc6 ") {
+                format!("libc6 (>= {major}.{minor})")
+            } else {
+                r.to_owned()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The highest `GLIBC_<major>.<minor>` named in `readelf --version-info` output (needs only:
+/// the `.gnu.version_r` section).
+fn highest_glibc(readelf: &str) -> Option<(u32, u32)> {
+    let needs = readelf
+        .split("Version needs section")
+        .nth(1)?
+        .split("Version definition section")
+        .next()
+        .unwrap_or_default();
+    needs
+        .split(|c: char| c.is_whitespace())
+        .filter_map(|word| word.strip_prefix("GLIBC_"))
+        .filter_map(|v| {
+            let mut parts = v.split('.').map(str::parse::<u32>);
+            match (parts.next(), parts.next()) {
+                (Some(Ok(major)), Some(Ok(minor))) => Some((major, minor)),
+                _ => None,
+            }
+        })
+        .max()
+}
+
 /// Compiles one package into a staging tree, with every command's output appended to `log`.
 pub fn compile(req: &Request<'_>, log: &mut fs_err::File) -> Result<Compiled, CompileError> {
     if !COMPILED_BUILD_TYPES.contains(&req.build_type) {
@@ -370,8 +446,15 @@ pub fn compile(req: &Request<'_>, log: &mut fs_err::File) -> Result<Compiled, Co
     fs_err::create_dir_all(&tmp)?;
     let work = tempfile::Builder::new().prefix("rosdeb-build-").tempdir_in(&tmp)?;
     let inside = Path::new("/tmp").join(work.path().file_name().unwrap_or_default());
-    let src = work.path().join("src");
-    copy_source(req.source, &src)?;
+    // cargo on the host builds in place (a workspace member needs its workspace); everything
+    // else builds in a copy of the package.
+    let in_place = req.build_type == "cargo" && req.chroot.is_none();
+    let src = if in_place {
+        fs_err::canonicalize(req.source)?
+    } else {
+        copy_source(req.source, &work.path().join("src"))?;
+        inside.join("src")
+    };
     let compiled = Compiled {
         runner,
         inside,
@@ -383,7 +466,7 @@ pub fn compile(req: &Request<'_>, log: &mut fs_err::File) -> Result<Compiled, Co
     let ctx = Context {
         runner: &compiled.runner,
         work: &compiled.inside,
-        src: compiled.inside.join("src"),
+        src,
         staging: compiled.staging_inside(),
         req,
     };
@@ -400,7 +483,7 @@ pub(crate) struct Context<'a> {
     pub(crate) runner: &'a Runner,
     /// The work folder (the source copy, under it, is mapped to `.` in compiler output).
     pub(crate) work: &'a Path,
-    /// The copy of the package source.
+    /// The package source (a copy, except for cargo on the host).
     pub(crate) src: PathBuf,
     /// The staging root (`DESTDIR`).
     pub(crate) staging: PathBuf,
@@ -513,9 +596,15 @@ fn elf_files(root: &Path, rel: &Path, out: &mut Vec<PathBuf>) -> io::Result<()> 
 /// not followed). The one detector that decides `Architecture` for `build` and for
 /// `debian generate --staged`.
 pub fn has_elf(dir: &Path) -> io::Result<bool> {
+    Ok(!elf_files_in(dir)?.is_empty())
+}
+
+/// The ELF files under `dir` as [`is_elf`] sees them, relative to `dir`, sorted.
+pub fn elf_files_in(dir: &Path) -> io::Result<Vec<PathBuf>> {
     let mut out = Vec::new();
     elf_files(dir, Path::new(""), &mut out)?;
-    Ok(!out.is_empty())
+    out.sort();
+    Ok(out)
 }
 
 /// Whether the file starts with the ELF magic and is an executable or shared object.
@@ -572,6 +661,45 @@ pub(crate) fn arg(p: &Path) -> OsString {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The highest glibc version binutils' other reader, `objdump -T`, shows for `path`.
+    fn objdump_highest_glibc(path: &Path) -> Option<(u32, u32)> {
+        let out = Command::new("objdump").arg("-T").arg(path).output().unwrap();
+        assert!(out.status.success());
+        String::from_utf8_lossy(&out.stdout)
+            .split(|c: char| c.is_whitespace() || c == '(' || c == ')')
+            .filter_map(|w| w.strip_prefix("GLIBC_"))
+            .filter_map(|v| {
+                let mut p = v.split('.').map(str::parse::<u32>);
+                match (p.next(), p.next()) {
+                    (Some(Ok(a)), Some(Ok(b))) => Some((a, b)),
+                    _ => None,
+                }
+            })
+            .max()
+    }
+
+    #[test]
+    fn the_libc6_relation_is_the_linked_glibc() {
+        assert_eq!(
+            with_libc6_floor("libc6 (>= 2.34), libgcc-s1 (>= 4.2)", (2, 30)),
+            "libc6 (>= 2.30), libgcc-s1 (>= 4.2)"
+        );
+        assert_eq!(with_libc6_floor("libc6-dev, libc6", (2, 17)), "libc6-dev, libc6 (>= 2.17)");
+    }
+
+    #[test]
+    fn the_glibc_a_binary_needs_agrees_with_objdump() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut log = fs_err::File::create(dir.path().join("log")).unwrap();
+        for binary in [std::env::current_exe().unwrap(), PathBuf::from("/bin/sh")] {
+            let ours = glibc_needed(&binary, &mut log).unwrap();
+            assert!(ours.is_some(), "{} needs glibc symbols", binary.display());
+            assert_eq!(ours, objdump_highest_glibc(&binary), "{}", binary.display());
+        }
+        // A file with no version needs (not dynamically linked against glibc).
+        assert_eq!(highest_glibc("Version symbols section '.gnu.version' contains 1 entry:"), None);
+    }
 
     #[test]
     fn elf_executables_and_shared_objects_are_found_and_text_is_not() {

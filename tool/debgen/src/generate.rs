@@ -7,6 +7,7 @@
 
 pub mod changelog;
 pub mod depends;
+pub mod layout;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -15,6 +16,7 @@ use rospkg::Manifest;
 use serde::Serialize;
 
 pub use depends::{Depends, Unresolved, UnresolvedKind, resolve, ros_package_name};
+pub use layout::{Layout, layout};
 
 use crate::deb822::{self, Place, ValueError};
 use crate::templates::Templates;
@@ -127,6 +129,14 @@ pub enum GenerateError {
         /// The known build types.
         known: String,
     },
+    /// `<export><rosdeb prefix="...">` is neither `/usr` nor a clean path under `/opt/`.
+    #[error("{origin}: prefix `{prefix}` is neither /usr nor a clean absolute path under /opt/")]
+    InvalidPrefix {
+        /// package.xml and the element's position.
+        origin: String,
+        /// The prefix given.
+        prefix: String,
+    },
     /// A value of the package (package.xml, CHANGELOG.rst, a licence file) or of a rosdep rule
     /// that cannot go into a deb822 file as it is (a line break, a control character).
     #[error(transparent)]
@@ -185,7 +195,7 @@ pub fn generate(input: &Input<'_>) -> Result<Tree, GenerateError> {
     let t = input.target;
     let path = m.path.display().to_string();
     let name = m.name.clone().ok_or_else(|| GenerateError::NoName { path: path.clone() })?;
-    let package = ros_package_name(&t.distro, &name);
+    let Layout { package, prefix } = layout(m, &name, &t.distro)?;
     if !is_debian_name(&package) {
         return Err(GenerateError::InvalidName { name: package, package: name });
     }
@@ -216,7 +226,6 @@ pub fn generate(input: &Input<'_>) -> Result<Tree, GenerateError> {
             known: BUILD_TYPES.join(", "),
         });
     }
-    let prefix = format!("/opt/ros/{}", t.distro);
     // The codename becomes the changelog's distribution and part of every version: a name in
     // Debian's package-name syntax (`focal`, `bookworm`) cannot break either.
     deb822::package_name(
@@ -373,12 +382,15 @@ pub fn generate(input: &Input<'_>) -> Result<Tree, GenerateError> {
         systemd_units,
     };
     put("debian/rules".into(), render(&format!("rules/{build_type}.j2"), &ctx)?, true);
-    let ctx = LintianContext { package: &package, prefix: &prefix, prefix_relative: &prefix[1..] };
-    put(
-        format!("debian/{package}.lintian-overrides"),
-        render("lintian-overrides.j2", &ctx)?,
-        false,
-    );
+    if prefix.starts_with("/opt/") {
+        let ctx =
+            LintianContext { package: &package, prefix: &prefix, prefix_relative: &prefix[1..] };
+        put(
+            format!("debian/{package}.lintian-overrides"),
+            render("lintian-overrides.j2", &ctx)?,
+            false,
+        );
+    }
     let empty = EmptyContext {};
     put("debian/source/format".into(), render("source/format.j2", &empty)?, false);
     put("debian/source/options".into(), render("source/options.j2", &empty)?, false);

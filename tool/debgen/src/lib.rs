@@ -9,6 +9,7 @@
 //! - [`binary`]: a binary package from a generated tree and a staging tree (`none` staging).
 //! - [`build`]: the build driver of compiling build types (cmake, cargo, setup.py), on the
 //!   host or in a chroot, and `--via dpkg-buildpackage`.
+//! - [`targets`]: per-release facts a build needs (glibc and python3 versions).
 //! - [`apt`]: an apt repository (`pool/`, `dists/`) published from `.deb` files.
 
 #![warn(missing_docs)]
@@ -19,4 +20,5 @@ pub mod build;
 pub mod deb;
 pub mod deb822;
 pub mod generate;
+pub mod targets;
 pub mod templates;

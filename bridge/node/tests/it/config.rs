@@ -183,7 +183,7 @@ fn shipped_debian_config_is_safe() {
     use bridge_node::access::Class;
     use bridge_node::config::{Accounts, BackendKind, parse};
 
-    let path = repo_file("debian/bridge.toml");
+    let path = repo_file("bridge/node/packaging/root/etc/pyros/bridge.toml");
     let text = fs_err::read_to_string(&path).unwrap();
     // The `pyros` group is created by the package's postinst, not present on a build machine.
     let accounts = Accounts { passwd: String::new(), group: "pyros:x:998:\n".into() };
@@ -218,7 +218,9 @@ fn shipped_debian_config_is_safe() {
 /// the binary path pointed at the built one, since verify checks that it exists).
 #[test]
 fn shipped_systemd_unit_verifies() {
-    let unit = fs_err::read_to_string(repo_file("debian/pyros-bridge.service")).unwrap();
+    let unit =
+        fs_err::read_to_string(repo_file("bridge/node/packaging/debian/pyros-bridge.service"))
+            .unwrap();
     let exec: Vec<&str> = unit.lines().filter(|l| l.starts_with("ExecStart=")).collect();
     assert_eq!(exec, ["ExecStart=/usr/bin/pyros-bridge run --config /etc/pyros/bridge.toml"]);
     for line in
@@ -226,7 +228,7 @@ fn shipped_systemd_unit_verifies() {
     {
         assert!(unit.lines().any(|l| l == line), "missing `{line}`");
     }
-    for script in ["debian/postinst", "debian/postrm"] {
+    for script in ["bridge/node/packaging/debian/postinst", "bridge/node/packaging/debian/postrm"] {
         let path = repo_file(script);
         let text = fs_err::read_to_string(&path).unwrap();
         assert!(text.starts_with("#!/bin/sh\n") && text.contains("\nset -e\n"), "{script}");

@@ -1,6 +1,8 @@
 //! ament_python and plain setup.py packages: `setup.py install --root <staging>` with the
 //! layout templates/rules/ament_python.j2 gives pybuild (`<prefix>/lib/pythonX.Y/site-packages`,
 //! scripts in `<prefix>/bin`), no byte-compiled files (dh_python3 compiles them at install).
+//! With the prefix `/usr` (a `<rosdeb prefix="/usr"/>` package) modules go where Debian puts
+//! them for every python3 version, `/usr/lib/python3/dist-packages`.
 
 use std::ffi::OsString;
 
@@ -26,6 +28,11 @@ pub(super) fn build(ctx: &Context<'_>, log: &mut fs_err::File) -> Result<(), Com
         log,
     )?;
     let prefix = ctx.req.prefix;
+    let lib = if prefix == "/usr" {
+        "/usr/lib/python3/dist-packages".to_owned()
+    } else {
+        format!("{prefix}/lib/{}/site-packages", version.trim())
+    };
     let args: Vec<OsString> = vec![
         "setup.py".into(),
         "build".into(),
@@ -35,7 +42,7 @@ pub(super) fn build(ctx: &Context<'_>, log: &mut fs_err::File) -> Result<(), Com
         "--root".into(),
         arg(&ctx.staging),
         format!("--prefix={prefix}").into(),
-        format!("--install-lib={prefix}/lib/{}/site-packages", version.trim()).into(),
+        format!("--install-lib={lib}").into(),
         format!("--install-scripts={prefix}/bin").into(),
         format!("--install-data={prefix}").into(),
         "--no-compile".into(),

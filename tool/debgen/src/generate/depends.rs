@@ -99,13 +99,14 @@ pub fn ros_package_name(distro: &str, name: &str) -> String {
 }
 
 /// Resolves every dependency of `manifest` for `target`. `peers` are the packages released
-/// together with this one: they become `ros-<distro>-<name>` before rosdep is asked. Every
+/// together with this one, by ROS name, with their Debian names (`ros-<distro>-<name>`, or what
+/// their `<export><rosdeb package=...>` says): they are used before rosdep is asked. Every
 /// unresolved key is returned at once, sorted by key.
 pub fn resolve(
     manifest: &Manifest,
     rules: &Rules,
     target: &Target,
-    peers: &BTreeSet<String>,
+    peers: &BTreeMap<String, String>,
 ) -> Result<Depends, Vec<Unresolved>> {
     let vars = condition_vars(target);
     let rosdep_target = RosdepTarget::new(target.os.clone(), target.codename.clone());
@@ -127,8 +128,8 @@ pub fn resolve(
             DependKind::Doc | DependKind::RosbuildPackage | DependKind::RosbuildStack => continue,
         };
         let resolved: Result<(Vec<String>, bool), (String, UnresolvedKind)> =
-            if peers.contains(&dep.name) {
-                Ok((vec![ros_package_name(&target.distro, &dep.name)], true))
+            if let Some(package) = peers.get(&dep.name) {
+                Ok((vec![package.clone()], true))
             } else {
                 match rules.resolve_with(&dep.name, &rosdep_target, policy) {
                     Ok(r) if r.installer == ROS_INSTALLER => Ok((

@@ -160,7 +160,10 @@ fn dependency_kinds_map_to_fields() {
          <test_depend>boost</test_depend><test_depend>peer_pkg</test_depend>\
          <doc_depend>no_such_doc_key</doc_depend><conflict>no_such_conflict</conflict>"
     ));
-    let peers: BTreeSet<String> = ["catkin", "peer_pkg"].iter().map(|s| (*s).to_owned()).collect();
+    let peers: BTreeMap<String, String> = ["catkin", "peer_pkg"]
+        .iter()
+        .map(|s| ((*s).to_owned(), ros_package_name("noetic", s)))
+        .collect();
     let d = resolve(&m, &rules(), &target(), &peers).unwrap();
     let set = |v: &[&str]| v.iter().map(|s| (*s).to_owned()).collect::<BTreeSet<_>>();
     assert_eq!(d.build, set(&["ros-noetic-catkin"]));
@@ -462,7 +465,7 @@ fn rule_outputs_must_be_debian_package_names() {
     // A version attribute is checked too.
     let m =
         manifest(&format!("{HEAD}<exec_depend version_gte=\"1\nPre-Depends: x\">p</exec_depend>"));
-    let peers: BTreeSet<String> = ["p".to_owned()].into();
+    let peers: BTreeMap<String, String> = [("p".to_owned(), "ros-noetic-p".to_owned())].into();
     let unresolved = resolve(&m, &rules, &target(), &peers).unwrap_err();
     assert!(unresolved[0].reason.contains("not a Debian version"), "{unresolved:?}");
 }

@@ -92,7 +92,7 @@ struct Run<'a> {
     rules: Rules,
     distribution: Option<rospkg::distro::distribution::DistributionFile>,
     target: DebTarget,
-    peers: BTreeSet<String>,
+    peers: BTreeMap<String, String>,
     templates: Templates,
     epoch: Option<u64>,
     host: Option<Result<rospkg::os_detect::OsInfo, String>>,
@@ -107,8 +107,18 @@ pub fn run(args: Args) -> anyhow::Result<Status> {
     let epoch = DebBuilder::source_date_epoch_from_env()?;
 
     let packages: Vec<Package> = args.packages.iter().map(|dir| load(dir)).collect();
-    let peers: BTreeSet<String> =
-        packages.iter().filter(|p| p.manifest.is_some()).map(|p| p.name.clone()).collect();
+    // Their Debian names (a broken <rosdeb> export fails when that package is generated).
+    let peers: BTreeMap<String, String> = packages
+        .iter()
+        .filter_map(|p| {
+            let manifest = p.manifest.as_ref()?;
+            let package = generate::layout(manifest, &p.name, &target.distro).map_or_else(
+                |_| generate::ros_package_name(&target.distro, &p.name),
+                |l| l.package,
+            );
+            Some((p.name.clone(), package))
+        })
+        .collect();
     let mut run = Run {
         args: &args,
         env,
@@ -318,9 +328,7 @@ impl Run<'_> {
             build_type = "none".to_owned();
         }
         let compiling = debgen::build::COMPILED_BUILD_TYPES.contains(&build_type.as_str());
-        if compiling {
-            self.check_target(&build_type)?;
-        }
+        let cross = if compiling { self.check_target(&build_type)? } else { Cross::Native };
         let xml = p.dir.join("package.xml");
         let mut inc = self.args.release.inc;
         if let Some(dist) = &self.distribution
@@ -371,8 +379,9 @@ impl Run<'_> {
         let tree = generate::generate(&input).map_err(|e| generate_error(&xml, e))?;
         // Without SOURCE_DATE_EPOCH, package.xml's time caps the staged files' (fresh) mtimes.
         let epoch = self.epoch.or(u64::try_from(timestamp).ok());
-        let prefix = format!("/opt/ros/{}", self.target.distro);
-        let package = generate::ros_package_name(&self.target.distro, &p.name);
+        let generate::Layout { package, prefix } =
+            generate::layout(manifest, &p.name, &self.target.distro)
+                .map_err(|e| generate_error(&xml, e))?;
         let request = debgen::build::Request {
             build_type: &build_type,
             source: &p.dir,
@@ -381,6 +390,10 @@ impl Run<'_> {
             prefix: &prefix,
             chroot: self.args.chroot.as_deref(),
             source_date_epoch: epoch,
+            glibc: match cross {
+                Cross::Glibc(glibc) => Some(glibc),
+                Cross::Native | Cross::PurePython => None,
+            },
         };
 
         if self.args.via == Via::DpkgBuildpackage {
@@ -402,6 +415,7 @@ impl Run<'_> {
                 staging.path(),
             )
             .with_context(|| format!("staging `{}`", p.dir.display()))?;
+            debgen::binary::stage_root_overlay(&p.dir.join("packaging/root"), staging.path())?;
             let deb = debgen::binary::builder(&tree, staging.path(), epoch)?
                 .build(&self.args.out)
                 .with_context(|| format!("building the .deb of `{}`", p.name))?;
@@ -416,6 +430,18 @@ impl Run<'_> {
                 debgen::build::compile(&request, file).map_err(|e| compile_error(e, &log_path))?;
             compiled.strip(file).map_err(|e| compile_error(e, &log_path))?;
             let has_elf = !compiled.elf_files()?.is_empty();
+            if has_elf && cross == Cross::PurePython {
+                return Err(Hinted::error(
+                    format!(
+                        "`{}` built ELF files, so it is not pure Python and cannot be built for \
+                         {} on this host",
+                        p.name, self.args.release.target
+                    ),
+                    format!("pass --chroot DIR with a root of {}", self.args.release.target),
+                ));
+            }
+            let glibc = self.check_glibc(&compiled, file, &log_path)?;
+            debgen::binary::stage_root_overlay(&p.dir.join("packaging/root"), &compiled.staging())?;
             input.staged_has_elf = Some(has_elf);
             let tree = generate::generate(&input).map_err(|e| generate_error(&xml, e))?;
             let mut subst = debgen::binary::Substitutions {
@@ -427,6 +453,13 @@ impl Run<'_> {
             subst.vars = compiled
                 .substvars(&tree["debian/control"].contents, file)
                 .map_err(|e| compile_error(e, &log_path))?;
+            if let (Cross::Glibc(_), Some(glibc), Some(shlibs)) =
+                (cross, glibc, subst.vars.get_mut("shlibs:Depends"))
+            {
+                // dpkg-shlibdeps read this host's libc6 symbols file, whose minimum versions
+                // are this host's; what the binaries need is what zig linked against.
+                *shlibs = debgen::build::with_libc6_floor(shlibs, glibc);
+            }
             let deb = debgen::binary::builder_with(&tree, &compiled.staging(), epoch, &subst)?
                 .build(&self.args.out)
                 .with_context(|| format!("building the .deb of `{}`", p.name))?;
@@ -435,8 +468,11 @@ impl Run<'_> {
         log.finish(result)
     }
 
-    /// Compiling is for this host's own OS and codename, or inside `--chroot DIR`.
-    fn check_target(&mut self, build_type: &str) -> anyhow::Result<()> {
+    /// How a compiling package is built for the target: on this host when it is the target's
+    /// own OS and codename, or inside `--chroot DIR`; for another release without a root, cargo
+    /// links against that release's glibc with cargo-zigbuild and setup.py packages must come
+    /// out pure Python (no ELF file). Anything else is refused with why.
+    fn check_target(&mut self, build_type: &str) -> anyhow::Result<Cross> {
         let target = &self.args.release.target;
         if let Some(root) = &self.args.chroot {
             if !root.join("bin/sh").exists() && !root.join("usr/bin/sh").exists() {
@@ -454,7 +490,7 @@ impl Run<'_> {
                     "run rosdeb build as root, e.g. with sudo",
                 ));
             }
-            return Ok(());
+            return Ok(Cross::Native);
         }
         let env = &self.env;
         let host = self.host.get_or_insert_with(|| {
@@ -463,7 +499,26 @@ impl Run<'_> {
         let same =
             host.as_ref().is_ok_and(|h| h.name == target.os && h.codename == target.codename);
         if same {
-            return Ok(());
+            return Ok(Cross::Native);
+        }
+        if build_type == "ament_python" {
+            return Ok(Cross::PurePython);
+        }
+        if build_type == "cargo" {
+            return match debgen::targets::lookup(&target.codename) {
+                Some(t) => Ok(Cross::Glibc(t.glibc)),
+                None => Err(Hinted::error(
+                    format!(
+                        "{target}: rosdeb does not know which glibc `{}` has, so it cannot link \
+                         a cargo package against it",
+                        target.codename
+                    ),
+                    format!(
+                        "build on {target} or pass --chroot DIR (known releases: {})",
+                        debgen::targets::known()
+                    ),
+                )),
+            };
         }
         let host = match host {
             Ok(h) => format!("this {}:{} host", h.name, h.codename),
@@ -477,6 +532,50 @@ impl Run<'_> {
             format!("pass --chroot DIR with a root directory of {target}, or build on {target}"),
         ))
     }
+}
+
+impl Run<'_> {
+    /// Fails when an ELF file of `compiled` needs a newer glibc than the target release has
+    /// (its highest `GLIBC_x.y` symbol version, read with readelf): it would not start there.
+    /// Returns the highest version any of them needs.
+    fn check_glibc(
+        &self,
+        compiled: &debgen::build::Compiled,
+        log: &mut fs_err::File,
+        log_path: &Path,
+    ) -> anyhow::Result<Option<(u32, u32)>> {
+        let target = &self.args.release.target;
+        let needed = compiled.glibc_needed(log).map_err(|e| compile_error(e, log_path))?;
+        let highest = needed.iter().map(|(_, v)| *v).max();
+        let Some(release) = debgen::targets::lookup(&target.codename) else {
+            return Ok(highest);
+        };
+        let (major, minor) = release.glibc;
+        let too_new: Vec<String> = needed
+            .iter()
+            .filter(|(_, v)| *v > (u32::from(major), u32::from(minor)))
+            .map(|(file, (a, b))| format!("/{} needs GLIBC_{a}.{b}", file.display()))
+            .collect();
+        if too_new.is_empty() {
+            return Ok(highest);
+        }
+        Err(Hinted::error(
+            format!("{target} has glibc {major}.{minor}, and {}", too_new.join(", ")),
+            "build in a root of the target (--chroot DIR), or let rosdeb link a cargo package \
+             against the target's glibc (cargo-zigbuild) by building for it from another host",
+        ))
+    }
+}
+
+/// How a compiling package is built for its target (see [`Run::check_target`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Cross {
+    /// On this host or in `--chroot`, against that system's own libraries.
+    Native,
+    /// cargo, linked against this glibc (major, minor) with cargo-zigbuild.
+    Glibc((u8, u8)),
+    /// setup.py, for another release: the result must hold no ELF file.
+    PurePython,
 }
 
 /// Whether the process runs as root (`id -u`).

@@ -192,7 +192,8 @@ fn run_generate(args: &GenerateArgs) -> anyhow::Result<Status> {
     let mut resolved = Vec::new();
     let mut unresolved = Vec::new();
     for p in &packages {
-        let (peers, inc) = release_facts(&p.manifest, distribution.as_ref(), args.release.inc);
+        let (peers, inc) =
+            release_facts(&p.manifest, &target.distro, distribution.as_ref(), args.release.inc);
         match generate::resolve(&p.manifest, &rules, &target, &peers) {
             Ok(depends) => resolved.push((depends, inc)),
             Err(keys) => unresolved.push((p, keys)),
@@ -263,7 +264,8 @@ fn run_generate(args: &GenerateArgs) -> anyhow::Result<Status> {
             control.lines().find_map(|l| l.strip_prefix("Architecture: ")).unwrap_or("any");
         reports.push(Report {
             schema: crate::json::SCHEMA,
-            package: generate::ros_package_name(&target.distro, &name),
+            package: generate::layout(&p.manifest, &name, &target.distro)
+                .map_or_else(|_| generate::ros_package_name(&target.distro, &name), |l| l.package),
             version: format!("{}-{inc}{}", p.manifest.version, target.codename),
             architecture: architecture.to_owned(),
             directory: debian.display().to_string(),
@@ -316,16 +318,20 @@ fn out_dirs(args: &GenerateArgs, packages: &[Package]) -> anyhow::Result<Vec<Pat
 /// the Debian increment: the distribution's, when it releases this version, else `inc`.
 fn release_facts(
     manifest: &manifest::Manifest,
+    distro: &str,
     distribution: Option<&rospkg::distro::distribution::DistributionFile>,
     inc: u32,
-) -> (BTreeSet<String>, u32) {
+) -> (BTreeMap<String, String>, u32) {
     let name = manifest.name.clone().unwrap_or_default();
-    let mut peers = BTreeSet::new();
+    let mut peers = BTreeMap::new();
     let mut inc = inc;
     if let Some(dist) = distribution {
         if let Some(repo) = dist.release_packages.get(&name) {
             peers.extend(
-                dist.release_packages.iter().filter(|(_, r)| *r == repo).map(|(p, _)| p.clone()),
+                dist.release_packages
+                    .iter()
+                    .filter(|(_, r)| *r == repo)
+                    .map(|(p, _)| (p.clone(), generate::ros_package_name(distro, p))),
             );
         }
         if let Some(released) = dist.package_version(&name)
@@ -524,6 +530,9 @@ pub(super) fn generate_error(xml: &Path, e: GenerateError) -> anyhow::Error {
             "templates/README.md lists the variables of each template"
         }
         GenerateError::NoName { .. } => "add <name> to package.xml",
+        GenerateError::InvalidPrefix { .. } => {
+            "use <rosdeb prefix=\"/usr\"/>, or leave prefix out for bloom's /opt/ros/<distro>"
+        }
         GenerateError::Value(v) => v.hint(),
     };
     let _ = xml;
