@@ -42,6 +42,8 @@ pub(crate) const DEBIAN_PACKAGES: &[&str] = &[
     "make",
     "libtinyxml2-dev",
     "python3-setuptools",
+    "python3-venv",
+    "binutils",
     // `systemd-analyze verify` of the bridge's unit
     "systemd",
     // the system liblzma for .deb compression (as dpkg-deb), found with pkg-config
@@ -63,6 +65,8 @@ pub(crate) fn run(_args: &Args) -> anyhow::Result<()> {
     let sh = root_shell()?;
     let start = Instant::now();
     ensure_debian_packages(&sh)?;
+    // The cross-release cargo build test links with zig (not in Debian: from the registries).
+    crate::tools::ensure_zig()?;
     let nextest = has_nextest(&sh);
     let steps: [(&str, xshell::Cmd<'_>); 3] = [
         ("format", cmd!(sh, "cargo fmt --all --check")),

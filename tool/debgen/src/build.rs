@@ -53,6 +53,12 @@ pub enum CompileError {
         /// The Debian package that provides it.
         package: String,
     },
+    /// cargo-zigbuild or zig, needed to link against an older release's glibc, is missing.
+    #[error("linking against glibc {glibc} needs cargo-zigbuild and zig on the PATH")]
+    MissingZig {
+        /// The glibc version (`2.31`).
+        glibc: String,
+    },
     /// A build step exited with an error.
     #[error("`{command}` failed ({status}); the last lines of the log:\n{tail}")]
     Failed {

@@ -25,14 +25,7 @@ pub(super) fn build(ctx: &Context<'_>, log: &mut fs_err::File) -> Result<(), Com
         None => args.push("build".into()),
         Some((major, minor)) => {
             if !ctx.runner.has("cargo-zigbuild") || !ctx.runner.has("zig") {
-                return Err(CompileError::MissingTool {
-                    tool: "cargo-zigbuild and zig".to_owned(),
-                    place: String::new(),
-                    package: "(not in Debian) `cargo install --locked cargo-zigbuild` and zig \
-                              (`pip install ziglang`, or `cargo xtask dist`, which installs both \
-                              under target/tools)"
-                        .to_owned(),
-                });
+                return Err(CompileError::MissingZig { glibc: format!("{major}.{minor}") });
             }
             let host = host_triple(ctx, log)?;
             args.extend([

@@ -180,7 +180,7 @@ fn pip_only_and_missing_keys_are_unresolved_together() {
         "{HEAD}<exec_depend>transforms3d</exec_depend><build_depend>nope_a</build_depend>\
          <depend>nope_b</depend>"
     ));
-    let err = resolve(&m, &rules(), &target(), &BTreeSet::new()).unwrap_err();
+    let err = resolve(&m, &rules(), &target(), &BTreeMap::new()).unwrap_err();
     let keys: Vec<&str> = err.iter().map(|u| u.key.as_str()).collect();
     assert_eq!(keys, ["nope_a", "nope_b", "transforms3d"]);
     assert!(err[2].reason.contains("pip"), "{}", err[2].reason);
@@ -196,7 +196,7 @@ fn conditions_filter_dependencies() {
     .clone();
     let mut m = m;
     m.format = 3;
-    let d = resolve(&m, &rules(), &target(), &BTreeSet::new()).unwrap();
+    let d = resolve(&m, &rules(), &target(), &BTreeMap::new()).unwrap();
     assert_eq!(d.run.len(), 1);
 }
 
@@ -453,7 +453,7 @@ fn rule_outputs_must_be_debian_package_names() {
     let keys = ["spaced", "upper", "alt", "injected", "empty", "nested"];
     let body: String = keys.iter().map(|k| format!("<exec_depend>{k}</exec_depend>")).collect();
     let m = manifest(&format!("{HEAD}{body}<exec_depend>fine</exec_depend>"));
-    let unresolved = resolve(&m, &rules, &target(), &BTreeSet::new()).unwrap_err();
+    let unresolved = resolve(&m, &rules, &target(), &BTreeMap::new()).unwrap_err();
     let got: Vec<&str> = unresolved.iter().map(|u| u.key.as_str()).collect();
     let mut want = keys.to_vec();
     want.sort_unstable();
@@ -468,4 +468,39 @@ fn rule_outputs_must_be_debian_package_names() {
     let peers: BTreeMap<String, String> = [("p".to_owned(), "ros-noetic-p".to_owned())].into();
     let unresolved = resolve(&m, &rules, &target(), &peers).unwrap_err();
     assert!(unresolved[0].reason.contains("not a Debian version"), "{unresolved:?}");
+}
+
+#[test]
+fn a_rosdeb_export_names_the_package_and_sets_its_prefix() {
+    let exported = |attrs: &str| {
+        manifest(&format!("{HEAD}<export><build_type>cmake</build_type><rosdeb {attrs}/></export>"))
+    };
+    let m = exported("package=\"demo-tool\" prefix=\"/usr\"");
+    assert_eq!(
+        layout(&m, "demo_pkg", "noetic").unwrap(),
+        Layout { package: "demo-tool".into(), prefix: "/usr".into() }
+    );
+    let tree = render(&m, &Depends::default(), None).unwrap();
+    assert!(tree["debian/control"].contents.contains("Package: demo-tool\n"));
+    assert!(tree["debian/rules"].contents.contains("-DCMAKE_INSTALL_PREFIX=\"/usr\""));
+    // Nothing under /opt: no dir-or-file-in-opt overrides.
+    assert!(!tree.keys().any(|k| k.ends_with(".lintian-overrides")), "{:?}", tree.keys());
+    // Without the export: bloom's name and prefix, and the /opt overrides.
+    let plain = manifest(HEAD);
+    assert_eq!(
+        layout(&plain, "demo_pkg", "noetic").unwrap(),
+        Layout { package: "ros-noetic-demo-pkg".into(), prefix: "/opt/ros/noetic".into() }
+    );
+    let tree = render(&plain, &Depends::default(), None).unwrap();
+    assert!(tree.contains_key("debian/ros-noetic-demo-pkg.lintian-overrides"));
+
+    // Hostile values are refused where they are read, with the element's place.
+    let err = layout(&exported("package=\"Demo Tool\""), "demo_pkg", "noetic").unwrap_err();
+    assert!(err.to_string().contains("pkg/package.xml:3:"), "{err}");
+    assert!(err.to_string().contains("<export><rosdeb>"), "{err}");
+    for prefix in ["/etc", "/usr/../etc", "/opt/../../etc", "relative"] {
+        let err =
+            layout(&exported(&format!("prefix=\"{prefix}\"")), "demo_pkg", "noetic").unwrap_err();
+        assert!(matches!(err, GenerateError::InvalidPrefix { .. }), "{prefix}: {err}");
+    }
 }

@@ -588,9 +588,15 @@ fn is_root() -> bool {
 
 /// A compile error as a user-facing error, with a hint.
 fn compile_error(e: debgen::build::CompileError, log: &Path) -> anyhow::Error {
-    let hint = match e.missing_package() {
-        Some(package) => format!("install it: apt-get install {package}"),
-        None => format!("the whole output is in `{}`", log.display()),
+    let hint = match (&e, e.missing_package()) {
+        (_, Some(package)) => format!("install it: apt-get install {package}"),
+        (debgen::build::CompileError::MissingZig { .. }, None) => {
+            "`cargo install --locked cargo-zigbuild` and zig from PyPI (`pip install ziglang`, \
+             then put its `zig` on the PATH); `cargo xtask dist` installs both under \
+             target/tools"
+                .to_owned()
+        }
+        (_, None) => format!("the whole output is in `{}`", log.display()),
     };
     Hinted::error(e.to_string(), hint)
 }

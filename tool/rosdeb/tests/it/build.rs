@@ -497,3 +497,146 @@ fn injected_fields_and_bad_rule_names_fail_their_package_only() {
     let info = dpkg_deb("--field", &out_dir.join(&debs[0]));
     assert!(!info.contains("Pre-Depends") && !info.contains("evil"), "{info}");
 }
+
+/// The folder of the tools `cargo xtask dist` and `cargo xtask ci` install from the package
+/// registries (zig); cargo-zigbuild is in cargo's own bin folder.
+fn zig_tools() -> PathBuf {
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target"), PathBuf::from);
+    let tools = target.join("tools/bin");
+    assert!(
+        tools.join("zig").exists(),
+        "zig is missing from {}: `cargo xtask ci` (or `cargo xtask dist`) installs it",
+        tools.display()
+    );
+    tools
+}
+
+/// The highest GLIBC_x.y symbol version `file` needs, read by binutils' objdump.
+fn objdump_glibc(file: &Path) -> (u32, u32) {
+    let out = Command::new("objdump").arg("-T").arg(file).output().unwrap();
+    assert!(out.status.success());
+    text(&out.stdout)
+        .split(|c: char| c.is_whitespace() || c == '(' || c == ')')
+        .filter_map(|w| w.strip_prefix("GLIBC_"))
+        .filter_map(|v| {
+            let mut p = v.split('.').map(|n| n.parse::<u32>().ok());
+            Some((p.next()??, p.next()??))
+        })
+        .max()
+        .expect("a dynamically linked binary needs glibc symbols")
+}
+
+#[test]
+fn cargo_for_an_older_release_links_against_its_glibc() {
+    let tmp = TempDir::new("build-zig");
+    let mut env = toolchain_env();
+    let path = env.iter_mut().find(|(k, _)| k == "PATH").unwrap();
+    let cargo_home = std::env::var("CARGO_HOME")
+        .unwrap_or_else(|_| format!("{}/.cargo", std::env::var("HOME").unwrap_or_default()));
+    path.1 = format!("{}:{cargo_home}/bin:{}", zig_tools().display(), path.1);
+    // Focal has glibc 2.31; this bookworm host 2.36.
+    let out = build_with(&["demo_rust"], "ubuntu:focal", tmp.path(), &[], &env);
+    assert!(out.status.success(), "{}{}", text(&out.stdout), text(&out.stderr));
+    let deb = tmp.path().join("ros-noetic-demo-rust_0.3.0-0focal_amd64.deb");
+    let x = tmp.path().join("x");
+    let status = Command::new("dpkg-deb").arg("-x").arg(&deb).arg(&x).status().unwrap();
+    assert!(status.success());
+    let binary = x.join("opt/ros/noetic/bin/demo_rust");
+    let needed = objdump_glibc(&binary);
+    assert!(needed <= (2, 31), "the focal binary needs GLIBC_{}.{}", needed.0, needed.1);
+    // Its libc6 relation is what it was linked against, not this host's symbols file's minimum.
+    let depends = dpkg_deb("--field", &deb);
+    let libc = depends.lines().find_map(|l| l.strip_prefix("Depends: ")).unwrap_or_default();
+    assert!(
+        libc.split(", ").any(|r| r == format!("libc6 (>= {}.{})", needed.0, needed.1)),
+        "{depends}"
+    );
+    assert!(lintian_complaints(&[deb]).is_empty());
+
+    // The same package for bookworm, natively: linked against this host's newer glibc, which
+    // the focal check would refuse (the one rosdeb applies after every build).
+    let native = TempDir::new("build-native");
+    let out = build_with(&["demo_rust"], "debian:bookworm", native.path(), &[], &env);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let deb = native.path().join("ros-noetic-demo-rust_0.3.0-0bookworm_amd64.deb");
+    let x = native.path().join("x");
+    let status = Command::new("dpkg-deb").arg("-x").arg(&deb).arg(&x).status().unwrap();
+    assert!(status.success());
+    assert!(objdump_glibc(&x.join("opt/ros/noetic/bin/demo_rust")) > (2, 31));
+}
+
+#[test]
+fn a_rosdeb_export_names_the_package_and_ships_units_conffiles_and_scripts() {
+    let tmp = TempDir::new("build-service");
+    let out = build(&["demo_service"], "debian:bookworm", tmp.path(), &[]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let deb = tmp.path().join("demo-service_0.2.0-0bookworm_all.deb");
+    assert!(deb.is_file(), "{}", text(&out.stdout));
+    let listing = dpkg_deb("--contents", &deb);
+    for file in [
+        "./lib/systemd/system/demo-service.service",
+        "./etc/demo-service/demo.conf",
+        "./usr/share/demo_service/package.xml",
+    ] {
+        assert!(listing.lines().any(|l| l.ends_with(file)), "{file} missing:\n{listing}");
+    }
+    assert!(!listing.contains("./opt/"), "{listing}");
+    let control = tmp.path().join("control");
+    let status =
+        Command::new("dpkg-deb").arg("--control").arg(&deb).arg(&control).status().unwrap();
+    assert!(status.success());
+    assert_eq!(
+        fs_err::read_to_string(control.join("conffiles")).unwrap(),
+        "/etc/demo-service/demo.conf\n"
+    );
+    let postinst = fs_err::read_to_string(control.join("postinst")).unwrap();
+    assert!(postinst.starts_with("#!/bin/sh") && !postinst.contains("#DEBHELPER#"), "{postinst}");
+    let complaints = lintian_complaints(&[deb]);
+    assert!(complaints.is_empty(), "{complaints:?}");
+
+    // A symbolic link in packaging/root could ship a file of the building machine: refused.
+    let copy = TempDir::new("build-service-link");
+    let pkg = copy.path().join("demo_service");
+    let status = Command::new("cp")
+        .arg("-a")
+        .arg(fixtures().join("build/demo_service"))
+        .arg(&pkg)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    std::os::unix::fs::symlink("/etc/shadow", pkg.join("packaging/root/etc/demo-service/stolen"))
+        .unwrap();
+    let out = build(&[pkg.to_str().unwrap()], "debian:bookworm", &copy.path().join("out"), &[]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("only folders and regular files are shipped from packaging/root"),
+        "{stderr}"
+    );
+    assert!(!copy.path().join("out/demo-service_0.2.0-0bookworm_all.deb").exists());
+
+    // A prefix outside /usr and /opt is refused where it is read, with the place.
+    let bad = TempDir::new("build-service-prefix");
+    let pkg = bad.path().join("demo_service");
+    let status = Command::new("cp")
+        .arg("-a")
+        .arg(fixtures().join("build/demo_service"))
+        .arg(&pkg)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let xml = fs_err::read_to_string(pkg.join("package.xml")).unwrap();
+    fs_err::write(
+        pkg.join("package.xml"),
+        xml.replace("prefix=\"/usr\"", "prefix=\"/etc/../usr\""),
+    )
+    .unwrap();
+    let out = build(&[pkg.to_str().unwrap()], "debian:bookworm", &bad.path().join("out"), &[]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("package.xml:10:5: <export><rosdeb>: prefix `/etc/../usr`"),
+        "{stderr}"
+    );
+}
