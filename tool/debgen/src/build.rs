@@ -33,6 +33,9 @@ pub use dpkg::dpkg_buildpackage;
 pub const COMPILED_BUILD_TYPES: &[&str] =
     &["ament_cmake", "ament_python", "cargo", "catkin", "cmake"];
 
+/// A glibc symbol version, `GLIBC_<major>.<minor>` as (major, minor).
+pub type GlibcVersion = (u32, u32);
+
 /// How many lines of the log a failure carries.
 const TAIL_LINES: usize = 25;
 
@@ -327,7 +330,7 @@ impl Compiled {
     pub fn glibc_needed(
         &self,
         log: &mut fs_err::File,
-    ) -> Result<Vec<(PathBuf, (u32, u32))>, CompileError> {
+    ) -> Result<Vec<(PathBuf, GlibcVersion)>, CompileError> {
         let mut out = Vec::new();
         for file in self.elf_files()? {
             if let Some(v) = glibc_needed(&self.staging().join(&file), log)? {
