@@ -129,6 +129,7 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<()> {
             repo.join(names::REPO_KEY).display()
         );
     }
+    root::dispose_stale(&target);
     let today =
         root::run(std::process::Command::new("date").args(["-u", "+%Y%m%d"]))?.trim().to_owned();
     let ctx = Ctx { target, repo, today };

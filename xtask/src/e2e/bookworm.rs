@@ -382,19 +382,20 @@ fn write_scripts(
     Ok(((*request).to_owned(), expected))
 }
 
-/// After the purge: no listed file left, listed folders only when another package owns them,
+/// After the purge: nothing `dpkg -L` listed is left unless another package owns it,
 /// the configuration, state and venv folders gone, no `pyros` user or group.
 fn check_purged(root: &Root, listed: &[String]) -> anyhow::Result<()> {
     let mut left = Vec::new();
     for path in listed {
-        let Ok(meta) = fs_err::symlink_metadata(root.join(path)) else { continue };
-        if meta.is_dir() {
-            let owner = root.command(&["dpkg-query", "-S", path]).output()?;
-            if owner.status.success() {
-                continue;
-            }
+        if fs_err::symlink_metadata(root.join(path)).is_err() {
+            continue;
         }
-        left.push(path.clone());
+        // Still owned by an installed package: a shared folder (`/usr/bin`, merged-/usr's
+        // `/lib` link), not ours.
+        let owner = root.command(&["dpkg-query", "-S", path]).output()?;
+        if !owner.status.success() {
+            left.push(path.clone());
+        }
     }
     for dir in [CONFIG_DIR, STATE_DIR, VENV] {
         if fs_err::symlink_metadata(root.join(dir)).is_ok() && !left.iter().any(|l| l == dir) {

@@ -85,47 +85,77 @@ impl Root {
 
     /// Processes whose root directory is this root (`/proc/PID/root`), as `pid command`.
     pub(crate) fn processes(&self) -> Vec<String> {
-        let Ok(canonical) = fs_err::canonicalize(&self.root) else { return Vec::new() };
-        let Ok(entries) = fs_err::read_dir("/proc") else { return Vec::new() };
-        let mut found = Vec::new();
-        for entry in entries.flatten() {
-            let name = entry.file_name().to_string_lossy().into_owned();
-            if !name.bytes().all(|b| b.is_ascii_digit()) {
-                continue;
-            }
-            let Ok(root) = std::fs::read_link(entry.path().join("root")) else { continue };
-            if root == canonical {
-                let cmdline = std::fs::read(entry.path().join("cmdline")).unwrap_or_default();
-                let cmdline = String::from_utf8_lossy(&cmdline).replace('\0', " ");
-                found.push(format!("{name} {}", cmdline.trim()));
-            }
-        }
-        found
+        processes_in(&self.root)
     }
+}
+
+/// Processes whose root directory is `root`, as `pid command`.
+fn processes_in(root: &Path) -> Vec<String> {
+    let Ok(canonical) = fs_err::canonicalize(root) else { return Vec::new() };
+    let Ok(entries) = fs_err::read_dir("/proc") else { return Vec::new() };
+    let mut found = Vec::new();
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if !name.bytes().all(|b| b.is_ascii_digit()) {
+            continue;
+        }
+        let Ok(root) = std::fs::read_link(entry.path().join("root")) else { continue };
+        if root == canonical {
+            let cmdline = std::fs::read(entry.path().join("cmdline")).unwrap_or_default();
+            let cmdline = String::from_utf8_lossy(&cmdline).replace('\0', " ");
+            found.push(format!("{name} {}", cmdline.trim()));
+        }
+    }
+    found
 }
 
 impl Drop for Root {
     fn drop(&mut self) {
-        for process in self.processes() {
-            eprintln!("warning: killing a process left in {}: {process}", self.root.display());
-            if let Some(pid) = process
-                .split_whitespace()
-                .next()
-                .and_then(|p| p.parse::<i32>().ok())
-                .and_then(rustix::process::Pid::from_raw)
-            {
-                let _ = rustix::process::kill_process(pid, rustix::process::Signal::KILL);
-            }
+        dispose(&self.work, &self.root);
+    }
+}
+
+/// Kills what still runs in `root`, unmounts everything below `work`, removes `work`.
+fn dispose(work: &Path, root: &Path) {
+    let stray = processes_in(root);
+    for process in &stray {
+        eprintln!("warning: killing a process left in {}: {process}", root.display());
+        if let Some(pid) = process
+            .split_whitespace()
+            .next()
+            .and_then(|p| p.parse::<i32>().ok())
+            .and_then(rustix::process::Pid::from_raw)
+        {
+            let _ = rustix::process::kill_process(pid, rustix::process::Signal::KILL);
         }
-        if !self.processes().is_empty() {
-            std::thread::sleep(std::time::Duration::from_millis(500));
-        }
-        if let Err(err) = unmount_under(&self.work) {
-            eprintln!("warning: {} is left in place: {err:#}", self.work.display());
-            return;
-        }
-        if let Err(err) = fs_err::remove_dir_all(&self.work) {
-            eprintln!("warning: removing {}: {err}", self.work.display());
+    }
+    if !stray.is_empty() {
+        std::thread::sleep(std::time::Duration::from_millis(500));
+    }
+    if let Err(err) = unmount_under(work) {
+        eprintln!("warning: {} is left in place: {err:#}", work.display());
+        return;
+    }
+    if let Err(err) = fs_err::remove_dir_all(work) {
+        eprintln!("warning: removing {}: {err}", work.display());
+    }
+}
+
+/// Removes the roots of earlier runs that did not clean up (killed by a signal): each
+/// `target/e2e/<label>-<pid>` whose run is no longer alive.
+pub(crate) fn dispose_stale(target: &Path) {
+    let Ok(entries) = fs_err::read_dir(target.join("e2e")) else { return };
+    for entry in entries.flatten() {
+        let work = entry.path();
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let Some(pid) = name.rsplit_once('-').and_then(|(_, p)| p.parse::<i32>().ok()) else {
+            continue;
+        };
+        let alive = rustix::process::Pid::from_raw(pid)
+            .is_some_and(|p| rustix::process::test_kill_process(p).is_ok());
+        if !alive {
+            eprintln!("    removing the root of an interrupted run: {}", work.display());
+            dispose(&work, &work.join("root"));
         }
     }
 }
