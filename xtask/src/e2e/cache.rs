@@ -177,7 +177,7 @@ pub(crate) fn probe(mirror: &str, suite: &str) -> anyhow::Result<()> {
     stream.set_write_timeout(Some(timeout))?;
     let path = format!("/{}/dists/{suite}/Release", path.trim_end_matches('/'))
         .replace("//dists", "/dists");
-    write!(stream, "HEAD {path} HTTP/1.0\r\nHost: {authority}\r\nUser-Agent: xtask-e2e\r\n\r\n")
+    write!(stream, "HEAD {path} HTTP/1.1\r\nHost: {authority}\r\nUser-Agent: xtask-e2e\r\nConnection: close\r\n\r\n")
         .context("sending the request")?;
     let mut head = [0_u8; 64];
     let n = stream.read(&mut head).context("reading the answer")?;

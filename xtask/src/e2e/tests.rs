@@ -160,3 +160,37 @@ fn an_unreachable_mirror_is_named_with_its_cause_and_leaves_no_cache() {
     assert!(text.contains("E2E_DEBIAN_MIRROR"), "the hint names the override: {text}");
     assert!(listing(target.path()).is_empty(), "{:?}", listing(target.path()));
 }
+
+/// A one-connection HTTP server on a free port answering HTTP/1.0 requests with 426 (as
+/// archive.ubuntu.com does) and others with `status`; returns the port and the request line.
+fn one_shot_server(status: &'static str) -> (u16, std::thread::JoinHandle<String>) {
+    use std::io::{BufRead as _, Write as _};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let handle = std::thread::spawn(move || {
+        let (stream, _) = listener.accept().unwrap();
+        let mut reader = std::io::BufReader::new(stream.try_clone().unwrap());
+        let mut request = String::new();
+        reader.read_line(&mut request).unwrap();
+        let answer =
+            if request.trim_end().ends_with("HTTP/1.0") { "426 Upgrade Required" } else { status };
+        write!(&stream, "HTTP/1.1 {answer}\r\nContent-Length: 0\r\n\r\n").unwrap();
+        request.trim_end().to_owned()
+    });
+    (port, handle)
+}
+
+#[test]
+fn the_mirror_probe_asks_for_the_suites_release_over_http_1_1() {
+    let (port, server) = one_shot_server("200 OK");
+    cache::probe(&format!("http://127.0.0.1:{port}/ubuntu"), "jammy").unwrap();
+    assert_eq!(server.join().unwrap(), "HEAD /ubuntu/dists/jammy/Release HTTP/1.1");
+
+    let (port, server) = one_shot_server("404 Not Found");
+    let err = cache::probe(&format!("http://127.0.0.1:{port}/debian/"), "nosuch").unwrap_err();
+    assert!(
+        format!("{err}").contains("/debian/dists/nosuch/Release answered `HTTP/1.1 404"),
+        "{err}"
+    );
+    server.join().unwrap();
+}
