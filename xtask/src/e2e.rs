@@ -171,14 +171,22 @@ fn summary(results: &[(Part, Verdict, Duration)], total: Duration) {
     for (part, verdict, time) in results {
         let (word, detail) = match verdict {
             Verdict::Passed(d) => ("passed", d.clone()),
-            Verdict::Failed(e) => {
-                ("FAILED", format!("{e}").lines().next().unwrap_or("").to_owned())
-            }
+            Verdict::Failed(e) => ("FAILED", headline(&format!("{e:#}"))),
             Verdict::Skipped(d) => ("SKIPPED", d.clone()),
         };
         eprintln!("    {:<9} {word:<8} {:>6.1} s  {detail}", part.suite(), time.as_secs_f64());
     }
     eprintln!("    total {:.1} s", total.as_secs_f64());
+}
+
+/// The first line of an error, with the next one when the first ends in `:`.
+fn headline(error: &str) -> String {
+    let mut lines = error.lines().filter(|l| !l.trim().is_empty());
+    let first = lines.next().unwrap_or_default().trim();
+    match lines.next() {
+        Some(next) if first.ends_with(':') => format!("{first} {}", next.trim()),
+        _ => first.to_owned(),
+    }
 }
 
 /// The environment variable that overrides the mirror of `suite`.

@@ -244,8 +244,7 @@ fn exercise(root: &Root, service: &ServiceType) -> anyhow::Result<String> {
 }
 
 /// What an administrator does before starting the unit: the master in
-/// /etc/default/pyros-bridge, /chatter and the service allowed in /etc/pyros/bridge.toml, and
-/// the folders systemd would make (`RuntimeDirectory=`, `StateDirectory=`).
+/// /etc/default/pyros-bridge, /chatter and the service allowed in /etc/pyros/bridge.toml.
 fn configure(root: &Root, master: &str) -> anyhow::Result<()> {
     fs_err::write(root.join(DEFAULTS), format!("ROS_MASTER_URI={master}\nROS_IP=127.0.0.1\n"))?;
     let config = root.join(CONFIG);
@@ -253,9 +252,6 @@ fn configure(root: &Root, master: &str) -> anyhow::Result<()> {
     let edited = allow_in_default_profile(&text, "/chatter", SERVICE)
         .with_context(|| format!("editing {}", config.display()))?;
     fs_err::write(&config, edited)?;
-    for dir in [RUNTIME_DIR, STATE_DIR] {
-        root.run(&["install", "-d", "-o", SYSTEM_USER, "-g", SYSTEM_USER, "-m", "0750", dir])?;
-    }
     Ok(())
 }
 
@@ -301,7 +297,8 @@ pub(crate) fn allow_in_default_profile(
     Ok(out.join("\n") + "\n")
 }
 
-/// Starts `ExecStart=` of the installed unit as its `User=` / `Group=`, with its environment.
+/// Starts `ExecStart=` of the installed unit as its `User=` / `Group=`, with its environment
+/// and the folders it asks systemd for.
 fn start_bridge(root: &Root) -> anyhow::Result<Group> {
     let unit_file = root.join(UNIT);
     let text = fs_err::read_to_string(&unit_file)?;
@@ -313,6 +310,13 @@ fn start_bridge(root: &Root) -> anyhow::Result<Group> {
             Err(_) if *optional => {}
             Err(err) => return Err(err.into()),
         }
+    }
+    // What systemd makes before starting: `RuntimeDirectory=` and `StateDirectory=`.
+    for (dir, mode) in &service.directories {
+        root.run(&["install", "-d", "-o", &service.user, "-g", &service.group, "-m", mode, dir])?;
+    }
+    if !service.directories.iter().any(|(d, _)| d == RUNTIME_DIR) {
+        bail!("{UNIT} has no RuntimeDirectory=: nothing would make {RUNTIME_DIR} for the socket");
     }
     let id = |flag: &str| -> anyhow::Result<String> {
         Ok(root.run(&["id", flag, &service.user])?.trim().to_owned())

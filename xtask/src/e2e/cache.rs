@@ -5,7 +5,7 @@
 //! none. The mirror is probed first, so an unreachable archive is named with its cause before
 //! debootstrap runs.
 
-use std::io::{Read as _, Write as _};
+use std::io::{BufRead as _, Read as _, Write as _};
 use std::net::{TcpStream, ToSocketAddrs as _};
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -179,10 +179,10 @@ pub(crate) fn probe(mirror: &str, suite: &str) -> anyhow::Result<()> {
         .replace("//dists", "/dists");
     write!(stream, "HEAD {path} HTTP/1.1\r\nHost: {authority}\r\nUser-Agent: xtask-e2e\r\nConnection: close\r\n\r\n")
         .context("sending the request")?;
-    let mut head = [0_u8; 64];
-    let n = stream.read(&mut head).context("reading the answer")?;
-    let status = String::from_utf8_lossy(&head[..n]);
-    let line = status.lines().next().unwrap_or_default();
+    // The status line may arrive in several pieces: read up to its end.
+    let mut line = String::new();
+    std::io::BufReader::new(stream.take(512)).read_line(&mut line).context("reading the answer")?;
+    let line = line.trim_end();
     let code = line.split_whitespace().nth(1).unwrap_or_default();
     if !code.starts_with('2') && !code.starts_with('3') {
         bail!("HEAD {path} answered `{line}`");

@@ -99,9 +99,9 @@ fn processes_in(root: &Path) -> Vec<String> {
         if !name.bytes().all(|b| b.is_ascii_digit()) {
             continue;
         }
-        let Ok(root) = std::fs::read_link(entry.path().join("root")) else { continue };
+        let Ok(root) = fs_err::read_link(entry.path().join("root")) else { continue };
         if root == canonical {
-            let cmdline = std::fs::read(entry.path().join("cmdline")).unwrap_or_default();
+            let cmdline = fs_err::read(entry.path().join("cmdline")).unwrap_or_default();
             let cmdline = String::from_utf8_lossy(&cmdline).replace('\0', " ");
             found.push(format!("{name} {}", cmdline.trim()));
         }

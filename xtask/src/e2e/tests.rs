@@ -32,6 +32,13 @@ fn the_shipped_unit_gives_the_bridge_command_line_and_user() {
     assert_eq!((service.user.as_str(), service.group.as_str()), ("pyros", "pyros"));
     assert!(service.environment.iter().any(|(k, v)| k == "ROS_HOME" && v == "/var/lib/pyros"));
     assert_eq!(service.environment_files, [("/etc/default/pyros-bridge".to_owned(), true)]);
+    assert_eq!(
+        service.directories,
+        [
+            ("/run/pyros".to_owned(), "0750".to_owned()),
+            ("/var/lib/pyros".to_owned(), "0750".to_owned())
+        ]
+    );
 }
 
 #[test]
@@ -62,6 +69,11 @@ fn units_e2e_cannot_start_faithfully_are_refused_with_the_line() {
         ("[Service]\nUser=u\nExecStart=x\n", "not an absolute path"),
         ("[Service]\nUser=u\nExecStart=/a\nExecStart=/b\n", "t.service:4: a second ExecStart="),
         ("[Service]\nUser=-u;rm\nExecStart=/a\n", "not a plain system name"),
+        (
+            "[Service]\nUser=u\nExecStart=/a\nRuntimeDirectory=../etc\n",
+            "t.service:4: RuntimeDirectory=",
+        ),
+        ("[Service]\nUser=u\nExecStart=/a\nStateDirectoryMode=u+rwx\n", "not an octal mode"),
     ] {
         let err = format!("{:#}", unit::parse(text, "t.service").unwrap_err());
         assert!(err.contains(needle), "{text:?}: {err}");
@@ -162,7 +174,8 @@ fn an_unreachable_mirror_is_named_with_its_cause_and_leaves_no_cache() {
 }
 
 /// A one-connection HTTP server on a free port answering HTTP/1.0 requests with 426 (as
-/// archive.ubuntu.com does) and others with `status`; returns the port and the request line.
+/// archive.ubuntu.com does) and others with `status`, its status line split in two writes;
+/// returns the port and the request line.
 fn one_shot_server(status: &'static str) -> (u16, std::thread::JoinHandle<String>) {
     use std::io::{BufRead as _, Write as _};
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
@@ -172,9 +185,17 @@ fn one_shot_server(status: &'static str) -> (u16, std::thread::JoinHandle<String
         let mut reader = std::io::BufReader::new(stream.try_clone().unwrap());
         let mut request = String::new();
         reader.read_line(&mut request).unwrap();
+        // Read the headers to their end: closing with unread input would reset the connection.
+        let mut header = String::new();
+        while reader.read_line(&mut header).unwrap() > 0 && header != "\r\n" {
+            header.clear();
+        }
         let answer =
             if request.trim_end().ends_with("HTTP/1.0") { "426 Upgrade Required" } else { status };
-        write!(&stream, "HTTP/1.1 {answer}\r\nContent-Length: 0\r\n\r\n").unwrap();
+        // The status line in two pieces, as TCP may deliver it.
+        write!(&stream, "HTTP/1.1 ").unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        write!(&stream, "{answer}\r\nContent-Length: 0\r\n\r\n").unwrap();
         request.trim_end().to_owned()
     });
     (port, handle)

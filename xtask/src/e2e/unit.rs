@@ -16,6 +16,10 @@ pub(crate) struct Service {
     pub(crate) environment: Vec<(String, String)>,
     /// `EnvironmentFile=` paths with whether a leading `-` made them optional.
     pub(crate) environment_files: Vec<(String, bool)>,
+    /// The folders systemd makes before starting (`RuntimeDirectory=` under `/run`,
+    /// `StateDirectory=` under `/var/lib`), each with its mode (`...DirectoryMode=`, default
+    /// `0755`), owned by the service's user and group.
+    pub(crate) directories: Vec<(String, String)>,
 }
 
 /// Parses a unit file's text; `file` names it in errors.
@@ -26,6 +30,8 @@ pub(crate) fn parse(text: &str, file: &str) -> anyhow::Result<Service> {
     let mut group = None;
     let mut environment = Vec::new();
     let mut environment_files = Vec::new();
+    let mut runtime = (Vec::new(), "0755".to_owned());
+    let mut state = (Vec::new(), "0755".to_owned());
     for (line_no, line) in logical_lines(text) {
         let at = || format!("{file}:{line_no}");
         let line = line.trim();
@@ -75,6 +81,32 @@ pub(crate) fn parse(text: &str, file: &str) -> anyhow::Result<Service> {
                 }
                 exec_start = Some((line_no, words));
             }
+            "RuntimeDirectory" | "StateDirectory" => {
+                let names =
+                    if key.trim() == "RuntimeDirectory" { &mut runtime.0 } else { &mut state.0 };
+                for name in value.split_whitespace() {
+                    if name.starts_with('/')
+                        || name.split('/').any(|c| c.is_empty() || c == "." || c == "..")
+                    {
+                        bail!(
+                            "{}: {}= `{name}` must be a relative path without `.` or `..`",
+                            at(),
+                            key.trim()
+                        );
+                    }
+                    names.push(name.to_owned());
+                }
+            }
+            "RuntimeDirectoryMode" | "StateDirectoryMode" => {
+                if value.is_empty()
+                    || value.len() > 4
+                    || !value.bytes().all(|b| (b'0'..=b'7').contains(&b))
+                {
+                    bail!("{}: {}= `{value}` is not an octal mode", at(), key.trim());
+                }
+                let mode = format!("{value:0>4}");
+                if key.trim() == "RuntimeDirectoryMode" { runtime.1 = mode } else { state.1 = mode }
+            }
             "User" => user = Some(value.to_owned()),
             "Group" => group = Some(value.to_owned()),
             "Environment" => {
@@ -111,7 +143,13 @@ pub(crate) fn parse(text: &str, file: &str) -> anyhow::Result<Service> {
             bail!("{file}: user or group name `{name}` is not a plain system name");
         }
     }
-    Ok(Service { exec_start, user, group, environment, environment_files })
+    let directories = runtime
+        .0
+        .iter()
+        .map(|n| (format!("/run/{n}"), runtime.1.clone()))
+        .chain(state.0.iter().map(|n| (format!("/var/lib/{n}"), state.1.clone())))
+        .collect();
+    Ok(Service { exec_start, user, group, environment, environment_files, directories })
 }
 
 /// Reads an environment file as systemd does for simple files: `KEY=VALUE` lines, `#` and
