@@ -142,7 +142,8 @@ fn exercise(root: &Root, service: &ServiceType) -> anyhow::Result<String> {
         roscore.check_alive()?;
         let ok = ros(&["rosparam", "get", "/run_id"]).output()?.status.success();
         Ok(ok.then_some(()))
-    })?;
+    })
+    .map_err(|e| anyhow::anyhow!("{e:#}\n{}", roscore.log_tail()))?;
 
     configure(root, &master)?;
     let mut bridge = start_bridge(root)?;

@@ -36,12 +36,12 @@ impl Group {
         format!("--- last lines of {} ({}) ---\n{}", self.name, self.log.display(), tail(&text, 20))
     }
 
-    /// An error when the process has already ended.
+    /// An error when the process has already ended (callers add the log tails they want).
     pub(crate) fn check_alive(&mut self) -> anyhow::Result<()> {
         if let Some(child) = self.child.as_mut()
             && let Some(status) = child.try_wait()?
         {
-            bail!("{} exited early ({status})\n{}", self.name, self.log_tail());
+            bail!("{} exited early ({status})", self.name);
         }
         Ok(())
     }

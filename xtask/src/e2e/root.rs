@@ -1,7 +1,8 @@
 //! A throw-away root unpacked from a cached tarball: `chroot` commands into it, `/proc`
 //! mounted with a guaranteed unmount, and on drop (also after an error or a panic) every mount
 //! below it undone before the folder is removed; a folder something is still mounted in is
-//! left in place with a warning, never deleted through the mount.
+//! left in place with a warning, never deleted through the mount. Logs of the processes run
+//! in a root stay in `target/e2e-logs/<label>/`.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -12,9 +13,11 @@ use super::cache::tail;
 
 /// An unpacked root under `target/e2e/`, removed on drop.
 pub(crate) struct Root {
-    /// The folder holding `root/` (and the logs of what ran in it).
+    /// The folder holding `root/`.
     work: PathBuf,
     root: PathBuf,
+    /// `target/e2e-logs/<label>/`: the logs of what ran in the root, kept after it is gone.
+    logs: PathBuf,
 }
 
 impl Root {
@@ -27,7 +30,12 @@ impl Root {
         }
         let root = work.join("root");
         fs_err::create_dir_all(&root)?;
-        let this = Root { work, root };
+        let logs = target.join("e2e-logs").join(label);
+        if logs.exists() {
+            fs_err::remove_dir_all(&logs)?;
+        }
+        fs_err::create_dir_all(&logs)?;
+        let this = Root { work, root, logs };
         run(Command::new("tar")
             .arg("--numeric-owner")
             .arg("-C")
@@ -44,9 +52,9 @@ impl Root {
         &self.root
     }
 
-    /// A host path for a log file of this run (beside the root, not inside it).
+    /// A host path for a log file of this run (outside the root; kept after it is removed).
     pub(crate) fn log(&self, name: &str) -> PathBuf {
-        self.work.join(name)
+        self.logs.join(name)
     }
 
     /// `root/<inside>` for an absolute path inside the root.
