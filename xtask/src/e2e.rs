@@ -35,7 +35,11 @@ pub(crate) mod names {
     pub(crate) const PYROS_DEBS: [&str; 3] = [BRIDGE_PKG, PYTHON_PKG, WEB_PKG];
     /// Debian's ROS command-line tools and master.
     pub(crate) const ROS_CORE: &str = "ros-core";
-    pub(crate) const UNIT: &str = "/lib/systemd/system/pyros-bridge.service";
+    /// The bridge's systemd unit: where Debian has put units, then the merged-/usr spelling.
+    pub(crate) const UNITS: [&str; 2] = [
+        "/lib/systemd/system/pyros-bridge.service",
+        "/usr/lib/systemd/system/pyros-bridge.service",
+    ];
     pub(crate) const CONFIG: &str = "/etc/pyros/bridge.toml";
     pub(crate) const CONFIG_DIR: &str = "/etc/pyros";
     pub(crate) const DEFAULTS: &str = "/etc/default/pyros-bridge";

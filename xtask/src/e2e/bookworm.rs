@@ -53,8 +53,11 @@ pub(crate) fn run(ctx: &Ctx) -> anyhow::Result<String> {
     super::apt_install(&root, &packages)?;
     let service = service_type(&root)?;
     let listed = owned_paths(&root)?;
+    let unit = UNITS.into_iter().find(|u| listed.iter().any(|p| p == u)).with_context(|| {
+        format!("`dpkg -L {BRIDGE_PKG}` lists no systemd unit ({})", UNITS.join(" or "))
+    })?;
 
-    let checks = exercise(&root, &service)?;
+    let checks = exercise(&root, &service, unit)?;
 
     banner(&format!("e2e: bookworm: apt-get purge {}", PYROS_DEBS.join(" ")));
     let mut purge = vec!["apt-get", "-o", "Dpkg::Use-Pty=0", "purge", "-y"];
@@ -112,7 +115,7 @@ fn owned_paths(root: &Root) -> anyhow::Result<Vec<String>> {
         .collect();
     paths.sort();
     paths.dedup();
-    for must in [BRIDGE_BIN, UNIT, CONFIG, WEB_BIN, VENV] {
+    for must in [BRIDGE_BIN, CONFIG, WEB_BIN, VENV] {
         if !paths.iter().any(|p| p == must) {
             bail!("`dpkg -L {}` does not list {must}", PYROS_DEBS.join(" "));
         }
@@ -122,7 +125,7 @@ fn owned_paths(root: &Root) -> anyhow::Result<Vec<String>> {
 
 /// roscore, the bridge as its unit says, a publisher, the web application and a service;
 /// everything stopped before returning, and no process left in the root.
-fn exercise(root: &Root, service: &ServiceType) -> anyhow::Result<String> {
+fn exercise(root: &Root, service: &ServiceType, unit: &str) -> anyhow::Result<String> {
     let port = free_port()?;
     let master = format!("http://127.0.0.1:{port}");
     let ros_env =
@@ -146,7 +149,7 @@ fn exercise(root: &Root, service: &ServiceType) -> anyhow::Result<String> {
     .map_err(|e| anyhow::anyhow!("{e:#}\n{}", roscore.log_tail()))?;
 
     configure(root, &master)?;
-    let mut bridge = start_bridge(root)?;
+    let mut bridge = start_bridge(root, unit)?;
     wait_for(Duration::from_secs(30), &format!("the bridge's socket {SOCKET}"), || {
         bridge.check_alive()?;
         Ok(root.join(SOCKET).exists().then_some(()))
@@ -300,10 +303,10 @@ pub(crate) fn allow_in_default_profile(
 
 /// Starts `ExecStart=` of the installed unit as its `User=` / `Group=`, with its environment
 /// and the folders it asks systemd for.
-fn start_bridge(root: &Root) -> anyhow::Result<Group> {
-    let unit_file = root.join(UNIT);
+fn start_bridge(root: &Root, unit_path: &str) -> anyhow::Result<Group> {
+    let unit_file = root.join(unit_path);
     let text = fs_err::read_to_string(&unit_file)?;
-    let service = unit::parse(&text, UNIT)?;
+    let service = unit::parse(&text, unit_path)?;
     let mut env: Vec<(String, String)> = service.environment.clone();
     for (file, optional) in &service.environment_files {
         match fs_err::read_to_string(root.join(file)) {
@@ -317,7 +320,9 @@ fn start_bridge(root: &Root) -> anyhow::Result<Group> {
         root.run(&["install", "-d", "-o", &service.user, "-g", &service.group, "-m", mode, dir])?;
     }
     if !service.directories.iter().any(|(d, _)| d == RUNTIME_DIR) {
-        bail!("{UNIT} has no RuntimeDirectory=: nothing would make {RUNTIME_DIR} for the socket");
+        bail!(
+            "{unit_path} has no RuntimeDirectory=pyros: nothing would make {RUNTIME_DIR} for the socket"
+        );
     }
     let id = |flag: &str| -> anyhow::Result<String> {
         Ok(root.run(&["id", flag, &service.user])?.trim().to_owned())
