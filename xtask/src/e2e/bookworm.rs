@@ -130,6 +130,8 @@ fn exercise(root: &Root, service: &ServiceType, unit: &str) -> anyhow::Result<St
     let master = format!("http://127.0.0.1:{port}");
     let ros_env =
         [("ROS_MASTER_URI", master.as_str()), ("ROS_IP", "127.0.0.1"), ("ROS_HOME", "/root/.ros")];
+    // Every process started in the root knows the master (never 11311: the host may run its
+    // own roscore there).
     let ros = |args: &[&str]| {
         let mut cmd = root.command(args);
         cmd.envs(ros_env);
@@ -171,7 +173,7 @@ fn exercise(root: &Root, service: &ServiceType, unit: &str) -> anyhow::Result<St
     let web_port = free_port()?;
     let listen = format!("127.0.0.1:{web_port}");
     let mut web = Group::spawn(
-        root.command(&[WEB_BIN, "--listen", &listen, "--socket", SOCKET]),
+        ros(&[WEB_BIN, "--listen", &listen, "--socket", SOCKET]),
         WEB_PKG,
         &root.log("topic-web.log"),
     )?;
@@ -207,7 +209,7 @@ fn exercise(root: &Root, service: &ServiceType, unit: &str) -> anyhow::Result<St
         wait_for(Duration::from_secs(60), &format!("a call of {SERVICE} to succeed"), || {
             server.check_alive()?;
             bridge.check_alive()?;
-            let out = root.command(&["python3", "/root/e2e_call.py"]).output()?;
+            let out = ros(&["python3", "/root/e2e_call.py"]).output()?;
             let text = String::from_utf8_lossy(&out.stdout).into_owned();
             if out.status.success() {
                 return Ok(Some(text));
