@@ -73,8 +73,15 @@ fn part(ctx: &Ctx, suite: &'static str, mirror: &str) -> anyhow::Result<String> 
     let verdict =
         text.lines().rfind(|l| l.contains("passed")).unwrap_or_default().trim().to_owned();
     if !out.status.success() || !verdict.ends_with(" 0 failed") {
+        let hint = if text.contains("GLIBC_") && text.contains("not found") {
+            format!(
+                "\nhint: the binary needs a newer glibc than {suite} has: build it for the oldest target's glibc; apt installed it anyway, so its Depends lacks the libc6 version it needs"
+            )
+        } else {
+            String::new()
+        };
         bail!(
-            "`pyros-bridge selftest` in {suite} failed ({}):\n{}",
+            "`pyros-bridge selftest` in {suite} failed ({}):\n{}{hint}",
             out.status,
             cache::tail(&text, 20)
         );
