@@ -6,11 +6,13 @@
 //! - [`bench`]: benchmarks against the C++ and Python tools (`bench crawl`, ...).
 //! - [`dist`]: the main job on the bundled default (release build, demo, debs, signed repo).
 //! - [`fuzz`]: long runs of the property-based fuzz targets.
+//! - [`e2e`]: the published debs installed and exercised in fresh Debian and Ubuntu roots.
 
 mod bench;
 mod ci;
 mod debs;
 mod dist;
+mod e2e;
 mod fuzz;
 mod gen_tree;
 mod tools;
@@ -44,6 +46,10 @@ enum Task {
     /// The main job on the bundled default: release build, query demo, demo packages to .debs
     /// and a signed apt repository (target/dist/).
     Dist(dist::Args),
+    /// Install and exercise the debs of target/apt in fresh debootstrapped roots (bookworm:
+    /// ros-core, the bridge as its unit says, pyros-topic-web, a service, purge; focal and
+    /// jammy: the bridge's selftest). Needs root.
+    E2e(e2e::Args),
     /// Run the property-based fuzz targets with fresh seeds for a while (`--minutes N`).
     Fuzz(fuzz::Args),
 }
@@ -56,6 +62,7 @@ fn main() {
         Task::Bench(bench) => bench::run(bench),
         Task::Dist(args) => dist::run(&args),
         Task::Fuzz(args) => fuzz::run(&args),
+        Task::E2e(args) => e2e::run(&args),
     };
     if let Err(err) = result {
         eprintln!("error: {err}");
