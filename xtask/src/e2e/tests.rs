@@ -7,8 +7,9 @@ use super::bookworm::allow_in_default_profile;
 use super::cache::{self, Suite};
 use super::unit;
 
+/// A file of the pyros-bridge package's packaging (`bridge/node/packaging/`).
 fn shipped(file: &str) -> String {
-    fs_err::read_to_string(crate::project_root().join("debian").join(file)).unwrap()
+    fs_err::read_to_string(crate::project_root().join("bridge/node/packaging").join(file)).unwrap()
 }
 
 /// Every entry of `dir`, sorted.
@@ -24,7 +25,7 @@ fn listing(dir: &Path) -> Vec<String> {
 #[test]
 fn the_shipped_unit_gives_the_bridge_command_line_and_user() {
     let service =
-        unit::parse(&shipped("pyros-bridge.service"), "debian/pyros-bridge.service").unwrap();
+        unit::parse(&shipped("debian/pyros-bridge.service"), "debian/pyros-bridge.service").unwrap();
     assert_eq!(
         service.exec_start,
         ["/usr/bin/pyros-bridge", "run", "--config", "/etc/pyros/bridge.toml"]
@@ -100,7 +101,7 @@ fn environment_files_are_key_value_lines() {
 
 #[test]
 fn the_shipped_configuration_is_opened_for_the_topic_and_the_service() {
-    let text = shipped("bridge.toml");
+    let text = shipped("root/etc/pyros/bridge.toml");
     let edited = allow_in_default_profile(&text, "/chatter", "/e2e/check").unwrap();
     assert!(edited.contains("allow.subscribe = [\"/rosout_agg\", \"/chatter\"]\n"), "{edited}");
     assert!(edited.contains("allow.call = [\"/e2e/check\"]\n"), "{edited}");
