@@ -10,6 +10,8 @@
 //! - [`build`]: the build driver of compiling build types (cmake, cargo, setup.py), on the
 //!   host or in a chroot, and `--via dpkg-buildpackage`.
 //! - [`apt`]: an apt repository (`pool/`, `dists/`) published from `.deb` files.
+//! - [`targets`]: per-codename facts (python3, glibc versions).
+//! - [`venv`]: a Python application as a `.deb` carrying a virtual environment (`/opt/venvs/`).
 
 #![warn(missing_docs)]
 
@@ -19,4 +21,6 @@ pub mod build;
 pub mod deb;
 pub mod deb822;
 pub mod generate;
+pub mod targets;
 pub mod templates;
+pub mod venv;
