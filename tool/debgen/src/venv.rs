@@ -225,6 +225,7 @@ pub fn build(req: &Request<'_>, out: &Path, log: &mut fs_err::File) -> Result<Bu
         embedded_projects.push(read_project(dir)?);
     }
     if let Some(p) = &project {
+        p.check_application()?;
         let names: Vec<String> =
             embedded_projects.iter().flatten().map(|e| e.name.clone()).collect();
         let deps: Vec<String> = p.dependencies.iter().map(|(d, _)| d.clone()).collect();
@@ -580,7 +581,7 @@ fn control(c: &ControlInput<'_>) -> Result<Control, VenvError> {
         long.push_str("\n\n");
     }
     long.push_str(&format!(
-        "The package carries a Python {major}.{minor} virtual environment in /opt/venvs/{} \
+        "The package carries a Python {major}.{minor} virtual environment in\n/opt/venvs/{} \
          with the application and its Python dependencies.",
         c.package
     ));
@@ -717,7 +718,15 @@ pub fn lintian_overrides(package: &str, scripts: &[String]) -> String {
         "# The virtual environment lives in /opt/venvs/{package}, dh-virtualenv's layout for \
          self-contained Python applications.\n\
          {package}: dir-or-file-in-opt [opt/venvs/*]\n\
-         {package}: dir-or-file-in-opt [opt/venvs/]\n"
+         {package}: dir-or-file-in-opt [opt/venvs/]\n\
+         # The scripts of a venv run its own interpreter (a link to /usr/bin/python3): that is\n\
+         # what puts the venv's site-packages, not the system's, on their path.\n\
+         {package}: wrong-path-for-interpreter /opt/venvs/{package}/bin/python3 != \
+         /usr/bin/python3 [opt/venvs/{package}/bin/*]\n\
+         # Modules in site-packages may start with their upstream's #! line: they are imported,\n\
+         # not run, and are shipped as their authors published them.\n\
+         {package}: script-not-executable [opt/venvs/{package}/lib/*]\n\
+         {package}: unusual-interpreter * [opt/venvs/{package}/lib/*]\n"
     );
     if !scripts.is_empty() {
         text.push_str(

@@ -20,6 +20,29 @@ pub struct Project {
     pub version: Option<String>,
     /// `dependencies`: each requirement with its position.
     pub dependencies: Vec<(String, (usize, usize))>,
+    /// Whether an author or maintainer has an email address.
+    pub has_maintainer: bool,
+    /// The position of the `[project]` table.
+    pub position: Option<(usize, usize)>,
+}
+
+impl Project {
+    /// Checks what an application needs beyond a project: an author or maintainer with an
+    /// email address (the package's Maintainer).
+    pub fn check_application(&self) -> Result<(), VenvError> {
+        if self.has_maintainer {
+            return Ok(());
+        }
+        Err(VenvError::Project {
+            file: self.file.clone(),
+            position: self.position,
+            message: "[project] names no author or maintainer with an email address: the \
+                      package needs a Maintainer"
+                .to_owned(),
+            hint: "add authors = [{ name = \"...\", email = \"...@...\" }] (or maintainers)"
+                .to_owned(),
+        })
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -60,8 +83,8 @@ pub fn line_column(text: &str, offset: usize) -> (usize, usize) {
     (line, before[start..].chars().count() + 1)
 }
 
-/// Reads and checks `pyproject.toml`: a `[project]` table with a valid `name`, a `version`
-/// (or `dynamic = ["version"]`), and an author or maintainer with an email address.
+/// Reads and checks `pyproject.toml`: a `[project]` table with a valid `name` and a `version`
+/// (or `dynamic = ["version"]`).
 pub fn read_pyproject(file: &Path) -> Result<Project, VenvError> {
     let text = fs_err::read_to_string(file)?;
     parse_pyproject(file, &text)
@@ -127,20 +150,11 @@ pub fn parse_pyproject(file: &Path, text: &str) -> Result<Project, VenvError> {
             ));
         }
     };
-    let has_email = project
+    let has_maintainer = project
         .authors
         .iter()
         .chain(&project.maintainers)
         .any(|p| p.email.as_deref().is_some_and(|e| e.contains('@')));
-    if !has_email {
-        return Err(error(
-            table_at,
-            "[project] names no author or maintainer with an email address: the package needs a \
-             Maintainer"
-                .to_owned(),
-            "add authors = [{ name = \"...\", email = \"...@...\" }] (or maintainers)",
-        ));
-    }
     let dependencies = project
         .dependencies
         .into_iter()
@@ -149,7 +163,14 @@ pub fn parse_pyproject(file: &Path, text: &str) -> Result<Project, VenvError> {
             (d.into_inner(), position)
         })
         .collect();
-    Ok(Project { file: file.to_owned(), name: name.into_inner(), version, dependencies })
+    Ok(Project {
+        file: file.to_owned(),
+        name: name.into_inner(),
+        version,
+        dependencies,
+        has_maintainer,
+        position: table_at,
+    })
 }
 
 /// True for a valid project name (PEP 508): ASCII letters and digits, `.`, `_`, `-` inside.

@@ -36,7 +36,8 @@ fn bad_pyproject_values_are_reported_at_their_position_with_a_hint() {
     assert!(e.to_string().contains("no `version`"), "{e}");
     let dynamic = GOOD.replace("version = \"0.1.0\"\n", "dynamic = [\"version\"]\n");
     assert_eq!(parse_pyproject(Path::new("p"), &dynamic).unwrap().version, None);
-    let e = err(&GOOD.replace(", email = \"a@example.org\"", ""));
+    let p = parse_pyproject(Path::new("p"), &GOOD.replace(", email = \"a@example.org\"", ""));
+    let e = p.unwrap().check_application().unwrap_err();
     assert!(e.to_string().contains("no author or maintainer with an email"), "{e}");
     assert!(e.hint().contains("authors = [{"), "{}", e.hint());
     let e = err("[build-system]\nrequires = []\n");
@@ -105,7 +106,7 @@ fn control_values_pass_deb822_and_python_bounds_are_the_targets() {
     let m = Metadata::parse("Name: a\nSummary: An app\n\nLong text.\n");
     let c = control(&ControlInput { metadata: &m, ..input }).unwrap();
     assert_eq!(c.get("Depends"), Some("python3 (>= 3.8), python3 (<< 3.9)"));
-    assert!(c.render().contains("Description: An app\n Long text.\n .\n The package carries"));
+    assert!(c.render().contains("Description: An app\n Long text.\n .\n The package carries a Python 3.8 virtual environment in\n /opt/venvs/app with"));
 }
 
 #[test]
