@@ -505,7 +505,7 @@ fn console_scripts(site: &Path, name: &str) -> Result<Vec<String>, VenvError> {
     let mut out = Vec::new();
     for entry in fs_err::read_dir(site)? {
         let path = entry?.path();
-        if !path.extension().is_some_and(|e| e == "dist-info") {
+        if path.extension().is_none_or(|e| e != "dist-info") {
             continue;
         }
         let Ok(meta) = fs_err::read_to_string(path.join("METADATA")) else { continue };

@@ -2,7 +2,8 @@
 //! `--embed bridge/python` becomes a deb carrying a venv under `/opt/venvs/pyros-topic-web`
 //! (pip fetches bottle from PyPI at build time), checked with the real dpkg-deb and lintian,
 //! byte-identical when built twice, for bookworm's python 3.11 and focal's 3.8, installed with
-//! apt into a debootstrapped bookworm root and run there. A dependency that PyPI lacks fails its
+//! apt into a debootstrapped bookworm root and run there; the demo's own HTTP tests
+//! (fixtures/apps/pyros_topic_web/tests) run on the packaged venv. A dependency that PyPI lacks fails its
 //! application alone, names the requirement and writes nothing into --out; an application
 //! that lists an embedded project, or has a bad pyproject.toml, is refused before pip runs.
 
@@ -134,6 +135,19 @@ fn demo_app_becomes_a_lintian_clean_reproducible_venv_deb_and_a_missing_dependen
     let lintian = Command::new("lintian").args(["--fail-on", "error,warning"]).arg(&deb).output();
     let lintian = lintian.unwrap();
     assert!(lintian.status.success(), "lintian: {}", text(&lintian));
+
+    // The application's HTTP answers, run on the packaged venv (its python is a link to this
+    // host's /usr/bin/python3; pyvenv.cfg puts the venv's site-packages on the path).
+    let tests = app("pyros_topic_web").join("tests");
+    let unittest = Command::new(tree.join("opt/venvs/pyros-topic-web/bin/python3"))
+        .args(["-m", "unittest", "discover", "-v", "-s"])
+        .arg(&tests)
+        .current_dir(tmp.path())
+        .env("PYTHONDONTWRITEBYTECODE", "1")
+        .output()
+        .unwrap();
+    assert!(unittest.status.success(), "{}", text(&unittest));
+    assert!(text(&unittest).contains("Ran 3 tests"), "{}", text(&unittest));
 
     // The same inputs again (pip's cache now warm): the same bytes.
     let again = tmp.path().join("again");
