@@ -126,3 +126,55 @@ fn layout_rewrites_python_shebangs_only() {
     assert_eq!(layout::shebang_rest(b"import x\n"), None);
     assert!(layout::pyvenv_cfg((3, 8)).contains("version = 3.8\n"));
 }
+
+#[test]
+fn layout_builds_the_venv_and_drops_what_names_the_build() {
+    let dir = tempfile::tempdir().unwrap();
+    let work = dir.path().join("work");
+    let site = work.join("site");
+    let dist = site.join("app-1.0.dist-info");
+    fs_err::create_dir_all(site.join("app/__pycache__")).unwrap();
+    fs_err::create_dir_all(site.join("bin")).unwrap();
+    fs_err::create_dir_all(&dist).unwrap();
+    let pip_python = format!("#!{}/pip-env/bin/python3\n", work.display());
+    fs_err::write(site.join("bin/app"), format!("{pip_python}from app import main\n")).unwrap();
+    fs_err::write(site.join("bin/helper.sh"), "#!/bin/sh\necho\n").unwrap();
+    fs_err::write(site.join("app/__init__.py"), "").unwrap();
+    fs_err::write(site.join("app/__pycache__/__init__.cpython-311.pyc"), "x").unwrap();
+    fs_err::write(site.join("app/old.pyc"), "x").unwrap();
+    fs_err::write(dist.join("METADATA"), "Name: app\n").unwrap();
+    fs_err::write(
+        dist.join("direct_url.json"),
+        format!("{{\"url\": \"file://{}\"}}", work.display()),
+    )
+    .unwrap();
+    fs_err::write(dist.join("RECORD"), format!("../../{}/bin/app,,\n", work.display())).unwrap();
+    let staging = dir.path().join("staging");
+    let root = layout::lay_out(&layout::Installed { site }, &staging, "app", (3, 8)).unwrap();
+    assert_eq!(root, staging.join("opt/venvs/app"));
+    let lib = root.join("lib/python3.8/site-packages");
+    assert!(
+        lib.join("app/__init__.py").is_file() && lib.join("app-1.0.dist-info/METADATA").is_file()
+    );
+    assert!(!lib.join("app/__pycache__").exists() && !lib.join("app/old.pyc").exists());
+    assert!(!lib.join("app-1.0.dist-info/direct_url.json").exists());
+    assert!(!lib.join("app-1.0.dist-info/RECORD").exists());
+    let script = fs_err::read_to_string(root.join("bin/app")).unwrap();
+    assert_eq!(script, "#!/opt/venvs/app/bin/python3\nfrom app import main\n");
+    assert_eq!(fs_err::read_to_string(root.join("bin/helper.sh")).unwrap(), "#!/bin/sh\necho\n");
+    assert_eq!(fs_err::read_link(root.join("bin/python3")).unwrap(), Path::new("/usr/bin/python3"));
+    assert_eq!(fs_err::read_link(root.join("bin/python")).unwrap(), Path::new("python3"));
+    let needle = work.display().to_string();
+    assert!(layout::files_containing(&staging, needle.as_bytes()).unwrap().is_empty());
+    // The check itself finds a file, or a link, that still names the work folder.
+    fs_err::write(lib.join("app/where.txt"), format!("built in {needle}/src")).unwrap();
+    std::os::unix::fs::symlink(format!("{needle}/x"), root.join("bin/leak")).unwrap();
+    let found = layout::files_containing(&staging, needle.as_bytes()).unwrap();
+    assert_eq!(
+        found,
+        [
+            Path::new("opt/venvs/app/bin/leak"),
+            Path::new("opt/venvs/app/lib/python3.8/site-packages/app/where.txt")
+        ]
+    );
+}
