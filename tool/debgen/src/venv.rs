@@ -4,9 +4,9 @@
 //! projects (`--embed`), for the target's `python3` (from [`crate::targets`]).
 //!
 //! pip runs from a throw-away venv of the host's `/usr/bin/python3`: local projects are copied
-//! into the work folder and turned into wheels (`pip wheel --no-deps`), then everything is
-//! installed with `pip install --target --python-version X.Y --only-binary=:all: --no-compile`
-//! from those wheel files (given by path, so an embedded project never comes from an index)
+//! into the work folder and turned into wheels (`pip wheel --no-deps --use-pep517`), then
+//! everything is installed with `pip install --target --python-version X.Y
+//! --only-binary=:all: --no-compile` from those wheel files (given by path, so an embedded project never comes from an index)
 //! plus the index for the declared dependencies. An application that names an embedded
 //! project among its own dependencies is refused (dependency confusion). [`layout`] turns the
 //! result into the venv; the package is then refused if any file still names the work folder.
@@ -64,7 +64,8 @@ pub enum VenvError {
     },
     /// pip could not find a distribution for a requirement.
     #[error(
-        "pip found no distribution for `{requirement}` (for Python {python}); the last lines of the log:\n{tail}"
+        "pip found no distribution for `{requirement}` (for Python {python}); the last lines \
+         of the log:\n{tail}"
     )]
     NotFound {
         /// The requirement, as pip names it.
@@ -273,7 +274,15 @@ pub fn build(req: &Request<'_>, out: &Path, log: &mut fs_err::File) -> Result<Bu
         copy_project(dir, &src)?;
         let dest = w.join("wheels").join(i.to_string());
         runner.run(
-            pip(&["wheel".into(), "--no-deps".into(), "--wheel-dir".into(), arg(&dest), arg(&src)]),
+            pip(&[
+                "wheel".into(),
+                "--no-deps".into(),
+                // A bare setup.py project too is built in an isolated env with `wheel`.
+                "--use-pep517".into(),
+                "--wheel-dir".into(),
+                arg(&dest),
+                arg(&src),
+            ]),
             log,
         )?;
         let wheel = single_wheel(&dest)?;

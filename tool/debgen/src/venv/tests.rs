@@ -106,7 +106,9 @@ fn control_values_pass_deb822_and_python_bounds_are_the_targets() {
     let m = Metadata::parse("Name: a\nSummary: An app\n\nLong text.\n");
     let c = control(&ControlInput { metadata: &m, ..input }).unwrap();
     assert_eq!(c.get("Depends"), Some("python3 (>= 3.8), python3 (<< 3.9)"));
-    assert!(c.render().contains("Description: An app\n Long text.\n .\n The package carries a Python 3.8 virtual environment in\n /opt/venvs/app with"));
+    let expected = "Description: An app\n Long text.\n .\n The package carries a Python 3.8 \
+                    virtual environment in\n /opt/venvs/app with";
+    assert!(c.render().contains(expected), "{}", c.render());
 }
 
 #[test]

@@ -3,9 +3,10 @@
 //! (pip fetches bottle from PyPI at build time), checked with the real dpkg-deb and lintian,
 //! byte-identical when built twice, for bookworm's python 3.11 and focal's 3.8, installed with
 //! apt into a debootstrapped bookworm root and run there; the demo's own HTTP tests
-//! (fixtures/apps/pyros_topic_web/tests) run on the packaged venv. A dependency that PyPI lacks fails its
-//! application alone, names the requirement and writes nothing into --out; an application
-//! that lists an embedded project, or has a bad pyproject.toml, is refused before pip runs.
+//! (fixtures/apps/pyros_topic_web/tests) run on the packaged venv; a setup.py project builds
+//! too. A dependency that PyPI lacks fails its application alone, names the requirement and
+//! writes nothing into --out; an application that lists an embedded project, or has a bad
+//! pyproject.toml, is refused before pip runs.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -158,11 +159,30 @@ fn demo_app_becomes_a_lintian_clean_reproducible_venv_deb_and_a_missing_dependen
 }
 
 #[test]
-fn a_focal_build_on_this_host_has_a_python_3_8_venv() {
+fn a_focal_build_on_this_host_has_a_python_3_8_venv_and_setup_py_apps_build_too() {
     let tmp = TempDir::new("venv-focal");
     let out = tmp.path().join("out");
-    let built = build(&[&app("pyros_topic_web")], "ubuntu:focal", &out, tmp.path());
+    let apps = [app("pyros_topic_web"), app("setup_py_tool")];
+    let built = build(&[&apps[0], &apps[1]], "ubuntu:focal", &out, tmp.path());
     assert!(built.status.success(), "{}", text(&built));
+    // setup.py: name, version, maintainer and summary come from the built wheel's metadata.
+    let tool = out.join("setup-py-tool_2.1.0-0focal_all.deb");
+    let info = run(Command::new("dpkg-deb").arg("-I").arg(&tool));
+    for field in [
+        " Package: setup-py-tool\n",
+        " Maintainer: Tool Author <tool@example.org>\n",
+        " Description: A setup.py application: a command that prints a greeting\n",
+        "  It exists to test rosdeb build on setup.py projects.\n",
+    ] {
+        assert!(info.contains(field), "{field}: {info}");
+    }
+    let listing = run(Command::new("dpkg-deb").arg("-c").arg(&tool));
+    assert!(
+        listing.contains("./usr/bin/setup-py-tool -> /opt/venvs/setup-py-tool/bin/setup-py-tool\n"),
+        "{listing}"
+    );
+    let source = fs_err::read_dir(&apps[1]).unwrap().map(|e| e.unwrap().file_name()).count();
+    assert_eq!(source, 2, "the build leaves nothing (build/, *.egg-info) in the source folder");
     let deb = out.join("pyros-topic-web_0.1.0-0focal_all.deb");
     let listing = run(Command::new("dpkg-deb").arg("-c").arg(&deb));
     assert!(

@@ -63,8 +63,12 @@ pub(super) fn build(
     epoch: Option<u64>,
     out: &Path,
 ) -> anyhow::Result<BuiltDeb> {
-    let safe: String = p
-        .name
+    // A setup.py project is named by its folder until built.
+    let base = match p.dir.file_name() {
+        Some(folder) if p.name.contains('/') => folder.to_string_lossy().into_owned(),
+        _ => p.name.clone(),
+    };
+    let safe: String = base
         .chars()
         .map(|c| if c.is_ascii_alphanumeric() || "._-".contains(c) { c } else { '_' })
         .collect();
