@@ -6,10 +6,11 @@
 //! pip runs from a throw-away venv of the host's `/usr/bin/python3`: local projects are copied
 //! into the work folder and turned into wheels (`pip wheel --no-deps --use-pep517`), then
 //! everything is installed with `pip install --target --python-version X.Y
-//! --only-binary=:all: --no-compile` from those wheel files (given by path, so an embedded project never comes from an index)
-//! plus the index for the declared dependencies. An application that names an embedded
-//! project among its own dependencies is refused (dependency confusion). [`layout`] turns the
-//! result into the venv; the package is then refused if any file still names the work folder.
+//! --only-binary=:all: --no-compile` from those wheel files (given by path, so an embedded
+//! project never comes from an index) plus the index for the declared dependencies. An
+//! application that names an embedded project among its own dependencies is refused
+//! (dependency confusion). [`layout`] turns the result into the venv; the package is then
+//! refused if any file still names the work folder.
 
 mod layout;
 pub mod project;
