@@ -28,6 +28,8 @@ fn build(apps: &[&Path], os: &str, out: &Path, home: &Path) -> Output {
         .env_clear()
         .env("PATH", "/usr/bin:/bin")
         .env("HOME", home)
+        // Work folders and kept logs of failed builds go there, removed with the test's folder.
+        .env("TMPDIR", home)
         .env("SOURCE_DATE_EPOCH", EPOCH)
         .envs(std::env::vars().filter(|(k, _)| k.starts_with("PIP_") || k.ends_with("_proxy")))
         .arg("build")
@@ -80,6 +82,8 @@ fn demo_app_becomes_a_lintian_clean_reproducible_venv_deb_and_a_missing_dependen
         "{log}"
     );
     assert!(log.contains("hint: check the name and version"), "{log}");
+    let kept = format!("the whole output is in `{}/rosdeb-missing-dependency-", home.display());
+    assert!(log.contains(&kept), "pip's log is kept outside --out: {log}");
     assert!(log.contains("1 built, 1 failed"), "{log}");
     let deb_name = "pyros-topic-web_0.1.0-0bookworm_all.deb";
     assert_eq!(files_in(&out), [deb_name, "pyros_topic_web.build.log"], "{log}");

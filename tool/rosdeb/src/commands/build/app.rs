@@ -4,8 +4,9 @@
 //!
 //! The distribution and rosdep rules play no part (`--distro` is ignored); the target's
 //! codename picks the python version. pip's output goes to a log outside `--out` while it runs:
-//! a failed application leaves nothing in `--out` (the error carries the log's last lines and
-//! where the whole log is kept); a built one's log is moved to `<out>/<name>.build.log`.
+//! a failed application leaves nothing in `--out` (a failed command's error carries the log's
+//! last lines and where the whole log is kept, in the temporary folder); a built one's log is
+//! moved to `<out>/<name>.build.log`.
 
 use std::path::Path;
 
@@ -91,10 +92,14 @@ pub(super) fn build(
             let _ = fs_err::remove_file(&log_path);
             Ok(deb)
         }
-        Err(e) => Err(app_error(&e, &log_path)),
+        Err(e) => {
+            drop(file);
+            Err(app_error(&e, &log_path))
+        }
     }
 }
 
+/// The error with its hint; the log is kept (and named) when it tells more than the error.
 fn app_error(e: &VenvError, log: &Path) -> anyhow::Error {
     let hint = match e {
         VenvError::Command(c) if c.missing_package().is_none() => {
@@ -103,7 +108,10 @@ fn app_error(e: &VenvError, log: &Path) -> anyhow::Error {
         VenvError::NotFound { .. } => {
             format!("{} (the whole output is in `{}`)", e.hint(), log.display())
         }
-        _ => e.hint(),
+        _ => {
+            let _ = fs_err::remove_file(log);
+            e.hint()
+        }
     };
     Hinted::error(e.to_string(), hint)
 }
