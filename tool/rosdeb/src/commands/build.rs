@@ -20,11 +20,11 @@
 //! Order: the given packages sorted by their dependencies among themselves (every kind but
 //! test, doc, conflict and replace); a cycle fails its members (named). A package whose
 //! build-time dependency among them failed is not built. One failure never stops the others;
-//! any failure exits 1.
+//! any failure exits 1. stdout: the .deb paths, or with `--json` a list of
+//! `{name, version, architecture, path, sha256}`; stderr: progress, errors, the summary table.
 //!
 //! A PKG_DIR without package.xml but with `pyproject.toml` or `setup.py` is a Python
-//! application, packaged with a virtual environment under `/opt/venvs/<name>` ([`app`]). stdout: the .deb paths, or with `--json` a list of
-//! `{name, version, architecture, path, sha256}`; stderr: progress, errors, the summary table.
+//! application, packaged with a virtual environment under `/opt/venvs/<name>` ([`app`]).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
