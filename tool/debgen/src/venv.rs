@@ -263,7 +263,8 @@ pub fn build(req: &Request<'_>, out: &Path, log: &mut fs_err::File) -> Result<Bu
         cmd
     };
     if runner.run(pip(&["--version".into()]), log).is_err() {
-        return Err(missing("pip", "python3-pip"));
+        // The venv's pip comes from ensurepip, which python3-venv (python3-pip-whl) provides.
+        return Err(missing("pip in the build venv", "python3-venv"));
     }
 
     // Local projects: copied (their build leaves no trace in the source), then one wheel each.
