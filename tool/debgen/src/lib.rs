@@ -11,6 +11,8 @@
 //!   host or in a chroot, and `--via dpkg-buildpackage`.
 //! - [`targets`]: per-release facts a build needs (glibc and python3 versions).
 //! - [`apt`]: an apt repository (`pool/`, `dists/`) published from `.deb` files.
+//! - [`targets`]: per-codename facts (python3, glibc versions).
+//! - [`venv`]: a Python application as a `.deb` carrying a virtual environment (`/opt/venvs/`).
 
 #![warn(missing_docs)]
 
@@ -22,3 +24,4 @@ pub mod deb822;
 pub mod generate;
 pub mod targets;
 pub mod templates;
+pub mod venv;

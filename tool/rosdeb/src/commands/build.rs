@@ -22,6 +22,9 @@
 //! build-time dependency among them failed is not built. One failure never stops the others;
 //! any failure exits 1. stdout: the .deb paths, or with `--json` a list of
 //! `{name, version, architecture, path, sha256}`; stderr: progress, errors, the summary table.
+//!
+//! A PKG_DIR without package.xml but with `pyproject.toml` or `setup.py` is a Python
+//! application, packaged with a virtual environment under `/opt/venvs/<name>` ([`app`]).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
@@ -41,10 +44,13 @@ use super::debian::{ReleaseArgs, generate_error, read_optional, read_shipped, ti
 use crate::exit::{Hinted, Status};
 use crate::json;
 
+mod app;
+
 /// `rosdeb build` arguments.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Package folders (each holding package.xml), built in dependency order.
+    /// Package folders (each holding package.xml, or a Python application's pyproject.toml or
+    /// setup.py), built in dependency order.
     #[arg(value_name = "PKG_DIR", required = true)]
     packages: Vec<PathBuf>,
     #[command(flatten)]
@@ -63,6 +69,10 @@ pub struct Args {
     json: bool,
     #[command(flatten)]
     fetch: crate::fetch::FetchArgs,
+    /// A local Python project installed into every Python application's venv from this folder
+    /// (never from PyPI), e.g. `--embed bridge/python` for pyros; repeatable.
+    #[arg(long, value_name = "DIR")]
+    embed: Vec<PathBuf>,
 }
 
 /// The build path of the packages.
@@ -101,12 +111,23 @@ struct Run<'a> {
 /// Runs the command.
 pub fn run(args: Args) -> anyhow::Result<Status> {
     let env = Environment::from_process();
-    let mut warnings = String::new();
-    let (rules, distribution, target) = args.release.load(&args.fetch, &env, &mut warnings)?;
-    let _ = std::io::stderr().lock().write_all(warnings.as_bytes());
     let epoch = DebBuilder::source_date_epoch_from_env()?;
-
     let packages: Vec<Package> = args.packages.iter().map(|dir| load(dir)).collect();
+    let mut warnings = String::new();
+    // Python applications need neither the distribution nor the rosdep rules.
+    let (rules, distribution, target) = if args.packages.iter().all(|d| app::is_app(d)) {
+        let target = DebTarget {
+            distro: args.release.distro.clone(),
+            os: args.release.target.os.clone(),
+            codename: args.release.target.codename.clone(),
+            ros_version: None,
+            python_version: None,
+        };
+        (Rules::new(), None, target)
+    } else {
+        args.release.load(&args.fetch, &env, &mut warnings)?
+    };
+    let _ = std::io::stderr().lock().write_all(warnings.as_bytes());
     // Their Debian names (a broken <rosdeb> export fails when that package is generated).
     let peers: BTreeMap<String, String> = packages
         .iter()
@@ -177,6 +198,14 @@ pub fn run(args: Args) -> anyhow::Result<Status> {
         });
         let result = match failed_dep {
             Some(d) => Err(anyhow::anyhow!("not built: its build dependency `{d}` failed")),
+            None if p.manifest.is_none() => app::build(
+                p,
+                &args.embed,
+                &args.release.target.codename,
+                args.release.inc,
+                epoch,
+                &args.out,
+            ),
             None => run.build_one(p),
         };
         if let Err(e) = &result {
@@ -232,6 +261,9 @@ fn load(dir: &Path) -> Package {
         version: String::new(),
         error: Some(message),
     };
+    if !xml.is_file() && app::is_app(dir) {
+        return app::load(dir);
+    }
     if !xml.is_file() {
         return fail(format!("no package.xml in `{}`", dir.display()));
     }
@@ -293,7 +325,7 @@ fn order(packages: &[Package]) -> (Vec<usize>, Vec<usize>) {
     let index: BTreeMap<&str, usize> = packages
         .iter()
         .enumerate()
-        .filter(|(_, p)| p.manifest.is_some())
+        .filter(|(_, p)| p.error.is_none())
         .map(|(i, p)| (p.name.as_str(), i))
         .collect();
     let deps: BTreeMap<usize, BTreeSet<usize>> = index
@@ -514,8 +546,8 @@ impl Run<'_> {
                         target.codename
                     ),
                     format!(
-                        "build on {target} or pass --chroot DIR (known releases: {})",
-                        debgen::targets::known()
+                        "build on {target} or pass --chroot DIR; {}",
+                        debgen::targets::UnknownCodename(target.codename.clone()).hint()
                     ),
                 )),
             };

@@ -25,7 +25,7 @@ fn run(cmd: &mut Command) -> String {
 }
 
 /// The cached minbase root of today, bootstrapped when missing (older ones are removed).
-fn bootstrapped_tarball() -> PathBuf {
+pub(crate) fn bootstrapped_tarball() -> PathBuf {
     cached_tarball("debootstrap-bookworm", |root| {
         run(Command::new("/usr/sbin/debootstrap")
             .args(["--variant=minbase", "bookworm"])
@@ -97,7 +97,7 @@ fn cached_tarball(name: &str, make: impl FnOnce(&Path)) -> PathBuf {
     tarball
 }
 
-fn chroot(root: &Path, args: &[&str]) -> Command {
+pub(crate) fn chroot(root: &Path, args: &[&str]) -> Command {
     let mut cmd = Command::new("/usr/sbin/chroot");
     cmd.arg(root)
         .args(args)
@@ -108,7 +108,7 @@ fn chroot(root: &Path, args: &[&str]) -> Command {
     cmd
 }
 
-fn require_root() {
+pub(crate) fn require_root() {
     let uid = run(Command::new("id").arg("-u"));
     assert_eq!(
         uid.trim(),
@@ -119,7 +119,7 @@ fn require_root() {
 }
 
 /// A fresh bookworm root under `tmp` (from a cached tarball), ready for apt.
-fn fresh_root(tmp: &TempDir, tarball: &Path) -> PathBuf {
+pub(crate) fn fresh_root(tmp: &TempDir, tarball: &Path) -> PathBuf {
     let root = tmp.path().join("root");
     fs_err::create_dir_all(&root).unwrap();
     run(Command::new("tar").arg("-C").arg(&root).arg("-xf").arg(tarball));

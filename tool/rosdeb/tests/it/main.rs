@@ -16,3 +16,4 @@ mod os;
 mod pkg;
 mod property;
 mod resolve;
+mod venv;
