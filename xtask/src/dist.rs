@@ -421,3 +421,78 @@ fn demo_env<'a>(cmd: &'a mut Command, package_path: &Path, ros_home: &Path) -> &
         .env("SOURCE_DATE_EPOCH", "1700000000")
         .env_remove("ROS_ROOT")
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::{Path, PathBuf};
+
+    /// The rosdeb binary of this workspace (built before any test runs by `cargo nextest run
+    /// --workspace`, for rosdeb's own integration tests).
+    fn rosdeb_binary() -> PathBuf {
+        let binary = crate::target_dir().join("debug/rosdeb");
+        assert!(binary.is_file(), "{} is missing: cargo build -p rosdeb", binary.display());
+        binary
+    }
+
+    #[test]
+    fn every_missing_rosdep_key_is_one_table_of_key_by_target_before_any_build() {
+        let root = crate::project_root();
+        let tmp = tempfile::tempdir().unwrap();
+        let release = tmp.path().join("release");
+        fs_err::create_dir_all(&release).unwrap();
+        fs_err::copy(
+            root.join("fixtures/release/distribution.yaml"),
+            release.join("distribution.yaml"),
+        )
+        .unwrap();
+        // The bundled rules less adduser on jammy and noble and all of ros_core.
+        let rules = fs_err::read_to_string(root.join("fixtures/release/rosdep.yaml")).unwrap();
+        let rules: String = rules
+            .split_inclusive('\n')
+            .filter(|l| !matches!(l.trim(), "jammy: [adduser]" | "noble: [adduser]"))
+            .collect::<String>();
+        let rules = rules.split("ros_core:").next().unwrap().to_owned();
+        fs_err::write(release.join("rosdep.yaml"), rules).unwrap();
+        let packages: Vec<String> = super::PYROS_PACKAGES
+            .iter()
+            .map(|p| root.join(p).to_string_lossy().into_owned())
+            .collect();
+        let home = tmp.path().join("ros_home");
+        fs_err::create_dir_all(&home).unwrap();
+        let out = tmp.path().join("out");
+        let err = super::preflight(
+            &rosdeb_binary(),
+            &packages,
+            &release,
+            &out,
+            Path::new("/nonexistent"),
+            &home,
+        )
+        .unwrap_err()
+        .to_string();
+        let row = |key: &str| {
+            err.lines()
+                .find(|l| l.starts_with(&format!("{key} ")))
+                .unwrap_or_else(|| panic!("no row for {key}:\n{err}"))
+                .split_whitespace()
+                .map(str::to_owned)
+                .collect::<Vec<_>>()
+        };
+        // Columns: focal, jammy, noble, bookworm, then the package.xml files using the key.
+        assert_eq!(row("adduser")[1..5], ["ok", "MISSING", "MISSING", "ok"], "{err}");
+        assert_eq!(row("ros_core")[1..5], ["MISSING"; 4], "{err}");
+        assert!(row("ros_core")[5].ends_with("bridge/meta/package.xml"), "{err}");
+        assert!(err.contains("nothing was built"), "{err}");
+        assert!(!out.join("debs").exists());
+        // The bundled rules resolve everything.
+        super::preflight(
+            &rosdeb_binary(),
+            &packages,
+            &root.join("fixtures/release"),
+            &out,
+            Path::new("/nonexistent"),
+            &home,
+        )
+        .unwrap();
+    }
+}

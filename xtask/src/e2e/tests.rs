@@ -25,7 +25,8 @@ fn listing(dir: &Path) -> Vec<String> {
 #[test]
 fn the_shipped_unit_gives_the_bridge_command_line_and_user() {
     let service =
-        unit::parse(&shipped("debian/pyros-bridge.service"), "debian/pyros-bridge.service").unwrap();
+        unit::parse(&shipped("debian/pyros-bridge.service"), "debian/pyros-bridge.service")
+            .unwrap();
     assert_eq!(
         service.exec_start,
         ["/usr/bin/pyros-bridge", "run", "--config", "/etc/pyros/bridge.toml"]
