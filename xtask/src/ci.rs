@@ -64,7 +64,7 @@ pub(crate) const DEBIAN_PACKAGES: &[&str] = &[
 pub(crate) fn run(_args: &Args) -> anyhow::Result<()> {
     let sh = root_shell()?;
     let start = Instant::now();
-    ensure_debian_packages(&sh)?;
+    ensure_debian_packages(&sh, "ci", DEBIAN_PACKAGES)?;
     // The cross-release cargo build test links with zig (not in Debian: from the registries).
     crate::tools::ensure_zig()?;
     let nextest = has_nextest(&sh);
@@ -100,8 +100,14 @@ pub(crate) fn run(_args: &Args) -> anyhow::Result<()> {
 
 /// Installs the missing [`DEBIAN_PACKAGES`] (one `apt-get update`, then one install) when running
 /// as root; otherwise fails with the command to run.
-fn ensure_debian_packages(sh: &Shell) -> anyhow::Result<()> {
-    let missing: Vec<&str> = DEBIAN_PACKAGES
+/// Installs the missing ones of `packages` (one `apt-get update`, one `apt-get install`) when
+/// run as root; otherwise fails naming them. `job` names the caller in messages.
+pub(crate) fn ensure_debian_packages(
+    sh: &Shell,
+    job: &str,
+    packages: &[&str],
+) -> anyhow::Result<()> {
+    let missing: Vec<&str> = packages
         .iter()
         .copied()
         .filter(|p| {
@@ -111,18 +117,18 @@ fn ensure_debian_packages(sh: &Shell) -> anyhow::Result<()> {
         })
         .collect();
     if missing.is_empty() {
-        eprintln!("==> ci: Debian packages present: {}", DEBIAN_PACKAGES.join(" "));
+        eprintln!("==> {job}: Debian packages present: {}", packages.join(" "));
         return Ok(());
     }
     let uid = cmd!(sh, "id -u").quiet().read().unwrap_or_default();
     if uid.trim() != "0" {
         anyhow::bail!(
-            "missing Debian packages: {}\n  hint: run `sudo apt-get install {}` (or run `cargo xtask ci` as root)",
+            "missing Debian packages: {}\n  hint: run `sudo apt-get install {}` (or run `cargo xtask {job}` as root)",
             missing.join(" "),
             missing.join(" ")
         );
     }
-    banner(&format!("ci [0] installing Debian packages: {}", missing.join(" ")));
+    banner(&format!("{job}: installing Debian packages: {}", missing.join(" ")));
     cmd!(sh, "apt-get update").run().context("apt-get update")?;
     cmd!(sh, "apt-get install -y --no-install-recommends {missing...}")
         .env("DEBIAN_FRONTEND", "noninteractive")

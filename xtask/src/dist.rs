@@ -19,7 +19,13 @@ mod repo;
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {}
 
+/// What the release path runs besides cargo: dpkg-shlibdeps, strip and readelf, python3's venv
+/// and setuptools (the client, the venv debs, zig), lintian.
+const DEBIAN_PACKAGES: &[&str] =
+    &["dpkg-dev", "binutils", "python3-venv", "python3-setuptools", "lintian"];
+
 pub(crate) fn run(_args: &Args) -> anyhow::Result<()> {
+    crate::ci::ensure_debian_packages(&crate::root_shell()?, "dist", DEBIAN_PACKAGES)?;
     let binary = crate::build_rosdeb_release()?;
     let demo = crate::target_dir().join("dist-demo");
     let tree = demo.join("tree");
