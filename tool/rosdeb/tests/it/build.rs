@@ -566,6 +566,19 @@ fn cargo_for_an_older_release_links_against_its_glibc() {
     assert!(objdump_glibc(&x.join("opt/ros/noetic/bin/demo_rust")) > (2, 31));
 }
 
+/// A copy of fixtures/build/demo_service in `dir` (`cp -a`: modes and folders as they are).
+fn service_copy(dir: &Path) -> PathBuf {
+    let pkg = dir.join("demo_service");
+    let status = Command::new("cp")
+        .arg("-a")
+        .arg(fixtures().join("build/demo_service"))
+        .arg(&pkg)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    pkg
+}
+
 #[test]
 fn a_rosdeb_export_names_the_package_and_ships_units_conffiles_and_scripts() {
     let tmp = TempDir::new("build-service");
@@ -597,14 +610,7 @@ fn a_rosdeb_export_names_the_package_and_ships_units_conffiles_and_scripts() {
 
     // A symbolic link in packaging/root could ship a file of the building machine: refused.
     let copy = TempDir::new("build-service-link");
-    let pkg = copy.path().join("demo_service");
-    let status = Command::new("cp")
-        .arg("-a")
-        .arg(fixtures().join("build/demo_service"))
-        .arg(&pkg)
-        .status()
-        .unwrap();
-    assert!(status.success());
+    let pkg = service_copy(copy.path());
     std::os::unix::fs::symlink("/etc/shadow", pkg.join("packaging/root/etc/demo-service/stolen"))
         .unwrap();
     let out = build(&[pkg.to_str().unwrap()], "debian:bookworm", &copy.path().join("out"), &[]);
@@ -618,14 +624,7 @@ fn a_rosdeb_export_names_the_package_and_ships_units_conffiles_and_scripts() {
 
     // A prefix outside /usr and /opt is refused where it is read, with the place.
     let bad = TempDir::new("build-service-prefix");
-    let pkg = bad.path().join("demo_service");
-    let status = Command::new("cp")
-        .arg("-a")
-        .arg(fixtures().join("build/demo_service"))
-        .arg(&pkg)
-        .status()
-        .unwrap();
-    assert!(status.success());
+    let pkg = service_copy(bad.path());
     let xml = fs_err::read_to_string(pkg.join("package.xml")).unwrap();
     fs_err::write(
         pkg.join("package.xml"),
