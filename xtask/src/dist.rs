@@ -117,8 +117,17 @@ pub(crate) fn run(_args: &Args) -> anyhow::Result<()> {
 pub(crate) const TARGETS: [(&str, &str); 4] =
     [("ubuntu", "focal"), ("ubuntu", "jammy"), ("ubuntu", "noble"), ("debian", "bookworm")];
 
-/// The ROS packages of the pyros release: the bridge node, the Python client, the metapackage.
-const PYROS_PACKAGES: [&str; 3] = ["bridge/node", "bridge/python", "bridge/meta"];
+/// The ROS packages of the pyros release for `codename`, as paths of the repository: the bridge
+/// node and the Python client, and the metapackage `pyros` (the two plus ROS 1) where the
+/// release has ROS 1: Ubuntu noble carries no ROS 1 packages (neither the ROS archive nor
+/// Ubuntu's universe), so the bridge and client there talk to a ROS master elsewhere.
+fn pyros_packages(codename: &str) -> Vec<&'static str> {
+    let mut packages = vec!["bridge/node", "bridge/python"];
+    if codename != "noble" {
+        packages.push("bridge/meta");
+    }
+    packages
+}
 
 /// The release path: pyros (bridge, client, metapackage) and the demo Python application for
 /// every target, the bundled demo ROS packages and rosdeb itself for this host's bookworm; the
@@ -139,7 +148,9 @@ fn release(
     let fixtures = root.join("fixtures");
     let path = |p: &Path| p.to_string_lossy().into_owned();
     let release = fixtures.join("release");
-    let pyros: Vec<String> = PYROS_PACKAGES.iter().map(|p| path(&root.join(p))).collect();
+    let pyros = |codename: &str| -> Vec<String> {
+        pyros_packages(codename).iter().map(|p| path(&root.join(p))).collect()
+    };
 
     // Every rosdep key of every package on every target, before anything is built.
     banner("dist: rosdep keys of the pyros packages on every target");
@@ -155,7 +166,7 @@ fn release(
     for (os, codename) in TARGETS {
         let dir = out.join("debs").join(codename);
         let mut args: Vec<String> = vec!["build".into()];
-        args.extend(pyros.iter().cloned());
+        args.extend(pyros(codename));
         args.push(path(&fixtures.join("apps/pyros_topic_web")));
         args.extend(["--embed".into(), path(&root.join("bridge/python"))]);
         args.extend(
@@ -273,11 +284,12 @@ fn built_paths(json: &str) -> anyhow::Result<Vec<PathBuf>> {
     Ok(built.iter().filter_map(|d| d["path"].as_str().map(PathBuf::from)).collect())
 }
 
-/// Resolves the rosdep keys of `packages` on every target with `rosdeb debian generate --json`
-/// (into a scratch folder) and fails with one table of every missing key x target.
+/// Resolves the rosdep keys of `packages(codename)` on every target with `rosdeb debian
+/// generate --json` (into a scratch folder) and fails with one table of every missing key x
+/// target.
 fn preflight(
     binary: &Path,
-    packages: &[String],
+    packages: &dyn Fn(&str) -> Vec<String>,
     release: &Path,
     out: &Path,
     package_path: &Path,
@@ -293,7 +305,7 @@ fn preflight(
         let dir = scratch.join(codename);
         let mut cmd = Command::new(binary);
         cmd.args(["debian", "generate"])
-            .args(packages)
+            .args(packages(codename))
             .args(["--distro", "noetic", "--os", &format!("{os}:{codename}"), "--json", "--out"])
             .arg(&dir)
             .arg("--distro-file")
@@ -459,10 +471,12 @@ mod tests {
             .collect::<String>();
         let rules = rules.split("ros_core:").next().unwrap().to_owned();
         fs_err::write(release.join("rosdep.yaml"), rules).unwrap();
-        let packages: Vec<String> = super::PYROS_PACKAGES
-            .iter()
-            .map(|p| root.join(p).to_string_lossy().into_owned())
-            .collect();
+        let packages = |codename: &str| -> Vec<String> {
+            super::pyros_packages(codename)
+                .iter()
+                .map(|p| root.join(p).to_string_lossy().into_owned())
+                .collect()
+        };
         let home = tmp.path().join("ros_home");
         fs_err::create_dir_all(&home).unwrap();
         let out = tmp.path().join("out");
@@ -486,7 +500,8 @@ mod tests {
         };
         // Columns: focal, jammy, noble, bookworm, then the package.xml files using the key.
         assert_eq!(row("adduser")[1..5], ["ok", "MISSING", "MISSING", "ok"], "{err}");
-        assert_eq!(row("ros_core")[1..5], ["MISSING"; 4], "{err}");
+        // The metapackage is not released for noble (no ROS 1 there): no row entry.
+        assert_eq!(row("ros_core")[1..5], ["MISSING", "MISSING", "ok", "MISSING"], "{err}");
         assert!(row("ros_core")[5].ends_with("bridge/meta/package.xml"), "{err}");
         assert!(err.contains("nothing was built"), "{err}");
         assert!(!out.join("debs").exists());
