@@ -1,6 +1,7 @@
 //! One module per command family.
 
 pub mod apt;
+pub mod bloom;
 pub mod build;
 pub mod compat;
 pub mod daemon;

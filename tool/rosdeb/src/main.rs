@@ -67,6 +67,8 @@ enum Command {
     Deb(commands::deb::Args),
     /// Debian packaging of ROS packages: `debian generate` writes a package's debian/ folder.
     Debian(commands::debian::Args),
+    /// Release a repository as bloom-release does: upstream import, release/ and debian/ refs.
+    Bloom(commands::bloom::Args),
     /// A local apt repository: `apt publish DEB... --repo DIR --codename NAME`, `apt list`.
     Apt(commands::apt::Args),
     /// Build .debs of ROS packages in dependency order (`build PKG_DIR... --distro --os --out`).
@@ -105,6 +107,7 @@ fn main() -> ExitCode {
                 Command::Resolve(args) => exit::report(commands::resolve::run(args)),
                 Command::Deb(args) => exit::report(commands::deb::run(args)),
                 Command::Debian(args) => exit::report(commands::debian::run(args)),
+                Command::Bloom(args) => exit::report(commands::bloom::run(args)),
                 Command::Apt(args) => exit::report(commands::apt::run(args)),
                 Command::Build(args) => exit::report(commands::build::run(args)),
                 Command::Daemon(args) => exit::report(commands::daemon::run(args)),

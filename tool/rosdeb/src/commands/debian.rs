@@ -42,6 +42,11 @@ const ROS1_DISTROS: &[&str] = &[
     "noetic",
 ];
 
+/// `ROS_VERSION` of a distribution from its name.
+pub(super) fn ros_version_by_name(distro: &str) -> u8 {
+    if ROS1_DISTROS.contains(&distro) { 1 } else { 2 }
+}
+
 /// Files of `PKG_DIR/packaging/debian/` copied into `debian/` as `<package>.<name>`.
 const SHIPPED_NAMES: &[&str] = &["preinst", "postinst", "prerm", "postrm", "config", "triggers"];
 
@@ -214,29 +219,8 @@ fn run_generate(args: &GenerateArgs) -> anyhow::Result<Status> {
     };
     let mut trees = Vec::new();
     for (p, (depends, inc)) in packages.iter().zip(&resolved) {
-        let changelog = read_optional(&p.dir.join("CHANGELOG.rst"))?;
-        let mut license_files = BTreeMap::new();
-        for l in &p.manifest.licenses {
-            if let Some(file) = &l.file
-                && let Some(text) = read_optional(&p.dir.join(file))?
-            {
-                license_files.insert(file.clone(), text);
-            }
-        }
-        let shipped = read_shipped(&p.dir.join("packaging/debian"))?;
-        let input = Input {
-            manifest: &p.manifest,
-            target: &target,
-            depends,
-            inc: *inc,
-            timestamp: timestamp(&env, &p.xml)?,
-            changelog: changelog.as_deref(),
-            license_files: &license_files,
-            staged_has_elf,
-            shipped: &shipped,
-            templates: &templates,
-        };
-        trees.push(generate::generate(&input).map_err(|e| generate_error(&p.xml, e))?);
+        let package = PackageSource { dir: &p.dir, xml: &p.xml, manifest: &p.manifest };
+        trees.push(render(&package, &target, depends, *inc, &templates, &env, staged_has_elf)?);
     }
 
     let mut reports = Vec::new();
@@ -291,6 +275,49 @@ fn run_generate(args: &GenerateArgs) -> anyhow::Result<Status> {
     Ok(Status::Success)
 }
 
+/// A package's source folder, its package.xml and the parsed manifest.
+pub(super) struct PackageSource<'a> {
+    pub(super) dir: &'a Path,
+    pub(super) xml: &'a Path,
+    pub(super) manifest: &'a manifest::Manifest,
+}
+
+/// Renders one package's debian/ tree from its folder (CHANGELOG.rst, licence files,
+/// packaging/debian/) and its resolved dependencies: what `debian generate` and `bloom` write.
+pub(super) fn render(
+    p: &PackageSource<'_>,
+    target: &DebTarget,
+    depends: &generate::Depends,
+    inc: u32,
+    templates: &Templates,
+    env: &Environment,
+    staged_has_elf: Option<bool>,
+) -> anyhow::Result<generate::Tree> {
+    let changelog = read_optional(&p.dir.join("CHANGELOG.rst"))?;
+    let mut license_files = BTreeMap::new();
+    for l in &p.manifest.licenses {
+        if let Some(file) = &l.file
+            && let Some(text) = read_optional(&p.dir.join(file))?
+        {
+            license_files.insert(file.clone(), text);
+        }
+    }
+    let shipped = read_shipped(&p.dir.join("packaging/debian"))?;
+    let input = Input {
+        manifest: p.manifest,
+        target,
+        depends,
+        inc,
+        timestamp: timestamp(env, p.xml)?,
+        changelog: changelog.as_deref(),
+        license_files: &license_files,
+        staged_has_elf,
+        shipped: &shipped,
+        templates,
+    };
+    generate::generate(&input).map_err(|e| generate_error(p.xml, e))
+}
+
 /// Where each package's debian/ goes: `--out DIR` for one package, `DIR/<folder name>` for
 /// several, else the package folder. Two packages may not share one.
 fn out_dirs(args: &GenerateArgs, packages: &[Package]) -> anyhow::Result<Vec<PathBuf>> {
@@ -316,7 +343,7 @@ fn out_dirs(args: &GenerateArgs, packages: &[Package]) -> anyhow::Result<Vec<Pat
 
 /// The packages released from the same repository (they resolve to their own Debian names) and
 /// the Debian increment: the distribution's, when it releases this version, else `inc`.
-fn release_facts(
+pub(super) fn release_facts(
     manifest: &manifest::Manifest,
     distro: &str,
     distribution: Option<&rospkg::distro::distribution::DistributionFile>,
@@ -426,10 +453,7 @@ impl ReleaseArgs {
         fetch: &crate::fetch::FetchArgs,
         env: &Environment,
     ) -> anyhow::Result<(Option<u8>, Option<u8>)> {
-        let by_name = || {
-            let ros1 = ROS1_DISTROS.contains(&self.distro.as_str());
-            (Some(if ros1 { 1 } else { 2 }), None)
-        };
+        let by_name = || (Some(ros_version_by_name(&self.distro)), None);
         if self.distro_file.is_some() {
             return Ok(by_name());
         }
@@ -549,7 +573,7 @@ pub(super) fn generate_error(xml: &Path, e: GenerateError) -> anyhow::Error {
 }
 
 /// The embedded templates, with every `*.j2` of `dir` (by relative path) replacing its namesake.
-fn load_templates(dir: Option<&Path>) -> anyhow::Result<Templates> {
+pub(super) fn load_templates(dir: Option<&Path>) -> anyhow::Result<Templates> {
     let mut templates = Templates::default();
     let Some(dir) = dir else { return Ok(templates) };
     let mut files = Vec::new();

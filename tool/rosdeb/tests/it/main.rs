@@ -1,6 +1,7 @@
 //! Integration tests of the `rosdeb` binary (one test binary; see `harness` and `conformance`).
 
 mod apt;
+mod bloom;
 mod build;
 mod conformance;
 mod daemon;
