@@ -55,7 +55,7 @@ fn tag_upstream(up: &Path, version: &str) {
         fs_err::write(&xml, format!("{}{version}{}", &text[..start], &text[end..])).unwrap();
     }
     git(up, &["add", "-A"]);
-    git(up, &["commit", "-q", "--allow-empty", "-m", &format!("{version}")]);
+    git(up, &["commit", "-q", "--allow-empty", "-m", version]);
     git(up, &["tag", version]);
 }
 
