@@ -664,12 +664,38 @@ fn quote(value: &str) -> Result<String, Error> {
     Ok(format!("'{}'", value.replace('\'', "''")))
 }
 
-/// bloom's tracks.yaml with one track named after the distribution.
+/// bloom's current default actions (its config's newest action list): a track holding exactly
+/// these is run by bloom-release without asking to upgrade it.
+const ACTIONS: &[&str] = &[
+    "bloom-export-upstream :{vcs_local_uri} :{vcs_type} --tag :{release_tag} --display-uri \
+     :{vcs_uri} --name :{name} --output-dir :{archive_dir_path}",
+    "git-bloom-import-upstream :{archive_path} :{patches} --release-version :{version} --replace",
+    "git-bloom-generate -y rosrelease :{ros_distro} --source upstream -i :{release_inc}",
+    "git-bloom-generate -y rosdebian --prefix release/:{ros_distro} :{ros_distro} -i \
+     :{release_inc} --os-name ubuntu",
+    "git-bloom-generate -y rosdebian --prefix release/:{ros_distro} :{ros_distro} -i \
+     :{release_inc} --os-name debian --os-not-required",
+    "git-bloom-generate -y rosrpm --prefix release/:{ros_distro} :{ros_distro} -i \
+     :{release_inc} --os-name fedora",
+    "git-bloom-generate -y rosrpm --prefix release/:{ros_distro} :{ros_distro} -i \
+     :{release_inc} --os-name rhel",
+];
+
+/// bloom's tracks.yaml with one track named after the distribution (keys sorted, as bloom
+/// writes them).
 fn tracks_yaml(distro: &str, vcs_uri: &str, version: &str, inc: u32) -> Result<String, Error> {
-    Ok(format!(
-        "tracks:\n  {distro}:\n    actions:\n    - bloom-export-upstream :{{vcs_local_uri}} :{{vcs_type}} --tag :{{release_tag}} --display-uri :{{vcs_uri}} --name :{{name}} --output-dir :{{archive_dir_path}}\n    - git-bloom-import-upstream :{{archive_path}} :{{patches}} --release-version :{{version}} --replace\n    - git-bloom-generate -y rosrelease :{{ros_distro}} --source upstream -i :{{release_inc}}\n    - git-bloom-generate -y rosdebian --prefix release/:{{ros_distro}} :{{ros_distro}} -i :{{release_inc}} --os-name ubuntu\n    devel_branch: null\n    last_version: {version}\n    name: upstream\n    patches: null\n    release_inc: '{inc}'\n    release_repo_url: null\n    release_tag: :{{version}}\n    ros_distro: {distro}\n    vcs_type: git\n    vcs_uri: {}\n    version: :{{auto}}\n",
+    let mut out = format!("tracks:\n  {distro}:\n    actions:\n");
+    for a in ACTIONS {
+        out.push_str(&format!("    - {a}\n"));
+    }
+    out.push_str(&format!(
+        "    devel_branch: null\n    last_version: {version}\n    name: upstream\n    patches: \
+         null\n    release_inc: '{inc}'\n    release_repo_url: null\n    release_tag: \
+         :{{version}}\n    ros_distro: {distro}\n    vcs_type: git\n    vcs_uri: {}\n    \
+         version: :{{auto}}\n",
         quote(vcs_uri)?
-    ))
+    ));
+    Ok(out)
 }
 
 /// Every planned ref points where intended, and every debian/ tree is complete.

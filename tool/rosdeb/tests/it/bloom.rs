@@ -3,9 +3,8 @@
 //! distribution file; the refs are read back with `git for-each-ref`, `git show`, `git ls-tree`
 //! (the oracle), and the refusals leave the release repository untouched.
 //!
-//! Debian's bloom-release is not compared here: it needs a `release.url` it can `git clone` and
-//! push to and a rosdistro index whose distribution it edits, and it asks the GitHub API for the
-//! index's branch head before anything else (reference §1.2 step 1), which cannot run offline.
+//! Debian's bloom-release runs offline on the same inputs: ref names and the upstream and
+//! release trees are compared.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -339,4 +338,120 @@ fn pr_patch_applies_to_the_distribution_file() {
     assert!(out.status.success());
     assert!(patched.contains("      version: 1.0.0-1\n"), "{patched}");
     assert!(patched.contains("      url: file://"), "{patched}");
+}
+
+const BLOOM_RELEASE: &str = "/usr/bin/bloom-release";
+
+/// Debian's bloom-release, run offline on the same upstream and distribution (index and rosdep
+/// sources as file:// URLs, a private ROS_HOME), into its own bare release repository whose
+/// master holds a track with bloom's default settings (without one, bloom prompts for it even
+/// with --non-interactive). Ours must write every ref name bloom writes except bloom's own
+/// bookkeeping (`patches/*`) and template (`debian/<distro>/<pkg>`) branches, with the same
+/// upstream and release trees.
+#[test]
+fn ref_names_match_debians_bloom_release() {
+    assert!(
+        Path::new(BLOOM_RELEASE).exists(),
+        "{BLOOM_RELEASE} is missing: this test runs Debian's bloom at test time (python3-bloom)"
+    );
+    let s = Setup::new();
+    ok(&s.bloom(&[]));
+
+    let b = s.path().join("bloom");
+    fs_err::create_dir_all(&b).unwrap();
+    git(&b, &["init", "-q", "--bare", "release.git"]);
+    let seed = b.join("seed");
+    git(&b, &["init", "-q", "-b", "master", "seed"]);
+    // The track as bloom's `git-bloom-config new` would write it with its defaults.
+    let tracks = git(&s.release(), &["show", "master:tracks.yaml"])
+        .replace("devel_branch: null", "devel_branch: main")
+        .replace("last_version: 1.0.0", "last_version: null")
+        .replace("release_inc: '1'", "release_inc: '0'");
+    fs_err::write(seed.join("tracks.yaml"), tracks).unwrap();
+    git(&seed, &["add", "-A"]);
+    git(&seed, &["commit", "-q", "-m", "track"]);
+    git(&seed, &["push", "-q", b.join("release.git").to_str().unwrap(), "master"]);
+    let dist = s.distribution("1.0.0-0").replace(
+        &format!("file://{}", s.release().display()),
+        &format!("file://{}", b.join("release.git").display()),
+    );
+    fs_err::create_dir_all(b.join("noetic")).unwrap();
+    fs_err::write(b.join("noetic/distribution.yaml"), dist).unwrap();
+    fs_err::write(
+        b.join("index-v4.yaml"),
+        "%YAML 1.1\n---\ndistributions:\n  noetic:\n    distribution: [noetic/distribution.yaml]\n    \
+         distribution_status: active\n    distribution_type: ros1\n    python_version: 3\n\
+         type: index\nversion: 4\n",
+    )
+    .unwrap();
+    fs_err::create_dir_all(b.join("sources")).unwrap();
+    fs_err::write(
+        b.join("sources/20-local.list"),
+        format!("yaml file://{}\n", fixtures().join("build/rosdep.yaml").display()),
+    )
+    .unwrap();
+    let home = b.join("home");
+    fs_err::create_dir_all(&home).unwrap();
+    let run = |program: &str, args: &[&str]| {
+        let out = Command::new(program)
+            .current_dir(&b)
+            .env_clear()
+            .env("PATH", "/usr/bin:/bin")
+            .env("HOME", &home)
+            .env("ROS_HOME", &home)
+            .env("ROSDISTRO_INDEX_URL", format!("file://{}", b.join("index-v4.yaml").display()))
+            .env("ROSDEP_SOURCE_PATH", b.join("sources"))
+            .env("GIT_AUTHOR_NAME", "bloom")
+            .env("GIT_AUTHOR_EMAIL", "bloom@localhost")
+            .env("GIT_COMMITTER_NAME", "bloom")
+            .env("GIT_COMMITTER_EMAIL", "bloom@localhost")
+            .args(args)
+            .stdin(std::process::Stdio::null())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{program} {args:?}: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    run("/usr/bin/rosdep", &["update"]);
+    run(
+        BLOOM_RELEASE,
+        &[
+            "demo",
+            "--rosdistro",
+            "noetic",
+            "--track",
+            "noetic",
+            "-y",
+            "--no-pull-request",
+            "--non-interactive",
+        ],
+    );
+
+    let theirs: Vec<String> = git(&b.join("release.git"), &["for-each-ref", "--format=%(refname)"])
+        .lines()
+        .filter(|n| !n.starts_with("refs/heads/patches/"))
+        .filter(|n| {
+            // debian/<distro>/<pkg>: bloom's template branches (three components).
+            !(n.starts_with("refs/heads/debian/") && n.split('/').count() == 5)
+        })
+        .map(str::to_owned)
+        .collect();
+    assert!(theirs.len() > 10, "{theirs:?}");
+    assert_eq!(ref_names(&s), theirs);
+    for tag in [
+        "upstream/1.0.0",
+        "release/noetic/demo_cmake/1.0.0-1",
+        "release/noetic/demo_catkin/1.0.0-1",
+    ] {
+        let spec = format!("{tag}^{{tree}}");
+        assert_eq!(
+            git(&s.release(), &["rev-parse", &spec]),
+            git(&b.join("release.git"), &["rev-parse", &spec]),
+            "{tag}"
+        );
+    }
 }
