@@ -332,11 +332,21 @@ fn pr_patch_applies_to_the_distribution_file() {
     git(&checkout, &["apply", "--check", patch.to_str().unwrap()]);
     git(&checkout, &["apply", patch.to_str().unwrap()]);
     let patched = fs_err::read_to_string(checkout.join("noetic/distribution.yaml")).unwrap();
-    // The patched file still reads as a distribution, with the new version.
-    let out =
-        Command::new(env!("CARGO_BIN_EXE_rosdeb")).args(["distro", "--help"]).output().unwrap();
-    assert!(out.status.success());
-    assert!(patched.contains("      version: 1.0.0-1\n"), "{patched}");
+    // The patched file read by rosdistro itself (python3-rosdistro).
+    let script = "import sys, yaml\nfrom rosdistro.distribution_file import DistributionFile\n\
+                  d = DistributionFile('noetic', yaml.safe_load(open(sys.argv[1])))\n\
+                  r = d.repositories['demo'].release_repository\n\
+                  print(r.version, ' '.join(r.package_names), r.tags['release'])\n";
+    let out = Command::new("/usr/bin/python3")
+        .args(["-c", script])
+        .arg(checkout.join("noetic/distribution.yaml"))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "1.0.0-1 demo_catkin demo_cmake release/noetic/{package}/{version}\n"
+    );
     assert!(patched.contains("      url: file://"), "{patched}");
 }
 
