@@ -181,6 +181,19 @@ pub struct Outcome {
 /// Makes the release: builds every ref in a scratch copy, verifies it, then moves the release
 /// repository's refs in one transaction.
 pub fn release(req: &Request, render: &mut Renderer<'_>) -> Result<Outcome, Error> {
+    // Values that become ref names: validated before anything is read.
+    if !is_ref_component(&req.distro) {
+        return Err(invalid(
+            format!("distribution name `{}` is not usable in a git ref", req.distro.escape_debug()),
+            "use the distribution's name from the index (e.g. noetic)",
+        ));
+    }
+    if let Some(p) = req.platforms.iter().find(|p| !is_ref_component(&p.codename)) {
+        return Err(invalid(
+            format!("codename `{}` is not usable in a git ref", p.codename.escape_debug()),
+            "fix release_platforms in distribution.yaml",
+        ));
+    }
     let real = open_release(&req.release_repo)?;
     let upstream_path = local_path(&req.upstream)?;
     let upstream = git(

@@ -150,3 +150,17 @@ fn unsafe_generated_paths_are_refused() {
     assert!(release(&req, &mut render).is_err());
     assert_eq!(refs_of(&req), "");
 }
+
+#[test]
+fn hostile_distro_and_codename_are_refused_before_any_write() {
+    let (_dir, mut req) = repos();
+    let mut render = |_: &Path, _: &str, _: &Platform, _: u32| Ok(good_tree());
+    req.platforms[0].codename = "focal/evil".into();
+    let e = release(&req, &mut render).unwrap_err();
+    assert!(e.to_string().contains("codename"), "{e}");
+    req.platforms[0].codename = "focal".into();
+    req.distro = "noetic/evil".into();
+    let e = release(&req, &mut render).unwrap_err();
+    assert!(e.to_string().contains("distribution name"), "{e}");
+    assert_eq!(refs_of(&req), "");
+}

@@ -17,7 +17,7 @@ use rospkg::rosdep::Target;
 use serde::Serialize;
 
 use super::debian::{PackageSource, load_templates, release_facts, render, ros_version_by_name};
-use super::resolve::{RuleInputs, load_rules};
+use super::resolve::{RuleInputs, load_distro, load_rules};
 use crate::exit::{Hinted, Status};
 
 /// `rosdeb bloom` arguments.
@@ -84,19 +84,26 @@ const DEBIAN_OSES: &[&str] = &["debian", "ubuntu"];
 pub fn run(args: Args) -> anyhow::Result<Status> {
     let env = Environment::from_process();
     let mut warnings = String::new();
-    let all_targets: Vec<Target> = args.os.clone();
-    let inputs = RuleInputs {
-        rosdep: &args.rosdep,
+    // The distribution first: its release_platforms are the targets the rules are read for.
+    let fetcher = crate::fetch::Fetcher::new(args.fetch.options())?;
+    let probe = RuleInputs {
+        rosdep: &[],
         distro: Some(&args.distro),
         distro_file: args.distro_file.as_deref(),
-        targets: &all_targets,
+        targets: &[],
         fetch: &args.fetch,
         keys: None,
     };
-    let (rules, distribution) = load_rules(&inputs, &env, &mut warnings)?;
-    let _ = std::io::stderr().lock().write_all(warnings.as_bytes());
-    let distribution = distribution
+    let (_, distribution) = load_distro(&probe, &env, &fetcher)?
         .ok_or_else(|| Hinted::error("no distribution file was read", "pass --distro-file FILE"))?;
+    let platforms = platforms(&distribution, &args.os)?;
+    let targets: Vec<Target> = platforms
+        .iter()
+        .map(|p| Target { os: p.os.clone(), codename: p.codename.clone() })
+        .collect();
+    let inputs = RuleInputs { rosdep: &args.rosdep, targets: &targets, ..probe };
+    let (rules, _) = load_rules(&inputs, &env, &mut warnings)?;
+    let _ = std::io::stderr().lock().write_all(warnings.as_bytes());
     let repo = distribution.repositories.get(&args.repository).ok_or_else(|| {
         Hinted::error(
             format!("the {} distribution has no repository `{}`", args.distro, args.repository),
@@ -141,25 +148,6 @@ pub fn run(args: Args) -> anyhow::Result<Status> {
         .clone()
         .or_else(|| release.and_then(|r| r.upstream_version()).map(str::to_owned));
 
-    // Platforms: the distribution's Debian-family ones, restricted by --os.
-    let mut platforms = Vec::new();
-    for (os, codenames) in &distribution.release_platforms {
-        if !DEBIAN_OSES.contains(&os.as_str()) {
-            continue;
-        }
-        for codename in codenames {
-            if args.os.is_empty() || args.os.iter().any(|t| &t.os == os && &t.codename == codename)
-            {
-                platforms.push(release::Platform { os: os.clone(), codename: codename.clone() });
-            }
-        }
-    }
-    if platforms.is_empty() {
-        return Err(Hinted::error(
-            "no Debian or Ubuntu platform to generate debian/ for",
-            "check release_platforms in distribution.yaml and the --os values",
-        ));
-    }
     let (author_name, author_email) = parse_author(args.author.as_deref())?;
     let time = match env.get("SOURCE_DATE_EPOCH") {
         Some(s) => s.parse().map_err(|_| {
@@ -286,6 +274,31 @@ pub fn run(args: Args) -> anyhow::Result<Status> {
     let mut stdout = std::io::stdout().lock();
     stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()).context("writing to stdout")?;
     Ok(Status::Success)
+}
+
+/// The distribution's Debian and Ubuntu codenames, restricted by `--os`.
+fn platforms(
+    distribution: &rospkg::distro::distribution::DistributionFile,
+    only: &[Target],
+) -> anyhow::Result<Vec<release::Platform>> {
+    let mut platforms = Vec::new();
+    for (os, codenames) in &distribution.release_platforms {
+        if !DEBIAN_OSES.contains(&os.as_str()) {
+            continue;
+        }
+        for codename in codenames {
+            if only.is_empty() || only.iter().any(|t| &t.os == os && &t.codename == codename) {
+                platforms.push(release::Platform { os: os.clone(), codename: codename.clone() });
+            }
+        }
+    }
+    if platforms.is_empty() {
+        return Err(Hinted::error(
+            "no Debian or Ubuntu platform to generate debian/ for",
+            "check release_platforms in distribution.yaml and the --os values",
+        ));
+    }
+    Ok(platforms)
 }
 
 fn parse_author(author: Option<&str>) -> anyhow::Result<(String, String)> {

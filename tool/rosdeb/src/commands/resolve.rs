@@ -315,7 +315,7 @@ fn push_file(rules: &mut Rules, file: RuleFile, warnings: &mut String) {
 }
 
 /// The distribution of `--distro-file` or `--distro` (through `ROSDISTRO_INDEX_URL`).
-fn load_distro(
+pub(super) fn load_distro(
     args: &RuleInputs<'_>,
     env: &Environment,
     fetcher: &Fetcher,

@@ -465,3 +465,19 @@ fn ref_names_match_debians_bloom_release() {
         );
     }
 }
+
+#[test]
+fn os_restricts_the_platforms_and_json_lists_the_refs() {
+    let s = Setup::new();
+    let out = ok(&s.bloom(&["--os", "ubuntu:focal", "--json"]));
+    let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(doc["schema"], 1);
+    assert_eq!(doc["inc"], 1);
+    assert_eq!(doc["packages"], serde_json::json!(["demo_catkin", "demo_cmake"]));
+    let names = ref_names(&s);
+    assert!(names.iter().all(|n| !n.contains("bookworm")), "{names:?}");
+    assert!(names.contains(&"refs/tags/debian/ros-noetic-demo-cmake_1.0.0-1_focal".to_owned()));
+    let listed: Vec<&str> =
+        doc["refs"].as_array().unwrap().iter().map(|r| r["name"].as_str().unwrap()).collect();
+    assert_eq!(listed, names);
+}
