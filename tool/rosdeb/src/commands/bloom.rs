@@ -169,6 +169,33 @@ pub fn run(args: Args) -> anyhow::Result<Status> {
         time,
     };
 
+    // --pr-patch is checked before any ref moves: the file and its release section exist.
+    let pr_url = release.map_or(release_repo.as_str(), |r| r.spec.url.as_str());
+    let pr_source = match &args.pr_patch {
+        None => None,
+        Some(_) => {
+            let file = args.distro_file.as_deref().ok_or_else(|| {
+                Hinted::error(
+                    "--pr-patch needs --distro-file",
+                    "pass the distribution.yaml of your rosdistro checkout",
+                )
+            })?;
+            let path = file.strip_prefix("file://").unwrap_or(file).to_owned();
+            let text = fs_err::read_to_string(&path)?;
+            let probe = pr_patch(&text, "x", &args.repository, pr_url, &args.distro, "0-0", &[]);
+            if probe.is_none() {
+                return Err(Hinted::error(
+                    format!(
+                        "{path}: cannot find repositories/{}/release to patch",
+                        args.repository
+                    ),
+                    "--pr-patch edits rosdistro's own layout (two-space indentation, a release \
+                     section)",
+                ));
+            }
+            Some((path, text))
+        }
+    };
     let templates = load_templates(None)?;
     let ros_version = Some(ros_version_by_name(&args.distro));
     let mut render_one = |dir: &std::path::Path,
@@ -221,28 +248,17 @@ pub fn run(args: Args) -> anyhow::Result<Status> {
             );
         }
     }
-    if let Some(out) = &args.pr_patch {
-        let file = args.distro_file.as_deref().ok_or_else(|| {
-            Hinted::error("--pr-patch needs --distro-file", "pass the distribution.yaml to patch")
-        })?;
-        let path = file.strip_prefix("file://").unwrap_or(file);
-        let text = fs_err::read_to_string(path)?;
-        let url = release.map_or(release_repo.as_str(), |r| r.spec.url.as_str());
+    if let (Some(out), Some((path, text))) = (&args.pr_patch, &pr_source) {
         let patch = pr_patch(
-            &text,
+            text,
             &format!("{}/distribution.yaml", args.distro),
             &args.repository,
-            url,
+            pr_url,
             &args.distro,
             &format!("{}-{}", outcome.version, outcome.inc),
             &outcome.packages,
         )
-        .ok_or_else(|| {
-            Hinted::error(
-                format!("{path}: cannot find repositories/{}/release to patch", args.repository),
-                "the patch is written for rosdistro's own layout (two-space indentation)",
-            )
-        })?;
+        .ok_or_else(|| anyhow::anyhow!("{path}: the release section disappeared"))?;
         let dir =
             out.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
         let mut tmp = tempfile::NamedTempFile::new_in(dir)?;

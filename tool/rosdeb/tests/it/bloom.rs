@@ -481,3 +481,21 @@ fn os_restricts_the_platforms_and_json_lists_the_refs() {
         doc["refs"].as_array().unwrap().iter().map(|r| r["name"].as_str().unwrap()).collect();
     assert_eq!(listed, names);
 }
+
+#[test]
+fn pr_patch_that_cannot_be_written_refuses_before_any_ref_moves() {
+    let s = Setup::new();
+    // The same distribution with the release section in flow style: readable, not patchable.
+    let text = s.distribution("1.0.0-0");
+    let start = text.find("    release:\n").unwrap();
+    let end = text.find("    source:\n").unwrap();
+    let flow = format!(
+        "    release: {{tags: {{release: 'release/noetic/{{package}}/{{version}}'}}, url: 'file://{}', \
+         version: 1.0.0-0}}\n",
+        s.release().display()
+    );
+    fs_err::write(s.distro_file(), format!("{}{flow}{}", &text[..start], &text[end..])).unwrap();
+    let patch = s.path().join("pr.patch");
+    refused(&s, &["--pr-patch", patch.to_str().unwrap()], "cannot find repositories/demo/release");
+    assert!(!patch.exists());
+}
