@@ -352,7 +352,21 @@ pub fn release(req: &Request, render: &mut Renderer<'_>) -> Result<Outcome, Erro
     }
 
     // tracks.yaml on master.
-    let tracks = tracks_yaml(&req.distro, &req.vcs_uri, &version, inc)?;
+    let ours = tracks_yaml(&req.distro, &req.vcs_uri, &version, inc)?;
+    let existing = match base.get("refs/heads/master") {
+        Some(&c) => {
+            let tree = git("reading master", scratch.find_commit(c).and_then(|c| c.tree()))?;
+            match tree.get_name("tracks.yaml") {
+                Some(e) => {
+                    let blob = git("reading tracks.yaml", scratch.find_blob(e.id()))?;
+                    Some(String::from_utf8_lossy(blob.content()).into_owned())
+                }
+                None => None,
+            }
+        }
+        None => None,
+    };
+    let tracks = merge_tracks(existing.as_deref(), &req.distro, &ours);
     let master_tree = {
         let mut tb = match base.get("refs/heads/master") {
             Some(&c) => {
@@ -709,6 +723,42 @@ fn tracks_yaml(distro: &str, vcs_uri: &str, version: &str, inc: u32) -> Result<S
         quote(vcs_uri)?
     ));
     Ok(out)
+}
+
+/// `ours` (a whole tracks.yaml with one track) merged into `existing`: the other tracks and
+/// top-level keys are kept as written, the track of `distro` is replaced (or added).
+fn merge_tracks(existing: Option<&str>, distro: &str, ours: &str) -> String {
+    let Some(existing) = existing else { return ours.to_owned() };
+    let lines: Vec<&str> = existing.lines().collect();
+    let Some(start) = lines.iter().position(|l| *l == "tracks:") else { return ours.to_owned() };
+    let block_end = |from: usize, indent: usize| {
+        (from..lines.len())
+            .find(|&i| {
+                let l = lines[i];
+                !l.trim().is_empty() && l.len() - l.trim_start().len() <= indent
+            })
+            .unwrap_or(lines.len())
+    };
+    let tracks_end = block_end(start + 1, 0);
+    let track = ours.strip_prefix("tracks:\n").unwrap_or(ours);
+    let header = format!("  {distro}:");
+    let mut out: Vec<String> = Vec::new();
+    match (start + 1..tracks_end).find(|&i| lines[i] == header) {
+        Some(at) => {
+            let end = block_end(at + 1, 2);
+            out.extend(lines[..at].iter().map(|l| (*l).to_owned()));
+            out.extend(track.lines().map(str::to_owned));
+            out.extend(lines[end..].iter().map(|l| (*l).to_owned()));
+        }
+        None => {
+            out.extend(lines[..tracks_end].iter().map(|l| (*l).to_owned()));
+            out.extend(track.lines().map(str::to_owned));
+            out.extend(lines[tracks_end..].iter().map(|l| (*l).to_owned()));
+        }
+    }
+    let mut text = out.join("\n");
+    text.push('\n');
+    text
 }
 
 /// Every planned ref points where intended, and every debian/ tree is complete.

@@ -164,3 +164,22 @@ fn hostile_distro_and_codename_are_refused_before_any_write() {
     assert!(e.to_string().contains("distribution name"), "{e}");
     assert_eq!(refs_of(&req), "");
 }
+
+#[test]
+fn other_tracks_are_kept() {
+    let ours = tracks_yaml("noetic", "u", "1.1.0", 1).unwrap();
+    let existing = "tracks:\n  melodic:\n    name: upstream\n    release_inc: '3'\n  noetic:\n    \
+                    last_version: 1.0.0\n    release_inc: '1'\n";
+    let merged = merge_tracks(Some(existing), "noetic", &ours);
+    assert!(
+        merged.starts_with(
+            "tracks:\n  melodic:\n    name: upstream\n    release_inc: '3'\n  noetic:\n"
+        ),
+        "{merged}"
+    );
+    assert!(merged.contains("last_version: 1.1.0"), "{merged}");
+    assert!(!merged.contains("last_version: 1.0.0"), "{merged}");
+    assert_eq!(merge_tracks(None, "noetic", &ours), ours);
+    let added = merge_tracks(Some("tracks:\n  melodic:\n    name: x\n"), "noetic", &ours);
+    assert!(added.starts_with("tracks:\n  melodic:\n    name: x\n  noetic:\n"), "{added}");
+}
