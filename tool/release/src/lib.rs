@@ -837,5 +837,16 @@ fn apply(
         updates.push(RefUpdate { name: name.clone(), oid, old: now });
     }
     git("moving the refs", tx.commit())?;
+    // A non-bare repository (clean, checked above) whose checked-out branch moved: its work
+    // tree follows, as `git pull` would leave it.
+    if !real.is_bare()
+        && let Ok(head) = real.find_reference("HEAD")
+        && let Some(branch) = head.symbolic_target().ok().flatten()
+        && updates.iter().any(|u| u.name == branch && u.old != Some(u.oid))
+    {
+        let mut opts = git2::build::CheckoutBuilder::new();
+        opts.force();
+        git("updating the work tree", real.checkout_head(Some(&mut opts)))?;
+    }
     Ok(updates)
 }

@@ -499,3 +499,19 @@ fn pr_patch_that_cannot_be_written_refuses_before_any_ref_moves() {
     refused(&s, &["--pr-patch", patch.to_str().unwrap()], "cannot find repositories/demo/release");
     assert!(!patch.exists());
 }
+
+#[test]
+fn a_clean_work_tree_follows_its_branch() {
+    let s = Setup::new();
+    let work = s.path().join("work");
+    git(s.path(), &["clone", "-q", s.release().to_str().unwrap(), "work"]);
+    git(&work, &["checkout", "-q", "-b", "master"]);
+    git(&work, &["commit", "-q", "--allow-empty", "-m", "init"]);
+    ok(&s.bloom(&["--release-repo", work.to_str().unwrap()]));
+    assert_eq!(git(&work, &["status", "--porcelain"]), "");
+    assert!(fs_err::read_to_string(work.join("tracks.yaml")).unwrap().contains("  noetic:\n"));
+    assert_eq!(
+        git(&work, &["rev-parse", "master~1^{tree}"]),
+        git(&work, &["rev-parse", "4b825dc642cb6eb9a060e54bf8d69288fbee4904^{tree}"])
+    );
+}
