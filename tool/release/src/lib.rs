@@ -388,7 +388,9 @@ pub fn release(req: &Request, render: &mut Renderer<'_>) -> Result<Outcome, Erro
 
     let refs = plan.refs;
     verify(&scratch, &refs, &debian_trees)?;
+    tracing::info!(refs = refs.len(), "scratch copy verified");
     let updates = apply(&real, &scratch, &req.release_repo, &base, &refs)?;
+    tracing::info!(repo = %req.release_repo.display(), "release refs moved");
     Ok(Outcome {
         version,
         inc,
