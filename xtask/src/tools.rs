@@ -19,7 +19,8 @@ const ZIG_VERSION: &str = "0.13.0";
 /// of `rosdeb build` (it holds `zig`; cargo-zigbuild is in cargo's own bin folder).
 pub(crate) fn ensure_zig() -> anyhow::Result<PathBuf> {
     let sh = root_shell()?;
-    let zigbuild_ok = cmd!(sh, "cargo zigbuild --version")
+    // `cargo zigbuild --version` is cargo's own flag parser refusing it; the binary answers.
+    let zigbuild_ok = cmd!(sh, "cargo-zigbuild --version")
         .quiet()
         .ignore_stderr()
         .read()
