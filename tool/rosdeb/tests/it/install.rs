@@ -42,22 +42,7 @@ fn build_root_tarball() -> PathBuf {
         run(Command::new("tar").arg("-C").arg(root).arg("-xf").arg(&base));
         fs_err::copy("/etc/resolv.conf", root.join("etc/resolv.conf")).unwrap();
         run(&mut chroot(root, &["apt-get", "update"]));
-        run(&mut chroot(
-            root,
-            &[
-                "apt-get",
-                "-o",
-                "Dpkg::Use-Pty=0",
-                "install",
-                "-y",
-                "--no-install-recommends",
-                "cmake",
-                "make",
-                "g++",
-                "dpkg-dev",
-                "libtinyxml2-dev",
-            ],
-        ));
+        apt_install(root, &["cmake", "make", "g++", "dpkg-dev", "libtinyxml2-dev"]);
         run(&mut chroot(root, &["apt-get", "clean"]));
     })
 }
@@ -95,6 +80,15 @@ fn cached_tarball(name: &str, make: impl FnOnce(&Path)) -> PathBuf {
     run(Command::new("tar").arg("-C").arg(&root).arg("-cf").arg(&partial).arg("."));
     fs_err::rename(&partial, &tarball).unwrap();
     tarball
+}
+
+/// `apt-get install -y --no-install-recommends PACKAGES` inside `root` (which must succeed);
+/// returns its output.
+pub(crate) fn apt_install(root: &Path, packages: &[&str]) -> String {
+    let mut args =
+        vec!["apt-get", "-o", "Dpkg::Use-Pty=0", "install", "-y", "--no-install-recommends"];
+    args.extend_from_slice(packages);
+    run(&mut chroot(root, &args))
 }
 
 pub(crate) fn chroot(root: &Path, args: &[&str]) -> Command {
@@ -212,19 +206,7 @@ fn built_debs_install_with_apt_in_a_debootstrapped_bookworm_root() {
     assert!(update.contains("file:/srv/rosdeb bookworm InRelease"), "{update}");
     assert!(!update.contains("W:") && !update.contains("E:"), "{update}");
     assert!(!is_installed(&root, "libtinyxml2-9"), "minbase has no tinyxml2");
-    let install = run(&mut chroot(
-        &root,
-        &[
-            "apt-get",
-            "-o",
-            "Dpkg::Use-Pty=0",
-            "install",
-            "-y",
-            "--no-install-recommends",
-            "ros-noetic-demo-cmake",
-            "ros-noetic-demo-catkin",
-        ],
-    ));
+    let install = apt_install(&root, &["ros-noetic-demo-cmake", "ros-noetic-demo-catkin"]);
     assert!(!install.contains("W:") && !install.contains("E:"), "{install}");
     assert!(is_installed(&root, "libtinyxml2-9"), "the library dependency was pulled in");
     for file in [

@@ -249,7 +249,7 @@ fn an_app_listing_an_embedded_project_or_a_bad_version_is_refused_before_pip() {
 
 #[test]
 fn the_venv_deb_installs_and_runs_in_a_debootstrapped_bookworm_root() {
-    use crate::install::{bootstrapped_tarball, chroot, fresh_root, require_root};
+    use crate::install::{apt_install, bootstrapped_tarball, chroot, fresh_root, require_root};
     require_root();
     let tmp = TempDir::new("venv-install");
     let out = tmp.path().join("out");
@@ -259,18 +259,7 @@ fn the_venv_deb_installs_and_runs_in_a_debootstrapped_bookworm_root() {
     let deb = "pyros-topic-web_0.1.0-0bookworm_all.deb";
     fs_err::copy(out.join(deb), root.join("tmp").join(deb)).unwrap();
     run(&mut chroot(&root, &["apt-get", "update"]));
-    let install = run(&mut chroot(
-        &root,
-        &[
-            "apt-get",
-            "-o",
-            "Dpkg::Use-Pty=0",
-            "install",
-            "-y",
-            "--no-install-recommends",
-            &format!("/tmp/{deb}"),
-        ],
-    ));
+    let install = apt_install(&root, &[&format!("/tmp/{deb}")]);
     assert!(!install.contains("E:"), "{install}");
     let help = run(&mut chroot(&root, &["pyros-topic-web", "--help"]));
     assert!(help.contains("--listen HOST:PORT") && help.contains("--socket PATH"), "{help}");
