@@ -49,6 +49,10 @@ pub(crate) const DEBIAN_PACKAGES: &[&str] = &[
     // the system liblzma for .deb compression (as dpkg-deb), found with pkg-config
     "liblzma-dev",
     "pkg-config",
+    // git2's https transport links the system OpenSSL; the https tests make a certificate
+    // with the openssl command
+    "libssl-dev",
+    "openssl",
     // pyros: the real-roscore tests and `cargo xtask bench bridge`
     "ros-core",
     "ros-std-msgs",
@@ -59,6 +63,14 @@ pub(crate) const DEBIAN_PACKAGES: &[&str] = &[
     "python3-geometry-msgs",
     "ros-sensor-msgs",
     "python3-sensor-msgs",
+    // rosdeb build of the real common_msgs (fixtures/release/sources) on this host: catkin's
+    // message generation and the message packages they build on (Debian's own, under /usr)
+    "ros-message-generation",
+    "libstd-msgs-dev",
+    "libgeometry-msgs-dev",
+    "libactionlib-msgs-dev",
+    "ros-actionlib-msgs",
+    "libsensor-msgs-dev",
 ];
 
 pub(crate) fn run(_args: &Args) -> anyhow::Result<()> {
@@ -67,6 +79,8 @@ pub(crate) fn run(_args: &Args) -> anyhow::Result<()> {
     ensure_debian_packages(&sh, "ci", DEBIAN_PACKAGES)?;
     // The cross-release cargo build test links with zig (not in Debian: from the registries).
     crate::tools::ensure_zig()?;
+    // The tests of `rosdeb ci generate` validate pipelines against the engines' schemas.
+    crate::tools::ensure_check_jsonschema()?;
     let nextest = has_nextest(&sh);
     let steps: [(&str, xshell::Cmd<'_>); 3] = [
         ("format", cmd!(sh, "cargo fmt --all --check")),

@@ -1,7 +1,8 @@
 //! Allow/deny patterns per operation class; deny wins, and anything not allowed is refused.
 //!
 //! Patterns are fnmatch-style globs over ROS names, anchored at both ends (as in rosbridge):
-//! `*` matches any sequence of characters including `/`, `?` matches one character. A pattern may be prefixed with an operation class
+//! `*` matches any sequence of characters including `/`, `?` matches one character, every other
+//! character only itself. A pattern may be prefixed with an operation class
 //! and `=` (`publish=/cmd/*`); without a prefix it applies to every class.
 
 use std::fmt;
@@ -44,40 +45,63 @@ pub enum PatternError {
     UnknownClass(String),
     #[error("empty pattern")]
     Empty,
+    #[error("invalid pattern: {0}")]
+    Invalid(String),
 }
 
-/// One compiled glob.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// One compiled glob (globset, so matching is linear in the name whatever the pattern).
+#[derive(Debug, Clone)]
 pub struct Glob {
     source: String,
+    matcher: globset::GlobMatcher,
 }
+
+impl PartialEq for Glob {
+    fn eq(&self, other: &Glob) -> bool {
+        self.source == other.source
+    }
+}
+
+impl Eq for Glob {}
 
 impl Glob {
     pub fn new(source: &str) -> Result<Self, PatternError> {
         if source.is_empty() {
             return Err(PatternError::Empty);
         }
-        Ok(Glob { source: source.to_owned() })
+        // Only `*` and `?` are special here: a run of `*` is one `*` (matching `/` too), and
+        // globset's other syntax (`[...]`, `{a,b}`, `\`) is escaped to stand for itself.
+        let mut syntax = String::with_capacity(source.len());
+        let mut star = false;
+        for c in source.chars() {
+            match c {
+                '*' if star => {}
+                '[' | ']' | '{' | '}' | '\\' => {
+                    syntax.push('\\');
+                    syntax.push(c);
+                }
+                _ => syntax.push(c),
+            }
+            star = c == '*';
+        }
+        let matcher = globset::GlobBuilder::new(&syntax)
+            .literal_separator(false)
+            .backslash_escape(true)
+            .empty_alternates(false)
+            .build()
+            .map_err(|e| PatternError::Invalid(e.to_string()))?
+            .compile_matcher();
+        Ok(Glob { source: source.to_owned(), matcher })
     }
 
     pub fn matches(&self, name: &str) -> bool {
-        glob_match(self.source.as_bytes(), name.as_bytes())
+        self.matcher.is_match(name)
     }
 }
 
 impl fmt::Display for Glob {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.source)
-    }
-}
-
-fn glob_match(pattern: &[u8], name: &[u8]) -> bool {
-    match pattern {
-        [] => name.is_empty(),
-        [b'*', b'*', ..] => glob_match(&pattern[1..], name),
-        [b'*', rest @ ..] => (0..=name.len()).any(|i| glob_match(rest, &name[i..])),
-        [b'?', rest @ ..] => !name.is_empty() && glob_match(rest, &name[1..]),
-        [c, rest @ ..] => name.first() == Some(c) && glob_match(rest, &name[1..]),
     }
 }
 

@@ -73,36 +73,40 @@ impl fmt::Display for ConfigError {
     }
 }
 
-/// The user and group databases used to resolve names (`/etc/passwd`, `/etc/group`).
+/// How user and group names are resolved: the system's databases (`getpwnam_r`,
+/// `getgrnam_r`, so NSS: `/etc/passwd`, LDAP, systemd-userdb, ...), or fixed tables.
 #[derive(Debug, Clone, Default)]
 pub struct Accounts {
-    pub passwd: String,
-    pub group: String,
+    /// `None`: the system's; else (users, groups) by name.
+    fixed: Option<(BTreeMap<String, u32>, BTreeMap<String, u32>)>,
 }
 
 impl Accounts {
-    /// Reads `/etc/passwd` and `/etc/group` (missing files resolve no names).
+    /// The system's user and group databases.
     pub fn system() -> Accounts {
-        Accounts {
-            passwd: fs_err::read_to_string("/etc/passwd").unwrap_or_default(),
-            group: fs_err::read_to_string("/etc/group").unwrap_or_default(),
-        }
+        Accounts { fixed: None }
     }
 
-    fn lookup(table: &str, name: &str) -> Option<u32> {
-        table.lines().find_map(|line| {
-            let mut fields = line.split(':');
-            (fields.next()? == name).then_some(())?;
-            fields.nth(1)?.parse().ok()
-        })
+    /// Only these users and groups (name, id): for checking a configuration meant for another
+    /// machine.
+    pub fn fixed(users: &[(&str, u32)], groups: &[(&str, u32)]) -> Accounts {
+        let table =
+            |rows: &[(&str, u32)]| rows.iter().map(|(n, id)| ((*n).to_owned(), *id)).collect();
+        Accounts { fixed: Some((table(users), table(groups))) }
     }
 
     fn uid(&self, name: &str) -> Option<u32> {
-        Self::lookup(&self.passwd, name)
+        match &self.fixed {
+            Some((users, _)) => users.get(name).copied(),
+            None => nix::unistd::User::from_name(name).ok().flatten().map(|u| u.uid.as_raw()),
+        }
     }
 
     fn gid(&self, name: &str) -> Option<u32> {
-        Self::lookup(&self.group, name)
+        match &self.fixed {
+            Some((_, groups)) => groups.get(name).copied(),
+            None => nix::unistd::Group::from_name(name).ok().flatten().map(|g| g.gid.as_raw()),
+        }
     }
 }
 

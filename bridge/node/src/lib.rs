@@ -14,7 +14,6 @@ pub mod listener;
 pub mod mock;
 mod peer;
 pub mod ros;
-pub mod selftest;
 pub mod server;
 
 pub use server::{Config, run};

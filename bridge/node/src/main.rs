@@ -1,14 +1,17 @@
 //! `pyros-bridge`: parses flags, sets up tracing, binds the socket and runs the node.
 
+mod selftest;
+
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
 use anyhow::{Context as _, Result};
 use bridge_node::access::Policy;
+use bridge_node::config::BackendKind;
 use bridge_node::mock::MockBackend;
 use bridge_node::ros::RosBackend;
-use bridge_node::{Config, run, selftest};
+use bridge_node::{Config, run};
 use clap::{Parser, Subcommand, ValueEnum};
 use tokio::net::UnixListener;
 
@@ -161,23 +164,13 @@ async fn serve(args: RunArgs) -> Result<()> {
     let listener =
         UnixListener::bind(&socket).with_context(|| format!("binding `{}`", socket.display()))?;
     tracing::info!(socket = %socket.display(), "listening");
-    let (backend, ros): (Arc<dyn bridge_node::backend::Backend>, _) = match args.backend {
-        Backend::Mock => (Arc::new(MockBackend::default()), None),
-        Backend::Ros => {
-            let ros = Arc::new(RosBackend::start().await.context("starting the ros backend")?);
-            (ros.clone(), Some(ros))
-        }
+    let kind = match args.backend {
+        Backend::Mock => BackendKind::Mock,
+        Backend::Ros => BackendKind::Ros,
     };
+    let (backend, ros) = start_backend(kind).await?;
     tracing::info!(backend = backend.name(), "backend ready");
-    let shutdown = async {
-        let mut term =
-            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
-        tokio::select! {
-            _ = tokio::signal::ctrl_c() => {}
-            _ = async { match term.as_mut() { Some(t) => { t.recv().await; } None => std::future::pending().await } } => {}
-        }
-    };
-    run(listener, config, backend, shutdown).await;
+    run(listener, config, backend, shutdown_signal()).await;
     if let Some(ros) = ros {
         ros.shutdown().await;
     }
@@ -192,23 +185,9 @@ async fn serve_config(path: &std::path::Path) -> Result<()> {
     for profile in &file.profiles {
         listeners.push((bridge_node::listener::bind(profile)?, profile.config.clone()));
     }
-    let (backend, ros): (Arc<dyn bridge_node::backend::Backend>, _) = match file.backend {
-        bridge_node::config::BackendKind::Mock => (Arc::new(MockBackend::default()), None),
-        bridge_node::config::BackendKind::Ros => {
-            let ros = Arc::new(RosBackend::start().await.context("starting the ros backend")?);
-            (ros.clone(), Some(ros))
-        }
-    };
+    let (backend, ros) = start_backend(file.backend).await?;
     tracing::info!(backend = backend.name(), profiles = file.profiles.len(), "backend ready");
-    let shutdown = async {
-        let mut term =
-            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
-        tokio::select! {
-            _ = tokio::signal::ctrl_c() => {}
-            _ = async { match term.as_mut() { Some(t) => { t.recv().await; } None => std::future::pending().await } } => {}
-        }
-    };
-    bridge_node::listener::run_all(listeners, backend, shutdown).await;
+    bridge_node::listener::run_all(listeners, backend, shutdown_signal()).await;
     if let Some(ros) = ros {
         ros.shutdown().await;
     }
@@ -216,4 +195,34 @@ async fn serve_config(path: &std::path::Path) -> Result<()> {
         let _ = fs_err::remove_file(&profile.socket);
     }
     Ok(())
+}
+
+/// The backend of `kind`, and the ROS backend again when it is that one (to shut it down).
+async fn start_backend(
+    kind: BackendKind,
+) -> Result<(Arc<dyn bridge_node::backend::Backend>, Option<Arc<RosBackend>>)> {
+    Ok(match kind {
+        BackendKind::Mock => (Arc::new(MockBackend::default()), None),
+        BackendKind::Ros => {
+            let ros = Arc::new(RosBackend::start().await.context("starting the ros backend")?);
+            (ros.clone(), Some(ros))
+        }
+    })
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+async fn shutdown_signal() {
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+    let term = async {
+        match term.as_mut() {
+            Some(t) => {
+                t.recv().await;
+            }
+            None => std::future::pending().await,
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        () = term => {}
+    }
 }

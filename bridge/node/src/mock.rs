@@ -119,149 +119,6 @@ impl MockBackend {
     pub fn set_call_delay(&self, delay: Duration) {
         self.state.lock().unwrap_or_else(|e| e.into_inner()).extra_call_delay = delay;
     }
-
-    pub fn graph_events(&self) -> broadcast::Receiver<GraphChange> {
-        self.graph_tx.subscribe()
-    }
-
-    /// Topics with a known type, as `(name, type)`.
-    pub fn topics(&self) -> Result<Vec<(String, String)>, BackendError> {
-        Ok(self
-            .lock()?
-            .topics
-            .iter()
-            .filter_map(|(n, t)| Some((n.clone(), t.type_name.clone()?)))
-            .collect())
-    }
-
-    pub fn services(&self) -> Result<Vec<(String, String)>, BackendError> {
-        Ok(self.lock()?.services.iter().map(|(n, (t, _))| (n.clone(), t.clone())).collect())
-    }
-
-    pub fn params(&self) -> Result<Vec<String>, BackendError> {
-        Ok(self.lock()?.params.keys().cloned().collect())
-    }
-
-    pub fn describe(&self, type_name: &str) -> Result<Value, BackendError> {
-        drop(self.lock()?);
-        let (_, definition) = DEFINITIONS
-            .iter()
-            .find(|(t, _)| *t == type_name)
-            .ok_or_else(|| BackendError::NotFound(type_name.to_owned()))?;
-        let fields: Vec<Value> = definition
-            .lines()
-            .filter_map(|l| l.split_once(' '))
-            .map(|(t, n)| json!({"name": n, "type": t}))
-            .collect();
-        Ok(json!({"type": type_name, "definition": definition, "fields": fields}))
-    }
-
-    /// Declares (or checks) the type of a topic; creates it if needed.
-    pub fn advertise(&self, topic: &str, type_name: &str) -> Result<(), BackendError> {
-        let mut state = self.lock()?;
-        let created = ensure_topic(&mut state, topic, Some(type_name))?;
-        drop(state);
-        if created {
-            let _ =
-                self.graph_tx.send(GraphChange { added: vec![topic.to_owned()], removed: vec![] });
-        }
-        Ok(())
-    }
-
-    /// Publishes to every subscription of `topic`; returns the topic sequence number.
-    pub fn publish(
-        &self,
-        topic: &str,
-        type_name: Option<&str>,
-        payload: Payload,
-    ) -> Result<u64, BackendError> {
-        let mut state = self.lock()?;
-        if type_name.is_none() && !state.topics.contains_key(topic) {
-            return Err(BackendError::NotFound(format!(
-                "{topic}` (unknown topic: advertise it or pass `type`"
-            )));
-        }
-        let created = ensure_topic(&mut state, topic, type_name)?;
-        let entry =
-            state.topics.get_mut(topic).ok_or_else(|| BackendError::NotFound(topic.to_owned()))?;
-        let seq = entry.fanout.publish(payload);
-        drop(state);
-        if created {
-            let _ =
-                self.graph_tx.send(GraphChange { added: vec![topic.to_owned()], removed: vec![] });
-        }
-        Ok(seq)
-    }
-
-    /// Subscribes with a bounded queue. Unknown topics are allowed (lazy exposure).
-    pub fn subscribe(
-        &self,
-        topic: &str,
-        type_name: Option<&str>,
-        capacity: usize,
-        policy: DropPolicy,
-    ) -> Result<Subscription, BackendError> {
-        let mut state = self.lock()?;
-        ensure_topic(&mut state, topic, type_name)?;
-        let entry =
-            state.topics.get_mut(topic).ok_or_else(|| BackendError::NotFound(topic.to_owned()))?;
-        Ok(entry.fanout.subscribe(capacity, policy))
-    }
-
-    /// The newest message on `topic` (if any) and a receiver that changes on each publish.
-    pub fn latest(&self, topic: &str) -> Result<Latest, BackendError> {
-        let state = self.lock()?;
-        let entry =
-            state.topics.get(topic).ok_or_else(|| BackendError::NotFound(topic.to_owned()))?;
-        Ok(entry.fanout.latest())
-    }
-
-    /// Calls a scripted service.
-    pub async fn call(
-        &self,
-        service: &str,
-        args: Payload,
-        timeout: Duration,
-    ) -> Result<Payload, BackendError> {
-        let (script, delay) = {
-            let state = self.lock()?;
-            let (_, script) = state
-                .services
-                .get(service)
-                .ok_or_else(|| BackendError::NotFound(service.to_owned()))?;
-            (*script, state.extra_call_delay)
-        };
-        let work = async {
-            tokio::time::sleep(delay).await;
-            run_script(service, script, args).await
-        };
-        tokio::time::timeout(timeout, work)
-            .await
-            .map_err(|_| BackendError::Timeout(service.to_owned()))?
-    }
-
-    pub fn param_get(&self, name: &str) -> Result<Value, BackendError> {
-        self.lock()?
-            .params
-            .get(name)
-            .cloned()
-            .ok_or_else(|| BackendError::NotFound(name.to_owned()))
-    }
-
-    pub fn param_set(&self, name: &str, value: Value) -> Result<(), BackendError> {
-        let added = self.lock()?.params.insert(name.to_owned(), value).is_none();
-        if added {
-            let _ =
-                self.graph_tx.send(GraphChange { added: vec![name.to_owned()], removed: vec![] });
-        }
-        Ok(())
-    }
-
-    pub fn param_delete(&self, name: &str) -> Result<(), BackendError> {
-        self.lock()?.params.remove(name).ok_or_else(|| BackendError::NotFound(name.to_owned()))?;
-        let _ = self.graph_tx.send(GraphChange { added: vec![], removed: vec![name.to_owned()] });
-        Ok(())
-    }
 }
 
 /// Creates the topic if missing; checks the type if both sides know it. Returns whether a
@@ -324,47 +181,88 @@ impl Backend for MockBackend {
     }
 
     fn graph_events(&self) -> broadcast::Receiver<GraphChange> {
-        MockBackend::graph_events(self)
+        self.graph_tx.subscribe()
     }
 
+    /// Topics with a known type, as `(name, type)`.
     async fn topics(&self) -> Result<Vec<(String, String)>, BackendError> {
-        MockBackend::topics(self)
+        Ok(self
+            .lock()?
+            .topics
+            .iter()
+            .filter_map(|(n, t)| Some((n.clone(), t.type_name.clone()?)))
+            .collect())
     }
 
     async fn services(&self) -> Result<Vec<(String, String)>, BackendError> {
-        MockBackend::services(self)
+        Ok(self.lock()?.services.iter().map(|(n, (t, _))| (n.clone(), t.clone())).collect())
     }
 
     async fn params(&self) -> Result<Vec<String>, BackendError> {
-        MockBackend::params(self)
+        Ok(self.lock()?.params.keys().cloned().collect())
     }
 
     async fn describe(&self, type_name: &str) -> Result<Value, BackendError> {
-        MockBackend::describe(self, type_name)
+        drop(self.lock()?);
+        let (_, definition) = DEFINITIONS
+            .iter()
+            .find(|(t, _)| *t == type_name)
+            .ok_or_else(|| BackendError::NotFound(type_name.to_owned()))?;
+        let fields: Vec<Value> = definition
+            .lines()
+            .filter_map(|l| l.split_once(' '))
+            .map(|(t, n)| json!({"name": n, "type": t}))
+            .collect();
+        Ok(json!({"type": type_name, "definition": definition, "fields": fields}))
     }
 
+    /// Declares (or checks) the type of a topic; creates it if needed.
     async fn advertise(
         &self,
         topic: &str,
         type_name: &str,
         _latch: bool,
     ) -> Result<(), BackendError> {
-        MockBackend::advertise(self, topic, type_name)
+        let mut state = self.lock()?;
+        let created = ensure_topic(&mut state, topic, Some(type_name))?;
+        drop(state);
+        if created {
+            let _ =
+                self.graph_tx.send(GraphChange { added: vec![topic.to_owned()], removed: vec![] });
+        }
+        Ok(())
     }
 
     async fn unadvertise(&self, _topic: &str) -> Result<(), BackendError> {
         Ok(())
     }
 
+    /// Publishes to every subscription of `topic`; returns the topic sequence number.
     async fn publish(
         &self,
         topic: &str,
         type_name: Option<&str>,
         payload: Payload,
     ) -> Result<u64, BackendError> {
-        MockBackend::publish(self, topic, type_name, payload)
+        let mut state = self.lock()?;
+        if type_name.is_none() && !state.topics.contains_key(topic) {
+            return Err(BackendError::NotFound(format!(
+                "{topic}` (unknown topic: advertise it or pass `type`"
+            )));
+        }
+        let created = ensure_topic(&mut state, topic, type_name)?;
+        let entry =
+            state.topics.get_mut(topic).ok_or_else(|| BackendError::NotFound(topic.to_owned()))?;
+        let seq = entry.fanout.publish(payload);
+        drop(state);
+        if created {
+            let _ =
+                self.graph_tx.send(GraphChange { added: vec![topic.to_owned()], removed: vec![] });
+        }
+        Ok(seq)
     }
 
+    /// Subscribes with a bounded queue. Unknown topics are allowed (lazy exposure).
     async fn subscribe(
         &self,
         topic: &str,
@@ -372,13 +270,22 @@ impl Backend for MockBackend {
         capacity: usize,
         policy: DropPolicy,
     ) -> Result<Subscription, BackendError> {
-        MockBackend::subscribe(self, topic, type_name, capacity, policy)
+        let mut state = self.lock()?;
+        ensure_topic(&mut state, topic, type_name)?;
+        let entry =
+            state.topics.get_mut(topic).ok_or_else(|| BackendError::NotFound(topic.to_owned()))?;
+        Ok(entry.fanout.subscribe(capacity, policy))
     }
 
+    /// The newest message on `topic` (if any) and a receiver that changes on each publish.
     async fn latest(&self, topic: &str) -> Result<Latest, BackendError> {
-        MockBackend::latest(self, topic)
+        let state = self.lock()?;
+        let entry =
+            state.topics.get(topic).ok_or_else(|| BackendError::NotFound(topic.to_owned()))?;
+        Ok(entry.fanout.latest())
     }
 
+    /// Calls a scripted service.
     async fn call(
         &self,
         service: &str,
@@ -386,18 +293,43 @@ impl Backend for MockBackend {
         args: Payload,
         timeout: Duration,
     ) -> Result<Payload, BackendError> {
-        MockBackend::call(self, service, args, timeout).await
+        let (script, delay) = {
+            let state = self.lock()?;
+            let (_, script) = state
+                .services
+                .get(service)
+                .ok_or_else(|| BackendError::NotFound(service.to_owned()))?;
+            (*script, state.extra_call_delay)
+        };
+        let work = async {
+            tokio::time::sleep(delay).await;
+            run_script(service, script, args).await
+        };
+        tokio::time::timeout(timeout, work)
+            .await
+            .map_err(|_| BackendError::Timeout(service.to_owned()))?
     }
 
     async fn param_get(&self, name: &str) -> Result<Value, BackendError> {
-        MockBackend::param_get(self, name)
+        self.lock()?
+            .params
+            .get(name)
+            .cloned()
+            .ok_or_else(|| BackendError::NotFound(name.to_owned()))
     }
 
     async fn param_set(&self, name: &str, value: Value) -> Result<(), BackendError> {
-        MockBackend::param_set(self, name, value)
+        let added = self.lock()?.params.insert(name.to_owned(), value).is_none();
+        if added {
+            let _ =
+                self.graph_tx.send(GraphChange { added: vec![name.to_owned()], removed: vec![] });
+        }
+        Ok(())
     }
 
     async fn param_delete(&self, name: &str) -> Result<(), BackendError> {
-        MockBackend::param_delete(self, name)
+        self.lock()?.params.remove(name).ok_or_else(|| BackendError::NotFound(name.to_owned()))?;
+        let _ = self.graph_tx.send(GraphChange { added: vec![], removed: vec![name.to_owned()] });
+        Ok(())
     }
 }

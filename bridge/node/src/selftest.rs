@@ -19,13 +19,13 @@ use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{UnixListener, UnixStream};
 
-use crate::access::Policy;
-use crate::mock::MockBackend;
-use crate::server::{Config, run};
+use bridge_node::access::Policy;
+use bridge_node::mock::MockBackend;
+use bridge_node::server::{Config, run};
 
 mod live;
 
-pub use live::run_live;
+pub(crate) use live::run_live;
 
 const RECV_TIMEOUT: Duration = Duration::from_secs(5);
 const CHECK_TIMEOUT: Duration = Duration::from_secs(20);
@@ -35,7 +35,7 @@ const TEST_MAX_INFLIGHT: usize = 8;
 
 /// A minimal protocol client used by the suite (and by the node's integration tests).
 #[derive(Debug)]
-pub struct TestClient {
+pub(crate) struct TestClient {
     stream: UnixStream,
     buffer: Vec<u8>,
     events: VecDeque<(Event, Vec<Vec<u8>>)>,
@@ -44,7 +44,7 @@ pub struct TestClient {
 }
 
 impl TestClient {
-    pub async fn connect(path: &Path) -> Result<Self> {
+    pub(crate) async fn connect(path: &Path) -> Result<Self> {
         let stream = UnixStream::connect(path)
             .await
             .with_context(|| format!("connecting to `{}`", path.display()))?;
@@ -58,7 +58,7 @@ impl TestClient {
     }
 
     /// Connects and completes `hello` with the given capabilities.
-    pub async fn greeted(path: &Path, capabilities: &[&str]) -> Result<Self> {
+    pub(crate) async fn greeted(path: &Path, capabilities: &[&str]) -> Result<Self> {
         let mut client = Self::connect(path).await?;
         let welcome = client
             .request(Op::Hello {
@@ -72,11 +72,11 @@ impl TestClient {
         Ok(client)
     }
 
-    pub async fn send_raw(&mut self, bytes: &[u8]) -> Result<()> {
+    pub(crate) async fn send_raw(&mut self, bytes: &[u8]) -> Result<()> {
         self.stream.write_all(bytes).await.context("writing")
     }
 
-    pub async fn send(&mut self, op: Op, attachments: Vec<Vec<u8>>) -> Result<u64> {
+    pub(crate) async fn send(&mut self, op: Op, attachments: Vec<Vec<u8>>) -> Result<u64> {
         let id = self.next_id;
         self.next_id += 1;
         let bytes = Request { id, op, attachments }.to_frame().encode(DEFAULT_MAX_FRAME)?;
@@ -85,7 +85,7 @@ impl TestClient {
     }
 
     /// The next frame from the server; `None` when the server closed the connection.
-    pub async fn recv(&mut self) -> Result<Option<ServerMessage>> {
+    pub(crate) async fn recv(&mut self) -> Result<Option<ServerMessage>> {
         loop {
             if let Some((frame, used)) = frame::decode(&self.buffer, DEFAULT_MAX_FRAME)? {
                 self.buffer.drain(..used);
@@ -104,7 +104,7 @@ impl TestClient {
 
     /// Waits for the reply with `id` (`None`: an uncorrelated error reply), keeping events
     /// and other replies for later.
-    pub async fn reply(&mut self, id: Option<u64>) -> Result<Reply> {
+    pub(crate) async fn reply(&mut self, id: Option<u64>) -> Result<Reply> {
         loop {
             if let Some(reply) = self.replies.remove(&id) {
                 return Ok(reply);
@@ -121,17 +121,21 @@ impl TestClient {
         }
     }
 
-    pub async fn request(&mut self, op: Op) -> Result<Reply> {
+    pub(crate) async fn request(&mut self, op: Op) -> Result<Reply> {
         let id = self.send(op, Vec::new()).await?;
         self.reply(Some(id)).await
     }
 
-    pub async fn request_with(&mut self, op: Op, attachments: Vec<Vec<u8>>) -> Result<Reply> {
+    pub(crate) async fn request_with(
+        &mut self,
+        op: Op,
+        attachments: Vec<Vec<u8>>,
+    ) -> Result<Reply> {
         let id = self.send(op, attachments).await?;
         self.reply(Some(id)).await
     }
 
-    pub async fn event(&mut self) -> Result<(Event, Vec<Vec<u8>>)> {
+    pub(crate) async fn event(&mut self) -> Result<(Event, Vec<Vec<u8>>)> {
         loop {
             if let Some(event) = self.events.pop_front() {
                 return Ok(event);
@@ -147,7 +151,7 @@ impl TestClient {
     }
 
     /// Whether the server closed the connection (after any pending frames).
-    pub async fn closed(&mut self) -> Result<bool> {
+    pub(crate) async fn closed(&mut self) -> Result<bool> {
         loop {
             match self.recv().await {
                 Ok(None) => return Ok(true),
@@ -162,12 +166,12 @@ impl TestClient {
 }
 
 /// The result of a successful reply, or an error describing the failure.
-pub fn ok(reply: Reply) -> Result<Value> {
+pub(crate) fn ok(reply: Reply) -> Result<Value> {
     reply.outcome.map_err(|e| anyhow!("expected success, got {}: {}", e.code, e.message))
 }
 
 /// Checks that the reply failed with `code`.
-pub fn fails_with(reply: Reply, code: ErrorCode) -> Result<()> {
+pub(crate) fn fails_with(reply: Reply, code: ErrorCode) -> Result<()> {
     match reply.outcome {
         Err(error) if error.code == code => Ok(()),
         Err(error) => bail!("expected {code}, got {}: {}", error.code, error.message),
@@ -177,7 +181,7 @@ pub fn fails_with(reply: Reply, code: ErrorCode) -> Result<()> {
 
 /// The configuration the suite expects: everything readable, `/test/**` parameters
 /// writable, `/secret/**` denied.
-pub fn selftest_config() -> Config {
+pub(crate) fn selftest_config() -> Config {
     let allow: Vec<String> =
         ["subscribe=/*", "publish=/*", "call=/*", "param_read=/*", "param_write=/test/*"]
             .iter()
@@ -197,7 +201,7 @@ struct Node {
 }
 
 /// Runs the suite, writing one line per check and the summary; returns (passed, failed).
-pub async fn run_selftest(out: &mut (impl Write + Send)) -> Result<(usize, usize)> {
+pub(crate) async fn run_selftest(out: &mut (impl Write + Send)) -> Result<(usize, usize)> {
     let dir = tempfile::tempdir().context("creating a temporary directory")?;
     let path = dir.path().join("pyros.sock");
     let listener =
@@ -677,7 +681,13 @@ async fn watch_graph(node: &Node) -> Result<()> {
     let mut client = TestClient::greeted(&node.path, &[]).await?;
     ok(client.request(Op::WatchGraph {}).await?)?;
     // A hidden name appearing produces no event for this client.
-    node.backend.advertise("/secret/hidden", "std_msgs/String")?;
+    bridge_node::backend::Backend::advertise(
+        &*node.backend,
+        "/secret/hidden",
+        "std_msgs/String",
+        false,
+    )
+    .await?;
     ok(client
         .request(Op::Advertise {
             topic: "/graph/new".into(),

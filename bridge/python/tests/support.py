@@ -1,8 +1,8 @@
 """Test support: the bridge the tests talk to.
 
 The tests use `$PYROS_SOCKET` when it is set: a `pyros-bridge run --backend mock` started
-with the allow list `ALLOW` below (the Rust test `bridge/node/tests/it/python.rs` does
-this). Otherwise they start such a bridge themselves from `$PYROS_BRIDGE_EXE` or
+with the allow list of `allow-list.txt` (the Rust test `bridge/node/tests/it/python.rs`
+does this). Otherwise they start such a bridge themselves from `$PYROS_BRIDGE_EXE` or
 `target/debug/pyros-bridge`. Tests that restart the bridge always start their own.
 """
 
@@ -12,17 +12,15 @@ import subprocess
 import tempfile
 import time
 
-ALLOW = [
-    "/chatter",
-    "/counter",
-    "/py/*",
-    "call=/echo",
-    "call=/slow",
-    "call=/fail",
-    "call=/add_two_ints",
-    "param_read=/robot/*",
-    "param_write=/robot/*",
-]
+def _allow_list():
+    """The patterns of `allow-list.txt` beside this file (comments and blank lines left out)."""
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "allow-list.txt")
+    with open(path, encoding="utf-8") as f:
+        lines = (line.strip() for line in f)
+        return [line for line in lines if line and not line.startswith("#")]
+
+
+ALLOW = _allow_list()
 
 _REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
 

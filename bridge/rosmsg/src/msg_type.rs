@@ -1,7 +1,6 @@
 //! Compiled message and service types: md5sum and full definition as genmsg computes them
 //! (`gentools.compute_md5_text`, `compute_full_text`), and the field plan the codec walks.
 
-use std::fmt::Write as _;
 use std::sync::Arc;
 
 use md5::{Digest, Md5};
@@ -113,11 +112,7 @@ pub(crate) fn md5_hex(parts: &[&str]) -> String {
     for part in parts {
         hasher.update(part.as_bytes());
     }
-    let mut hex = String::with_capacity(32);
-    for byte in hasher.finalize().iter() {
-        let _ = write!(hex, "{byte:02x}");
-    }
-    hex
+    hex::encode(hasher.finalize())
 }
 
 impl MsgType {

@@ -622,15 +622,7 @@ fn file_hashes(path: &Path) -> io::Result<(String, String, u64)> {
         sha256.update(&buf[..n]);
         size += n as u64;
     }
-    Ok((hex(&md5.finalize()), hex(&sha256.finalize()), size))
-}
-
-fn hex(bytes: &[u8]) -> String {
-    let mut out = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        let _ = write!(out, "{b:02x}");
-    }
-    out
+    Ok((hex::encode(md5.finalize()), hex::encode(sha256.finalize()), size))
 }
 
 /// Copies a `.deb` into the pool through a temporary file, then checks what landed.
@@ -705,18 +697,18 @@ fn render_release(
     let _ = writeln!(out, "Label: {}", options.label);
     let _ = writeln!(out, "Suite: {codename}");
     let _ = writeln!(out, "Codename: {codename}");
-    let date = crate::generate::changelog::rfc2822(options.date).replace("+0000", "UTC");
+    let date = crate::date::release_date(options.date);
     let _ = writeln!(out, "Date: {date}");
     let _ = writeln!(out, "Architectures: {}", architectures.join(" "));
     let _ = writeln!(out, "Components: {COMPONENT}");
     out.push_str("Acquire-By-Hash: yes\n");
     out.push_str("MD5Sum:\n");
     for (name, bytes) in files {
-        let _ = writeln!(out, " {} {:>16} {name}", hex(&Md5::digest(bytes)), bytes.len());
+        let _ = writeln!(out, " {} {:>16} {name}", hex::encode(Md5::digest(bytes)), bytes.len());
     }
     out.push_str("SHA256:\n");
     for (name, bytes) in files {
-        let _ = writeln!(out, " {} {:>16} {name}", hex(&Sha256::digest(bytes)), bytes.len());
+        let _ = writeln!(out, " {} {:>16} {name}", hex::encode(Sha256::digest(bytes)), bytes.len());
     }
     out
 }
@@ -779,7 +771,7 @@ fn write_dists(
     let mut by_hash = BTreeMap::new();
     for (name, bytes) in &files {
         if name != "Release" {
-            by_hash.insert(by_hash_path(name, &hex(&Sha256::digest(bytes))), bytes.clone());
+            by_hash.insert(by_hash_path(name, &hex::encode(Sha256::digest(bytes))), bytes.clone());
         }
     }
     // The previous generation's indexes stay reachable by hash, so an apt that read the old
@@ -792,7 +784,7 @@ fn write_dists(
                 let path = by_hash_path(&name, &sha256);
                 if !by_hash.contains_key(&path)
                     && let Ok(bytes) = fs_err::read(old_dir.join(&path))
-                    && hex(&Sha256::digest(&bytes)) == sha256
+                    && hex::encode(Sha256::digest(&bytes)) == sha256
                 {
                     by_hash.insert(path, bytes);
                 }
@@ -813,7 +805,7 @@ fn write_dists(
         files.insert("InRelease".to_owned(), in_release);
         files.insert("Release.gpg".to_owned(), detached);
     }
-    let target_name = format!(".{codename}.{}", &hex(&identity.finalize())[..16]);
+    let target_name = format!(".{codename}.{}", &hex::encode(identity.finalize())[..16]);
     let target = dists.join(&target_name);
     if !target.exists() {
         let temp =

@@ -484,7 +484,44 @@ pub fn compile(req: &Request<'_>, log: &mut fs_err::File) -> Result<Compiled, Co
         "ament_python" => python::build(&ctx, log)?,
         _ => cmake::build(&ctx, log)?,
     }
+    // catkin's message generation (genmsg) byte-compiles the generated Python modules and
+    // installs the `__pycache__/` folders; as dh_python3 does, none is shipped (the interpreter
+    // writes them on the target, and their timestamps made rebuilds differ).
+    remove_bytecode(&compiled.staging())?;
     Ok(compiled)
+}
+
+/// Removes every `__pycache__/` folder and `*.pyc` / `*.pyo` file under `dir` (symbolic links
+/// are removed, never followed).
+fn remove_bytecode(dir: &Path) -> io::Result<()> {
+    remove_bytecode_and(dir, &|_, _| false)
+}
+
+/// [`remove_bytecode`], and also the files `also(folder, name)` names.
+pub(crate) fn remove_bytecode_and(
+    dir: &Path,
+    also: &dyn Fn(&Path, &str) -> bool,
+) -> io::Result<()> {
+    for entry in fs_err::read_dir(dir)? {
+        let entry = entry?;
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        let kind = entry.file_type()?;
+        if kind.is_dir() {
+            if name == "__pycache__" {
+                fs_err::remove_dir_all(entry.path())?;
+            } else {
+                remove_bytecode_and(&entry.path(), also)?;
+            }
+        } else if name == "__pycache__"
+            || name.ends_with(".pyc")
+            || name.ends_with(".pyo")
+            || also(dir, &name)
+        {
+            fs_err::remove_file(entry.path())?;
+        }
+    }
+    Ok(())
 }
 
 /// What the per-type builders need (paths inside the root).
@@ -731,6 +768,33 @@ mod tests {
         let mut found = Vec::new();
         elf_files(dir.path(), Path::new(""), &mut found).unwrap();
         assert_eq!(found, [PathBuf::from("lib.so")]);
+    }
+
+    #[test]
+    fn byte_compiled_python_is_removed_and_sources_are_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let pkg = dir.path().join("opt/ros/noetic/lib/python3/dist-packages/geometry_msgs");
+        fs_err::create_dir_all(pkg.join("msg/__pycache__")).unwrap();
+        fs_err::create_dir_all(pkg.join("__pycache__")).unwrap();
+        fs_err::write(pkg.join("__init__.py"), "").unwrap();
+        fs_err::write(pkg.join("msg/_Point.py"), "").unwrap();
+        fs_err::write(pkg.join("msg/__pycache__/_Point.cpython-311.pyc"), "x").unwrap();
+        fs_err::write(pkg.join("__pycache__/__init__.cpython-311.pyc"), "x").unwrap();
+        fs_err::write(pkg.join("old.pyc"), "x").unwrap();
+        fs_err::write(pkg.join("old.pyo"), "x").unwrap();
+        // A link is removed, not followed: its target outside the tree stays.
+        let outside = tempfile::tempdir().unwrap();
+        fs_err::write(outside.path().join("keep.pyc"), "x").unwrap();
+        fs_err::os::unix::fs::symlink(outside.path(), pkg.join("linked")).unwrap();
+        fs_err::os::unix::fs::symlink(outside.path().join("keep.pyc"), pkg.join("link.pyc"))
+            .unwrap();
+        remove_bytecode(dir.path()).unwrap();
+        assert!(pkg.join("__init__.py").is_file() && pkg.join("msg/_Point.py").is_file());
+        for gone in ["__pycache__", "msg/__pycache__", "old.pyc", "old.pyo", "link.pyc"] {
+            assert!(fs_err::symlink_metadata(pkg.join(gone)).is_err(), "{gone} is left");
+        }
+        assert!(outside.path().join("keep.pyc").is_file());
+        assert!(fs_err::symlink_metadata(pkg.join("linked")).is_ok());
     }
 
     #[test]

@@ -669,7 +669,7 @@ impl Docs<'_> {
             self.package,
             self.version,
             self.codename,
-            crate::generate::changelog::rfc2822(self.epoch)
+            crate::date::rfc2822(self.epoch)
         ))
     }
 }
@@ -699,7 +699,7 @@ fn copyright(
          (the full texts are in their lib/python*/site-packages/*.dist-info/ folders):\n\n",
         one("Upstream-Name", name)?,
         one("Version", version)?,
-        crate::generate::changelog::year(epoch),
+        crate::date::year(epoch),
         one("Copyright", authors)?,
         one("License", &app.license().unwrap_or_else(|| "not stated".to_owned()))?,
     );

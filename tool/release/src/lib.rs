@@ -8,6 +8,9 @@ use std::path::{Path, PathBuf};
 
 use git2::{ObjectType, Oid, Repository, Signature, Time};
 
+pub mod checkout;
+
+pub use git2::Oid as ObjectId;
 #[cfg(test)]
 mod tests;
 
@@ -127,16 +130,31 @@ pub struct Platform {
 /// A generated debian/ tree: path under `debian/` (without the prefix) → (contents, executable).
 pub type DebianTree = BTreeMap<String, (Vec<u8>, bool)>;
 
-/// Renders a package's debian/ folder: the package's source folder, its name, the platform and
-/// the Debian increment.
-pub type Renderer<'a> = dyn FnMut(&Path, &str, &Platform, u32) -> Result<DebianTree, String> + 'a;
+/// What a renderer is asked for: one package's debian/ folder for one platform.
+#[derive(Debug, Clone, Copy)]
+pub struct RenderRequest<'a> {
+    /// The package's source folder (holding package.xml).
+    pub dir: &'a Path,
+    /// Its name.
+    pub name: &'a str,
+    /// Every package of the release, this one included, sorted: its dependencies on them
+    /// resolve to their Debian names, as bloom's peer packages do.
+    pub peers: &'a [String],
+    /// The platform.
+    pub platform: &'a Platform,
+    /// The Debian increment.
+    pub inc: u32,
+}
+
+/// Renders a package's debian/ folder.
+pub type Renderer<'a> = dyn FnMut(&RenderRequest<'_>) -> Result<DebianTree, String> + 'a;
 
 /// What to release.
 #[derive(Debug, Clone)]
 pub struct Request {
     /// The ROS distribution.
     pub distro: String,
-    /// The upstream repository: a local path or file:// URL.
+    /// The upstream repository: a local path, a file://, http:// or https:// URL.
     pub upstream: String,
     /// The upstream URL written to tracks.yaml (`vcs_uri`).
     pub vcs_uri: String,
@@ -195,7 +213,17 @@ pub fn release(req: &Request, render: &mut Renderer<'_>) -> Result<Outcome, Erro
         ));
     }
     let real = open_release(&req.release_repo)?;
-    let upstream_path = local_path(&req.upstream)?;
+    // An http(s) upstream is fetched into a temporary bare copy first.
+    let mut _upstream_copy = None;
+    let upstream_path = if checkout::is_remote(&req.upstream) {
+        let dir = tempfile::Builder::new().prefix("rosdeb-upstream-").tempdir()?;
+        let path = checkout::mirror(&req.upstream, dir.path(), true)?
+            .ok_or_else(|| Error::Verify("the upstream copy was not made".into()))?;
+        _upstream_copy = Some(dir);
+        path
+    } else {
+        local_path(&req.upstream)?
+    };
     let upstream = git(
         format!("opening the upstream repository `{}`", upstream_path.display()),
         Repository::open(&upstream_path),
@@ -268,7 +296,7 @@ pub fn release(req: &Request, render: &mut Renderer<'_>) -> Result<Outcome, Erro
     // The packages, as bloom finds them: a folder holding package.xml, not looked into further.
     let src = tempfile::tempdir()?;
     let upstream_tree = git("reading the upstream tree", scratch.find_tree(tree))?;
-    extract(&scratch, &upstream_tree, src.path())?;
+    checkout::write_tree(&scratch, &upstream_tree, src.path(), Path::new(""))?;
     let mut packages = Vec::new();
     find_packages(src.path(), src.path(), &mut packages)?;
     if packages.is_empty() {
@@ -305,6 +333,7 @@ pub fn release(req: &Request, render: &mut Renderer<'_>) -> Result<Outcome, Erro
         ));
     }
 
+    let peers: Vec<String> = names.iter().map(|(n, _)| n.clone()).collect();
     let mut debian_trees = Vec::new();
     for (name, rel) in &names {
         let pkg_tree = if rel.is_empty() {
@@ -323,12 +352,12 @@ pub fn release(req: &Request, render: &mut Renderer<'_>) -> Result<Outcome, Erro
         plan.set(&branch, commit);
         plan.new_tag(&format!("{prefix}{version}-{inc}"), commit, &req.release_repo)?;
         for platform in &req.platforms {
-            let debian = render(&src.path().join(rel), name, platform, inc).map_err(|message| {
-                Error::Render {
-                    package: name.clone(),
-                    codename: platform.codename.clone(),
-                    message,
-                }
+            let dir = src.path().join(rel);
+            let request = RenderRequest { dir: &dir, name, peers: &peers, platform, inc };
+            let debian = render(&request).map_err(|message| Error::Render {
+                package: name.clone(),
+                codename: platform.codename.clone(),
+                message,
             })?;
             let full = with_debian(&scratch, pkg_tree, &debian)?;
             let branch = format!("refs/heads/debian/{}/{}/{name}", req.distro, platform.codename);
@@ -497,16 +526,13 @@ fn open_release(path: &Path) -> Result<Repository, Error> {
 
 /// A local path from a path or file:// URL; other URLs are refused.
 fn local_path(url: &str) -> Result<PathBuf, Error> {
-    if let Some(p) = url.strip_prefix("file://") {
-        return Ok(PathBuf::from(p));
-    }
-    if url.contains("://") || url.starts_with("git@") {
-        return Err(invalid(
-            format!("upstream `{url}` is not a local repository"),
-            "clone it first (git clone URL DIR) and pass --upstream DIR",
-        ));
-    }
-    Ok(PathBuf::from(url))
+    checkout::local_path(url).ok_or_else(|| {
+        invalid(
+            format!("upstream `{url}` is neither local nor an http(s) URL"),
+            "use a path, a file://, http:// or https:// URL (ssh is not supported: clone it first \
+             with git clone URL DIR and pass --upstream DIR)",
+        )
+    })
 }
 
 fn fetch(into: &Repository, from: &Path, refspecs: &[&str]) -> Result<(), Error> {
@@ -592,34 +618,6 @@ fn is_ref_component(name: &str) -> bool {
     !name.is_empty()
         && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
         && !name.starts_with('-')
-}
-
-/// Writes the regular files of `tree` under `dir` (symlinks and submodules are not needed to
-/// find and render packages).
-fn extract(repo: &Repository, tree: &git2::Tree<'_>, dir: &Path) -> Result<(), Error> {
-    fs_err::create_dir_all(dir)?;
-    for entry in tree.iter() {
-        let name = entry
-            .name()
-            .ok()
-            .filter(|n| !n.is_empty() && *n != "." && *n != ".." && !n.contains('/'))
-            .ok_or_else(|| {
-                invalid("the upstream tree has an unsafe file name", "fix it upstream")
-            })?;
-        let path = dir.join(name);
-        match entry.kind() {
-            Some(ObjectType::Tree) => {
-                let sub = git("reading a tree", repo.find_tree(entry.id()))?;
-                extract(repo, &sub, &path)?;
-            }
-            Some(ObjectType::Blob) if entry.filemode() != 0o120000 => {
-                let blob = git("reading a file", repo.find_blob(entry.id()))?;
-                fs_err::write(&path, blob.content())?;
-            }
-            _ => {}
-        }
-    }
-    Ok(())
 }
 
 fn find_packages(root: &Path, dir: &Path, out: &mut Vec<String>) -> Result<(), Error> {

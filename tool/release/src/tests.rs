@@ -93,7 +93,7 @@ fn refs_of(req: &Request) -> String {
 fn a_failed_verification_changes_nothing() {
     let (_dir, req) = repos();
     // A renderer that forgets debian/control: the scratch copy fails verification.
-    let mut render = |_: &Path, _: &str, _: &Platform, _: u32| {
+    let mut render = |_: &RenderRequest<'_>| {
         let mut t = good_tree();
         t.remove("control");
         Ok(t)
@@ -105,7 +105,7 @@ fn a_failed_verification_changes_nothing() {
     let objects = run_git(&req.release_repo, &["count-objects"]);
     assert!(objects.starts_with("0 objects"), "{objects}");
 
-    let mut render = |_: &Path, _: &str, _: &Platform, _: u32| Ok(good_tree());
+    let mut render = |_: &RenderRequest<'_>| Ok(good_tree());
     let out = release(&req, &mut render).unwrap();
     assert_eq!(out.inc, 1);
     let rules =
@@ -121,13 +121,13 @@ fn a_failed_verification_changes_nothing() {
 #[test]
 fn a_ref_moved_meanwhile_refuses_every_update() {
     let (_dir, req) = repos();
-    let mut render = |_: &Path, _: &str, _: &Platform, _: u32| Ok(good_tree());
+    let mut render = |_: &RenderRequest<'_>| Ok(good_tree());
     release(&req, &mut render).unwrap();
     let before = refs_of(&req);
     // While the second release is built, someone moves master in the release repository.
     let repo = req.release_repo.clone();
     let mut moved = String::new();
-    let mut render = |_: &Path, _: &str, _: &Platform, _: u32| {
+    let mut render = |_: &RenderRequest<'_>| {
         run_git(&repo, &["update-ref", "refs/heads/master", "upstream"]);
         moved = refs_of(&req);
         Ok(good_tree())
@@ -142,7 +142,7 @@ fn a_ref_moved_meanwhile_refuses_every_update() {
 #[test]
 fn unsafe_generated_paths_are_refused() {
     let (_dir, req) = repos();
-    let mut render = |_: &Path, _: &str, _: &Platform, _: u32| {
+    let mut render = |_: &RenderRequest<'_>| {
         let mut t = good_tree();
         t.insert("../escape".into(), (b"x".to_vec(), false));
         Ok(t)
@@ -154,7 +154,7 @@ fn unsafe_generated_paths_are_refused() {
 #[test]
 fn hostile_distro_and_codename_are_refused_before_any_write() {
     let (_dir, mut req) = repos();
-    let mut render = |_: &Path, _: &str, _: &Platform, _: u32| Ok(good_tree());
+    let mut render = |_: &RenderRequest<'_>| Ok(good_tree());
     req.platforms[0].codename = "focal/evil".into();
     let e = release(&req, &mut render).unwrap_err();
     assert!(e.to_string().contains("codename"), "{e}");

@@ -3,6 +3,7 @@
 pub mod apt;
 pub mod bloom;
 pub mod build;
+pub mod ci;
 pub mod compat;
 pub mod daemon;
 pub mod deb;
@@ -11,4 +12,5 @@ pub mod distro;
 pub mod manuals;
 pub mod os;
 pub mod pkg;
+pub mod release;
 pub mod resolve;

@@ -617,13 +617,7 @@ fn parsed_kind(kind: &str, fetched: &Fetched) -> String {
 
 /// Lowercase hex sha256.
 pub fn sha256_hex(bytes: &[u8]) -> String {
-    let digest = Sha256::digest(bytes);
-    let mut out = String::with_capacity(64);
-    for b in digest.iter() {
-        out.push(char::from(b"0123456789abcdef"[usize::from(b >> 4)]));
-        out.push(char::from(b"0123456789abcdef"[usize::from(b & 15)]));
-    }
-    out
+    hex::encode(Sha256::digest(bytes))
 }
 
 /// Writes `bytes` to `path` through a temporary file in the same folder and a rename, creating

@@ -320,3 +320,102 @@ pub struct BuiltPackage {
     /// SHA-256 of the file, lowercase hex.
     pub sha256: String,
 }
+
+/// `rosdeb release --plan --json`: the job graph of a release, read back by `rosdeb ci
+/// generate --plan FILE`.
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
+pub struct ReleasePlan {
+    /// Always [`SCHEMA`].
+    pub schema: u32,
+    /// The ROS distribution (`--distro`).
+    pub distro: String,
+    /// `--distro-file` as given, if any.
+    pub distro_file: Option<String>,
+    /// `--rosdep` values as given, in order.
+    pub rosdep: Vec<String>,
+    /// `--sources` folders as given, in order.
+    pub sources: Vec<String>,
+    /// The targets, `OS:CODENAME`, in the order built.
+    pub targets: Vec<String>,
+    /// Every package x target, sorted by level, then target, then package.
+    pub nodes: Vec<PlanNode>,
+    /// How many levels the graph has (the longest chain of build dependencies, in nodes).
+    pub levels: u32,
+    /// Node ids of one longest chain, first built first.
+    pub critical_path: Vec<String>,
+    /// Packages whose package.xml was found nowhere: their nodes have no known dependencies.
+    pub unknown: Vec<String>,
+}
+
+/// One node of [`ReleasePlan`]: one package built for one target.
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
+pub struct PlanNode {
+    /// `<package>@<os>:<codename>`, e.g. `std_msgs@ubuntu:focal`.
+    pub id: String,
+    /// The ROS package name.
+    pub package: String,
+    /// The distribution's repository that releases it.
+    pub repository: String,
+    /// The released version, `<version>-<inc>` as the distribution lists it.
+    pub version: String,
+    /// `OS:CODENAME`.
+    pub target: String,
+    /// The Debian package name.
+    pub debian_package: String,
+    /// Where its sources come from; `None` when nowhere is known.
+    pub source: Option<PlanSource>,
+    /// SHA-256 over the node's inputs (sources, dependencies' hashes, target, tool version);
+    /// `None` when its sources are unknown.
+    pub hash: Option<String>,
+    /// 0 for a node that needs no other node, else one more than its deepest dependency.
+    pub level: u32,
+    /// Ids of the nodes (same target) it needs at build time, sorted.
+    pub depends: Vec<String>,
+}
+
+/// Where a [`PlanNode`]'s sources come from.
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
+pub struct PlanSource {
+    /// `debian-tag` (bloom's `debian/...` tag, debian/ included), `release-tag`
+    /// (`release/<distro>/<package>/<version>`; debian/ generated) or `sources` (a `--sources`
+    /// folder; debian/ generated).
+    pub kind: String,
+    /// The release repository (path or URL) or the package's folder.
+    pub location: String,
+    /// The tag, for the git kinds.
+    pub reference: Option<String>,
+    /// The git tree id of the package's sources, for the git kinds.
+    pub tree: Option<String>,
+}
+
+/// `rosdeb release --json`: what one run did.
+#[derive(Debug, Serialize)]
+pub struct ReleaseReport {
+    /// Always [`SCHEMA`].
+    pub schema: u32,
+    /// One row per package x target, in build order.
+    pub packages: Vec<ReleasedPackage>,
+    /// Where the debs were published (`--repo`), if they were.
+    pub repository: Option<String>,
+}
+
+/// One row of [`ReleaseReport`].
+#[derive(Debug, Serialize)]
+pub struct ReleasedPackage {
+    /// The ROS package name.
+    pub package: String,
+    /// The Debian version of the deb (or the distribution's version when it failed).
+    pub version: String,
+    /// `OS:CODENAME`.
+    pub target: String,
+    /// `built`, `unchanged` (inputs as before: not rebuilt), `failed` or `skipped`.
+    pub status: String,
+    /// The .deb, when there is one.
+    pub deb: Option<String>,
+    /// SHA-256 of the .deb, lowercase hex.
+    pub sha256: Option<String>,
+    /// Seconds spent on it in this run.
+    pub seconds: f64,
+    /// Why it failed or was skipped.
+    pub error: Option<String>,
+}

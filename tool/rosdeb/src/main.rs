@@ -73,6 +73,11 @@ enum Command {
     Apt(commands::apt::Args),
     /// Build .debs of ROS packages in dependency order (`build PKG_DIR... --distro --os --out`).
     Build(commands::build::Args),
+    /// From a distribution to a signed apt repository: check out release tags, build in
+    /// dependency order, publish (`release --distro NAME --repo DIR`; `--plan` for the job graph).
+    Release(commands::release::Args),
+    /// CI pipelines from a release plan: `ci generate --github-actions|--gitlab-ci --plan FILE`.
+    Ci(commands::ci::Args),
     /// The index daemon that answers rospack/rosstack queries from memory (start, stop, status).
     Daemon(commands::daemon::Args),
     /// Shell completions (`completions bash|zsh|fish`) generated from this command line.
@@ -110,6 +115,8 @@ fn main() -> ExitCode {
                 Command::Bloom(args) => exit::report(commands::bloom::run(args)),
                 Command::Apt(args) => exit::report(commands::apt::run(args)),
                 Command::Build(args) => exit::report(commands::build::run(args)),
+                Command::Release(args) => exit::report(commands::release::run(args)),
+                Command::Ci(args) => exit::report(commands::ci::run(args)),
                 Command::Daemon(args) => exit::report(commands::daemon::run(args)),
                 Command::Completions(args) => {
                     exit::report(commands::manuals::completions(&args, Cli::command()))

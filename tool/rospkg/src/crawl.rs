@@ -604,6 +604,11 @@ impl State<'_, ()> {
         }
         let m = listing.markers;
         let mut found = !listing.ignored && m.any_manifest();
+        if listing.ignored || (m.nosubdirs && !found) {
+            // rospack returns before recording an ignored directory, or one it may not descend
+            // and that is no package: no row at all, not even a zombie.
+            return false;
+        }
         if !(listing.ignored || m.package_xml || m.manifest_xml || m.nosubdirs)
             && chain.len() <= depth_limit
         {

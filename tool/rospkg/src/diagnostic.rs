@@ -47,6 +47,23 @@ pub enum Severity {
     Warning,
 }
 
+/// What kind of problem a diagnostic is, for code that must tell problems apart: messages are
+/// for people (and follow the peers' wording), so no code matches on their text.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum DiagnosticKind {
+    /// Any other problem; the message says what.
+    #[default]
+    Other,
+    /// The file is not well-formed: XML or YAML that does not parse.
+    Syntax,
+    /// A rosbuild `<depend>` with neither a `package` nor a `stack` attribute (rospack refuses
+    /// the dependency queries of such a package).
+    DependWithoutTarget,
+}
+
 /// One problem found in one file.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Diagnostic {
@@ -60,6 +77,8 @@ pub struct Diagnostic {
     pub message: String,
     /// How to fix it, when we know.
     pub hint: Option<String>,
+    /// What kind of problem it is.
+    pub kind: DiagnosticKind,
 }
 
 impl Diagnostic {
@@ -71,6 +90,7 @@ impl Diagnostic {
             severity: Severity::Error,
             message: message.into(),
             hint: None,
+            kind: DiagnosticKind::Other,
         }
     }
 
@@ -90,6 +110,13 @@ impl Diagnostic {
     #[must_use]
     pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
         self.hint = Some(hint.into());
+        self
+    }
+
+    /// The same diagnostic, of `kind`.
+    #[must_use]
+    pub fn of_kind(mut self, kind: DiagnosticKind) -> Self {
+        self.kind = kind;
         self
     }
 

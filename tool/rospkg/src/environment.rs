@@ -116,7 +116,7 @@ impl Environment {
     }
 
     /// The user's home directory: `$HOME` (`/` when it is empty), else the home of the current
-    /// user in `/etc/passwd` (as Python's `expanduser` and rospack do), else `/`.
+    /// user in the user database (as Python's `expanduser` and rospack do), else `/`.
     pub fn home_dir(&self) -> PathBuf {
         match self.get("HOME") {
             // Python: a present but empty HOME expands `~` to `/`.
@@ -148,14 +148,10 @@ fn compute_package_paths(ros_root: Option<&str>, ros_package_path: Option<&str>)
     paths
 }
 
-/// The home directory of the current user from `/etc/passwd`.
+/// The home directory of the current user from the user database (`getpwuid_r`, so NSS:
+/// `/etc/passwd`, LDAP, systemd-userdb, ...).
 fn passwd_home() -> Option<PathBuf> {
-    let uid = rustix::process::getuid().as_raw().to_string();
-    let passwd = fs_err::read_to_string("/etc/passwd").ok()?;
-    passwd.lines().find_map(|line| {
-        let fields: Vec<&str> = line.split(':').collect();
-        (fields.len() >= 6 && fields[2] == uid).then(|| PathBuf::from(fields[5]))
-    })
+    nix::unistd::User::from_uid(nix::unistd::getuid()).ok().flatten().map(|u| u.dir)
 }
 
 /// Python's `os.path.realpath`: symlinks resolved as far as the path exists, the rest appended

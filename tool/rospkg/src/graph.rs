@@ -1,4 +1,5 @@
-//! The dependency graph: interned names, closures, reverse dependencies, chains and cycles.
+//! The dependency graph: interned names, closures, reverse dependencies, chains, cycles and the
+//! build order with levels.
 //!
 //! Every query is linear in the edges it can reach (rospack's own traversal walks every
 //! dependency *path*, which is exponential on dense graphs). Orders are defined and stable:
@@ -17,6 +18,15 @@ pub struct Graph {
     by_name: HashMap<String, NodeId>,
     edges: Vec<Vec<NodeId>>,
     reverse: Vec<Vec<NodeId>>,
+}
+
+/// [`Graph::build_order`]: the order and the levels.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BuildOrder {
+    /// Every node not in or behind a cycle, dependencies first.
+    pub order: Vec<NodeId>,
+    /// Each node's level (index = [`NodeId`]); `None` in or behind a cycle.
+    pub level: Vec<Option<u32>>,
 }
 
 /// A dependency cycle, members in the order the cycle is walked starting where it was entered.
@@ -216,6 +226,32 @@ impl Graph {
             .collect();
         cycles.sort_by(|a, b| self.name(a[0]).cmp(self.name(b[0])));
         cycles
+    }
+
+    /// The nodes in build order (Kahn's algorithm): every node after its dependencies, the
+    /// smallest ready id first; and each node's level: 0 without dependencies, else one more
+    /// than its deepest dependency. Nodes in a cycle or depending on one are not in the order
+    /// and have no level.
+    pub fn build_order(&self) -> BuildOrder {
+        use std::cmp::Reverse;
+        let n = self.len();
+        let mut waiting: Vec<usize> = self.edges.iter().map(Vec::len).collect();
+        let mut ready: std::collections::BinaryHeap<Reverse<NodeId>> =
+            (0..n).filter(|&i| waiting[i] == 0).map(|i| Reverse(id(i))).collect();
+        let mut order = Vec::with_capacity(n);
+        let mut level: Vec<Option<u32>> = vec![None; n];
+        while let Some(Reverse(node)) = ready.pop() {
+            let depth = self.direct(node).iter().filter_map(|&d| level[d as usize]).max();
+            level[node as usize] = Some(depth.map_or(0, |d| d + 1));
+            order.push(node);
+            for &dependent in &self.reverse[node as usize] {
+                waiting[dependent as usize] -= 1;
+                if waiting[dependent as usize] == 0 {
+                    ready.push(Reverse(dependent));
+                }
+            }
+        }
+        BuildOrder { order, level }
     }
 
     /// Sorts nodes by name.

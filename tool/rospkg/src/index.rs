@@ -23,7 +23,7 @@ use crate::manifest::{self, DependKind, Manifest, ManifestKind};
 use crate::private_dir::{PrivateDir, PrivateError};
 
 /// Cache file format version; bump on any change to the stored types.
-pub const FORMAT_VERSION: u32 = 4;
+pub const FORMAT_VERSION: u32 = 5;
 const MAGIC: &[u8; 8] = b"RDBIDX\0\x01";
 /// Stamps this close to the cache's write time are re-checked on every load.
 pub const RACY_NS: i64 = 2_000_000_000;

@@ -33,5 +33,5 @@ pub mod private_dir;
 pub mod rosdep;
 pub mod rospack;
 
-pub use diagnostic::{Diagnostic, Position, Severity};
+pub use diagnostic::{Diagnostic, DiagnosticKind, Position, Severity};
 pub use manifest::{Manifest, ManifestKind};

@@ -10,6 +10,7 @@
 mod condition;
 mod package_xml;
 mod rosbuild;
+mod xml;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -391,21 +392,4 @@ pub fn parse_file(kind: ManifestKind, path: &Path) -> Result<Manifest, Diagnosti
     let text =
         String::from_utf8(bytes).map_err(|e| Diagnostic::error(path, format!("not UTF-8: {e}")))?;
     parse(kind, &text, path)
-}
-
-/// Turns a roxmltree error into a diagnostic at its position.
-fn xml_error(path: &PathBuf, error: &roxmltree::Error) -> Diagnostic {
-    let pos = error.pos();
-    let hint = match error {
-        roxmltree::Error::DtdDetected => {
-            Some("manifests never need a DTD; remove the <!DOCTYPE ...> declaration")
-        }
-        _ => None,
-    };
-    let d = Diagnostic::error(path, format!("invalid XML: {error}"))
-        .at(Position::new(pos.row, pos.col));
-    match hint {
-        Some(h) => d.with_hint(h),
-        None => d,
-    }
 }

@@ -9,6 +9,10 @@
 //!    `dpkg-deb --root-owner-group -Zxz -z6 --build`, same control file and md5sums, same
 //!    `SOURCE_DATE_EPOCH`; the two archives are checked to be byte-identical.
 //! 3. Publishing 1,000 tiny `.deb`s into a fresh repository with one `rosdeb apt publish`.
+//! 4. The release workflow on the real common_msgs 1.13.2 (fixtures/release/sources/, 10
+//!    catkin message packages) for debian:bookworm: `rosdeb build` of the package folders, then
+//!    `rosdeb release` from a release repository made by `rosdeb bloom` (from scratch, and again
+//!    with nothing changed), and `rosdeb release --plan --json` for all of noetic x 2 targets.
 //!
 //! Every tool is timed as a whole process, start-up included.
 
@@ -21,8 +25,8 @@ use std::time::Duration;
 use anyhow::{Context as _, bail};
 
 use super::{
-    Invocation, Plan, bench_dir, deb_version, fmt_count, fmt_duration, fmt_ratio, machine_header,
-    measure,
+    Invocation, Plan, Timing, bench_dir, deb_version, fmt_count, fmt_duration, fmt_ratio,
+    machine_header, measure,
 };
 
 const BLOOM: &str = "/usr/bin/bloom-generate";
@@ -31,6 +35,22 @@ const DPKG_DEB: &str = "/usr/bin/dpkg-deb";
 const EPOCH: &str = "1700000000";
 /// The staging tree of part 2 (copied under target/).
 const STAGING_SOURCE: &str = "/usr/share/perl5";
+
+/// The packages of the real common_msgs repository (fixtures/release/sources/common_msgs).
+const COMMON_MSGS: [&str; 10] = [
+    "actionlib_msgs",
+    "common_msgs",
+    "diagnostic_msgs",
+    "geometry_msgs",
+    "nav_msgs",
+    "sensor_msgs",
+    "shape_msgs",
+    "stereo_msgs",
+    "trajectory_msgs",
+    "visualization_msgs",
+];
+/// The upstream tag of those sources (the version noetic's distribution.yaml releases).
+const COMMON_MSGS_TAG: &str = "1.13.2";
 
 /// Real noetic packages (relative to fixtures/workspaces/real/noetic) whose keys all resolve
 /// with the fixtures' base.yaml and noetic distribution.yaml.
@@ -74,8 +94,12 @@ pub(crate) struct Args {
     /// Timed runs of `rosdeb apt publish` (each into a fresh repository).
     #[arg(long, default_value_t = 5)]
     publish_runs: usize,
+    /// Timed runs of the common_msgs build and of the release from scratch (about a minute
+    /// each).
+    #[arg(long, default_value_t = 1)]
+    workflow_runs: usize,
     /// Only these parts, comma-separated.
-    #[arg(long, value_delimiter = ',', default_value = "generate,deb,publish")]
+    #[arg(long, value_delimiter = ',', default_value = "generate,deb,publish,workflow")]
     parts: Vec<Part>,
     /// Use this rosdeb binary instead of building one with `cargo build --release` (e.g. while
     /// the workspace does not build); the report says so.
@@ -91,6 +115,7 @@ enum Part {
     Generate,
     Deb,
     Publish,
+    Workflow,
 }
 
 pub(crate) fn run(args: &Args) -> anyhow::Result<()> {
@@ -98,6 +123,7 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<()> {
         || args.bloom_runs == 0
         || args.deb_runs == 0
         || args.publish_runs == 0
+        || args.workflow_runs == 0
         || args.debs == 0
     {
         bail!("nothing to measure: give runs and --debs > 0");
@@ -120,7 +146,9 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<()> {
     let dir = bench_dir().join("release");
     fs_err::create_dir_all(&dir)?;
 
-    let mut report = String::from("# Benchmark: release (debian/ generation, .deb, apt)\n\n");
+    let mut report = String::from(
+        "# Benchmark: release (debian/ generation, .deb, apt, the release workflow)\n\n",
+    );
     report.push_str(&machine_header());
     let _ = writeln!(
         report,
@@ -128,7 +156,8 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<()> {
         deb_version("python3-bloom"),
         deb_version("python3-rosdep2"),
         deb_version("dpkg"),
-        rosdeb.display()
+        // Relative to the repository: the report names no path of this machine.
+        rosdeb.strip_prefix(crate::project_root()).unwrap_or(rosdeb).display()
     );
     if prebuilt {
         let path = rosdeb.to_string_lossy();
@@ -152,6 +181,9 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<()> {
     }
     if args.parts.contains(&Part::Publish) {
         report.push_str(&publish(args, rosdeb, &dir)?);
+    }
+    if args.parts.contains(&Part::Workflow) {
+        report.push_str(&workflow(args, rosdeb, &dir)?);
     }
     println!("{report}");
     if let Some(out) = &args.out {
@@ -633,6 +665,364 @@ fn publish(args: &Args, rosdeb: &Path, dir: &Path) -> anyhow::Result<String> {
     Ok(out)
 }
 
+/// Part 4: the release workflow on the real common_msgs for debian:bookworm.
+///
+/// Setup (not timed): an upstream git repository of fixtures/release/sources/common_msgs
+/// tagged `1.13.2`, an empty bare release repository filled by `rosdeb bloom`, and the real
+/// noetic distribution.yaml with common_msgs' URLs pointing at those two. Rows: (a) `rosdeb
+/// build` of the 10 fixture folders (the same tree as the tag), (b) `rosdeb release` of the 10
+/// packages from scratch, (c) the same again with nothing changed, (d) `rosdeb release --plan
+/// --json` for all of noetic x 2 targets. A row whose command is missing or fails says so
+/// instead of failing the bench, so that the others are still measured.
+fn workflow(args: &Args, rosdeb: &Path, dir: &Path) -> anyhow::Result<String> {
+    let root = crate::project_root();
+    let fixtures = root.join("fixtures");
+    let sources = fixtures.join("release/sources/common_msgs");
+    let noetic = fixtures.join("data/rosdistro/noetic/distribution.yaml");
+    let rules = rosdep_rules(&fixtures);
+    let work = dir.join("workflow");
+    if work.exists() {
+        fs_err::remove_dir_all(&work)?;
+    }
+    let home = work.join("home");
+    let no_sources = work.join("sources.list.d");
+    fs_err::create_dir_all(&home)?;
+    fs_err::create_dir_all(&no_sources)?;
+    let env: Vec<(String, OsString)> = vec![
+        ("PATH".to_owned(), "/usr/bin:/bin".into()),
+        ("HOME".to_owned(), home.clone().into()),
+        ("ROS_HOME".to_owned(), home.join("ros").into()),
+        ("ROSDEP_SOURCE_PATH".to_owned(), no_sources.into()),
+        ("ROS_OS_OVERRIDE".to_owned(), "debian:12:bookworm".into()),
+        ("LC_ALL".to_owned(), "C.UTF-8".into()),
+        ("SOURCE_DATE_EPOCH".to_owned(), EPOCH.into()),
+    ];
+
+    // Setup: upstream repository, release repository, distribution file.
+    let upstream = work.join("upstream");
+    copy_tree(&sources, &upstream)?;
+    git(&upstream, &["init", "-q", "-b", "noetic-devel"])?;
+    git(&upstream, &["add", "-A"])?;
+    git(&upstream, &["commit", "-q", "-m", COMMON_MSGS_TAG])?;
+    git(&upstream, &["tag", COMMON_MSGS_TAG])?;
+    let release_repo = work.join("common_msgs-release.git");
+    git(&work, &["init", "-q", "--bare", "common_msgs-release.git"])?;
+    let distro_file = work.join("noetic/distribution.yaml");
+    fs_err::create_dir_all(work.join("noetic"))?;
+    let text = fs_err::read_to_string(&noetic)?;
+    fs_err::write(&distro_file, local_common_msgs(&text, &release_repo, &upstream)?)?;
+    let distro_arg = distro_file.to_string_lossy().into_owned();
+    let mut rosdep_args: Vec<String> = Vec::new();
+    for rule in &rules {
+        rosdep_args.extend(["--rosdep".to_owned(), rule.to_string_lossy().into_owned()]);
+    }
+    let mut bloom_args: Vec<&str> =
+        vec!["bloom", "common_msgs", "--distro", "noetic", "--distro-file", &distro_arg];
+    bloom_args.extend(rosdep_args.iter().map(String::as_str));
+    let bloom = Invocation::new(rosdeb, &bloom_args, &env);
+    let bloomed = bloom.run_once();
+    if let Ok((took, _)) = &bloomed {
+        eprintln!("[workflow] rosdeb bloom common_msgs: {}", fmt_duration(*took));
+    }
+
+    // (a) rosdeb build of the checked-out package folders.
+    let build_out = work.join("build-out");
+    let mut build_args: Vec<String> = vec!["build".to_owned()];
+    build_args.extend(COMMON_MSGS.iter().map(|p| sources.join(p).to_string_lossy().into_owned()));
+    build_args.extend(
+        ["--distro", "noetic", "--distro-file", &distro_arg, "--os", "debian:bookworm"]
+            .map(str::to_owned),
+    );
+    build_args.extend(rosdep_args.iter().cloned());
+    build_args.extend(["--out".to_owned(), build_out.to_string_lossy().into_owned()]);
+    let build_refs: Vec<&str> = build_args.iter().map(String::as_str).collect();
+    let removed = build_out.clone();
+    let build = Invocation::new(rosdeb, &build_refs, &env).before_each(move || {
+        if removed.exists() {
+            fs_err::remove_dir_all(&removed)?;
+        }
+        Ok(())
+    });
+    let heavy =
+        Plan { max_runs: args.workflow_runs, budget: Duration::from_secs(300), warmup: false };
+    let (build_timing, build_stdout) = measure(&build, heavy)?;
+    let built = build_stdout.lines().filter(|l| l.ends_with(".deb")).count();
+    eprintln!("[workflow] rosdeb build: {}", fmt_duration(build_timing.median()));
+
+    // (b)-(d): `rosdeb release`, when this rosdeb has it.
+    let has_release = Invocation::new(rosdeb, &["release", "--help"], &env).run_once().is_ok();
+    let release_work = work.join("release-work");
+    let repo = work.join("repo");
+    let mut release_args: Vec<String> =
+        ["release", "--distro", "noetic", "--distro-file"].map(str::to_owned).to_vec();
+    release_args.push(distro_arg.clone());
+    release_args.extend(rosdep_args.iter().cloned());
+    release_args.extend(["--os", "debian:bookworm", "--no-deps", "--work"].map(str::to_owned));
+    release_args.push(release_work.to_string_lossy().into_owned());
+    release_args.push("--repo".to_owned());
+    release_args.push(repo.to_string_lossy().into_owned());
+    release_args.extend(COMMON_MSGS.map(str::to_owned));
+    let release_refs: Vec<&str> = release_args.iter().map(String::as_str).collect();
+    let unavailable = |why: &str| Row::Unavailable(why.to_owned());
+    let (scratch, again) = if !has_release {
+        let why = "this rosdeb has no `release` command yet";
+        (unavailable(why), unavailable(why))
+    } else if let Err(e) = &bloomed {
+        let why = format!("the release repository could not be made: {e:#}");
+        (unavailable(&why), unavailable(&why))
+    } else {
+        let (w, r) = (release_work.clone(), repo.clone());
+        let from_scratch = Invocation::new(rosdeb, &release_refs, &env).before_each(move || {
+            for d in [&w, &r] {
+                if d.exists() {
+                    fs_err::remove_dir_all(d)?;
+                }
+            }
+            Ok(())
+        });
+        let scratch = Row::from(measure(&from_scratch, heavy));
+        let again = if matches!(scratch, Row::Measured(..)) {
+            let nothing_changed = Invocation::new(rosdeb, &release_refs, &env);
+            let plan = Plan { max_runs: 5, budget: Duration::from_secs(20), warmup: false };
+            Row::from(measure(&nothing_changed, plan))
+        } else {
+            unavailable("the release from scratch failed")
+        };
+        (scratch, again)
+    };
+    let published = published_packages(&repo, "bookworm");
+    let plan_row = if has_release {
+        let noetic_arg = noetic.to_string_lossy().into_owned();
+        let manifests = fixtures.join("data/manifests").to_string_lossy().into_owned();
+        let plan_args = [
+            "release",
+            "--plan",
+            "--json",
+            "--distro",
+            "noetic",
+            "--distro-file",
+            &noetic_arg,
+            "--os",
+            "ubuntu:focal",
+            "--os",
+            "debian:bookworm",
+            "--sources",
+            &manifests,
+        ];
+        let plan_cmd = Invocation::new(rosdeb, &plan_args, &env);
+        let plan = Plan { max_runs: 10, budget: Duration::from_secs(10), warmup: true };
+        Row::from(measure(&plan_cmd, plan))
+    } else {
+        unavailable("this rosdeb has no `release` command yet")
+    };
+
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "\n## The release workflow: the real common_msgs {COMMON_MSGS_TAG} (10 packages) for \
+         debian:bookworm\n"
+    );
+    let _ = writeln!(
+        out,
+        "Setup, not timed: an upstream git repository of fixtures/release/sources/common_msgs \
+         (the whole upstream tree at tag `{COMMON_MSGS_TAG}`) committed and tagged with the git \
+         CLI, an empty bare release repository filled by `rosdeb bloom common_msgs` ({}), and \
+         the real noetic distribution.yaml with the common_msgs entry's release and source URLs \
+         replaced by those two paths. The rosdep rules: {}; no system sources lists; host pinned \
+         to debian:12:bookworm. (a) `rosdeb build` of the 10 package folders of the fixture (the \
+         same tree as the tag) `--distro noetic --distro-file F --os debian:bookworm --out DIR`, \
+         DIR removed before each run; (b) `rosdeb release --distro noetic --distro-file F --os \
+         debian:bookworm --no-deps --work W --repo R` with the 10 package names, W and R removed \
+         before each run; (c) the same command again, nothing changed; (d) `rosdeb release --plan \
+         --json` of all of noetic for ubuntu:focal and debian:bookworm with the real \
+         distribution file and `--sources fixtures/data/manifests`. (a) and (b): up to {} run(s) \
+         each; (c) up to 5; (d) one warm-up, then up to 10.\n",
+        match &bloomed {
+            Ok((took, _)) => format!("took {}", fmt_duration(*took)),
+            Err(_) => "⚠ failed".to_owned(),
+        },
+        rules
+            .iter()
+            .map(|r| { format!("`{}`", r.strip_prefix(&root).unwrap_or(r).display()) })
+            .collect::<Vec<_>>()
+            .join(", "),
+        args.workflow_runs
+    );
+    out.push_str("| row | rosdeb | ratio to (a) | target | check |\n|---|---|---|---|---|\n");
+    let _ = writeln!(
+        out,
+        "| (a) `rosdeb build`, 10 package folders | {} | 1.0× | (reference) | {} |",
+        build_timing.cell(),
+        if built == COMMON_MSGS.len() {
+            format!("{built} debs")
+        } else {
+            format!("⚠ {built} debs of {}", COMMON_MSGS.len())
+        }
+    );
+    let budget = build_timing.median() * 3;
+    let _ = writeln!(
+        out,
+        "| (b) `rosdeb release`, from scratch | {} | {} | under 3× (a) ({}): {} | {} |",
+        scratch.cell(),
+        scratch.ratio_to(build_timing.median()),
+        fmt_duration(budget),
+        scratch.verdict(budget),
+        match published {
+            Some(n) if n == COMMON_MSGS.len() => format!("{n} packages in the repository"),
+            Some(n) => format!("⚠ {n} packages in the repository"),
+            None => "–".to_owned(),
+        }
+    );
+    let second = Duration::from_secs(1);
+    let _ = writeln!(
+        out,
+        "| (c) `rosdeb release`, again, nothing changed | {} | | under 1 s: {} | |",
+        again.cell(),
+        again.verdict(second)
+    );
+    let _ = writeln!(
+        out,
+        "| (d) `rosdeb release --plan --json`, noetic x 2 targets | {} | | under 1 s: {} | {} |",
+        plan_row.cell(),
+        plan_row.verdict(second),
+        plan_row.json_check()
+    );
+    Ok(out)
+}
+
+/// One row of the workflow table: measured, or why not.
+enum Row {
+    Measured(Timing, String),
+    Unavailable(String),
+}
+
+impl From<anyhow::Result<(Timing, String)>> for Row {
+    fn from(result: anyhow::Result<(Timing, String)>) -> Row {
+        match result {
+            Ok((timing, stdout)) => Row::Measured(timing, stdout),
+            Err(e) => Row::Unavailable(format!("failed: {e:#}")),
+        }
+    }
+}
+
+impl Row {
+    fn cell(&self) -> String {
+        match self {
+            Row::Measured(timing, _) => timing.cell(),
+            Row::Unavailable(why) => {
+                // One table cell: no pipes, one line.
+                format!("not available: {}", why.replace('|', "/").replace('\n', " "))
+            }
+        }
+    }
+
+    fn ratio_to(&self, reference: Duration) -> String {
+        match self {
+            Row::Measured(timing, _) => {
+                let ratio = timing.median().as_secs_f64() / reference.as_secs_f64().max(1e-9);
+                format!("{ratio:.2}×")
+            }
+            Row::Unavailable(_) => String::new(),
+        }
+    }
+
+    fn verdict(&self, limit: Duration) -> &'static str {
+        match self {
+            Row::Measured(timing, _) if timing.median() < limit => "**met**",
+            Row::Measured(..) => "**⚠ not met**",
+            Row::Unavailable(_) => "not measured",
+        }
+    }
+
+    /// For the plan: whether the output is a JSON document, and its node count when it has a
+    /// `nodes` list.
+    fn json_check(&self) -> String {
+        let Row::Measured(_, stdout) = self else { return String::new() };
+        match serde_json::from_str::<serde_json::Value>(stdout) {
+            Ok(doc) => match doc.get("nodes").and_then(serde_json::Value::as_array) {
+                Some(nodes) => {
+                    format!("{} nodes", fmt_count(u64::try_from(nodes.len()).unwrap_or(u64::MAX)))
+                }
+                None => "a JSON document".to_owned(),
+            },
+            Err(e) => format!("⚠ not JSON: {e}"),
+        }
+    }
+}
+
+/// The rosdep rule files of the workflow: the real base.yaml and python.yaml, plus
+/// fixtures/release/common_msgs-rosdep.yaml when it exists.
+fn rosdep_rules(fixtures: &Path) -> Vec<PathBuf> {
+    let mut rules = vec![
+        fixtures.join("data/rosdistro/rosdep/base.yaml"),
+        fixtures.join("data/rosdistro/rosdep/python.yaml"),
+    ];
+    let extra = fixtures.join("release/common_msgs-rosdep.yaml");
+    if extra.is_file() {
+        rules.push(extra);
+    }
+    rules
+}
+
+/// `text` (noetic's distribution.yaml) with the common_msgs entry's release URL pointing at
+/// `release` and its source (and doc) URL at `upstream`, both as file:// URLs; every other byte
+/// unchanged.
+fn local_common_msgs(text: &str, release: &Path, upstream: &Path) -> anyhow::Result<String> {
+    let start = text
+        .find("\n  common_msgs:\n")
+        .context("the distribution file has no `common_msgs` repository")?
+        + 1;
+    // The entry ends at the next line indented by exactly two spaces (the next repository).
+    let body = &text[start + "  common_msgs:\n".len()..];
+    let len = body
+        .match_indices('\n')
+        .map(|(i, _)| i + 1)
+        .find(|&i| body[i..].starts_with("  ") && !body[i..].starts_with("   "))
+        .unwrap_or(body.len());
+    let end = start + "  common_msgs:\n".len() + len;
+    let entry = &text[start..end];
+    let release_url = "url: https://github.com/ros-gbp/common_msgs-release.git";
+    let source_url = "url: https://github.com/ros/common_msgs.git";
+    if entry.matches(release_url).count() != 1 || entry.matches(source_url).count() == 0 {
+        bail!("the common_msgs entry does not have the expected URLs:\n{entry}");
+    }
+    let entry = entry
+        .replace(release_url, &format!("url: file://{}", release.display()))
+        .replace(source_url, &format!("url: file://{}", upstream.display()));
+    Ok(format!("{}{entry}{}", &text[..start], &text[end..]))
+}
+
+/// How many distinct packages the `Packages` indexes of `repo`'s `codename` list; `None`
+/// without any.
+fn published_packages(repo: &Path, codename: &str) -> Option<usize> {
+    let main = repo.join("dists").join(codename).join("main");
+    let mut names = std::collections::BTreeSet::new();
+    for entry in fs_err::read_dir(&main).ok()? {
+        let index = entry.ok()?.path().join("Packages");
+        if let Ok(text) = fs_err::read_to_string(&index) {
+            names.extend(
+                text.lines().filter_map(|l| l.strip_prefix("Package: ")).map(str::to_owned),
+            );
+        }
+    }
+    (!names.is_empty()).then_some(names.len())
+}
+
+/// `git ARGS` in `dir` with a fixed author, committer and dates.
+fn git(dir: &Path, args: &[&str]) -> anyhow::Result<()> {
+    run_checked(
+        Command::new("git")
+            .current_dir(dir)
+            .env("GIT_AUTHOR_NAME", "Up Stream")
+            .env("GIT_AUTHOR_EMAIL", "up@example.org")
+            .env("GIT_COMMITTER_NAME", "Up Stream")
+            .env("GIT_COMMITTER_EMAIL", "up@example.org")
+            .env("GIT_AUTHOR_DATE", "@1745624062 +0000")
+            .env("GIT_COMMITTER_DATE", "@1745624062 +0000")
+            .args(args),
+    )
+}
+
 /// `Field: value` of a control file's first paragraph.
 fn control_field<'a>(control: &'a str, name: &str) -> Option<&'a str> {
     control.lines().find_map(|l| l.strip_prefix(name)?.strip_prefix(": "))
@@ -694,4 +1084,36 @@ fn mb(bytes: u64) -> f64 {
     #[expect(clippy::cast_precision_loss, reason = "display only")]
     let b = bytes as f64;
     b / 1e6
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    #[test]
+    fn only_common_msgs_urls_point_at_the_local_repositories() {
+        let real = crate::project_root().join("fixtures/data/rosdistro/noetic/distribution.yaml");
+        let text = fs_err::read_to_string(real).unwrap();
+        let (release, upstream) = (Path::new("/tmp/r.git"), Path::new("/tmp/up"));
+        let local = super::local_common_msgs(&text, release, upstream).unwrap();
+        let entry = |t: &str| {
+            let start = t.find("\n  common_msgs:\n").unwrap();
+            let end = start + t[start..].find("\n  common_tutorials:\n").unwrap();
+            t[start..end].to_owned()
+        };
+        let ours = entry(&local);
+        assert_eq!(ours.matches("url: file:///tmp/r.git\n").count(), 1, "{ours}");
+        // The source and doc entries.
+        assert_eq!(ours.matches("url: file:///tmp/up\n").count(), 2, "{ours}");
+        assert!(!ours.contains("https://"), "{ours}");
+        // Every other line is unchanged.
+        let before: Vec<&str> = text.lines().collect();
+        let after: Vec<&str> = local.lines().collect();
+        assert_eq!(before.len(), after.len());
+        let changed = before.iter().zip(&after).filter(|(a, b)| a != b).count();
+        assert_eq!(changed, 3);
+        // Another repository's entry keeps its URLs.
+        assert!(local.contains("url: https://github.com/ros/common_tutorials.git\n"));
+        assert!(super::local_common_msgs("repositories: {}\n", release, upstream).is_err());
+    }
 }

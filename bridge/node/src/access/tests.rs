@@ -21,6 +21,23 @@ fn globs() {
     check("/**/x", "/a/b/x", true);
     check("/**/x", "/a/b/y", false);
     check("/b/*", "/a/b/c", false);
+    // Only `*` and `?` are special.
+    check("/a/[b]", "/a/[b]", true);
+    check("/a/[b]", "/a/b", false);
+    check("/a/{b,c}", "/a/b", false);
+    check("/a/{b,c}", "/a/{b,c}", true);
+    check("/a\\b*", "/a\\bc", true);
+    check("/a/?", "/a//", true);
+}
+
+#[test]
+fn matching_is_linear_whatever_the_pattern() {
+    // A backtracking matcher does not finish this in a lifetime (C(200, 25) ways to place the
+    // stars); globset's automaton reads the name once.
+    let pattern = format!("{}b", "*a".repeat(25));
+    let name = "a".repeat(200);
+    assert!(!Glob::new(&pattern).unwrap().matches(&name));
+    assert!(Glob::new(&pattern).unwrap().matches(&format!("{name}b")));
 }
 
 #[test]

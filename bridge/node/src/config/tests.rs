@@ -4,11 +4,18 @@ use super::*;
 use crate::access::Class;
 
 fn accounts() -> Accounts {
-    Accounts {
-        passwd: "root:x:0:0:root:/root:/bin/bash\nwww-data:x:33:33::/var/www:/usr/sbin/nologin\n"
-            .into(),
-        group: "root:x:0:\nwww-data:x:33:\npyros:x:998:alice\n".into(),
-    }
+    Accounts::fixed(
+        &[("root", 0), ("www-data", 33)],
+        &[("root", 0), ("www-data", 33), ("pyros", 998)],
+    )
+}
+
+#[test]
+fn system_accounts_resolve_through_nss() {
+    // root is uid and gid 0 on every system, whichever database answers.
+    let system = Accounts::system();
+    assert_eq!((system.uid("root"), system.gid("root")), (Some(0), Some(0)));
+    assert_eq!(system.uid("no-such-user-here"), None);
 }
 
 fn ok(name: &str, text: &str) -> BridgeConfig {

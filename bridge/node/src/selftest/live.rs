@@ -33,7 +33,7 @@ struct Live {
 /// when given), writing one line per check and the summary; returns (passed, failed). A
 /// bridge that cannot be reached is one failed check (`connect`) whose line says why and what
 /// to do.
-pub async fn run_live(
+pub(crate) async fn run_live(
     path: &Path,
     topic: Option<&str>,
     out: &mut (impl Write + Send),

@@ -186,7 +186,7 @@ fn shipped_debian_config_is_safe() {
     let path = repo_file("bridge/node/packaging/root/etc/pyros/bridge.toml");
     let text = fs_err::read_to_string(&path).unwrap();
     // The `pyros` group is created by the package's postinst, not present on a build machine.
-    let accounts = Accounts { passwd: String::new(), group: "pyros:x:998:\n".into() };
+    let accounts = Accounts::fixed(&[], &[("pyros", 998)]);
     let config = parse(&path, &text, &accounts).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(config.backend, BackendKind::Ros);
     let [profile] = config.profiles.as_slice() else { panic!("one profile expected") };

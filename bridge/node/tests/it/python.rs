@@ -10,18 +10,17 @@ use super::bridge_exe;
 
 const PYTHON: &str = "/usr/bin/python3";
 
-/// Must match `ALLOW` in `bridge/python/tests/support.py`.
-const ALLOW: &[&str] = &[
-    "/chatter",
-    "/counter",
-    "/py/*",
-    "call=/echo",
-    "call=/slow",
-    "call=/fail",
-    "call=/add_two_ints",
-    "param_read=/robot/*",
-    "param_write=/robot/*",
-];
+/// The allow list the Python tests expect (`bridge/python/tests/allow-list.txt`, which
+/// `support.py` reads too): one pattern per line, `#` comments.
+fn allow_list() -> Vec<String> {
+    let path = workspace_root().join("bridge/python/tests/allow-list.txt");
+    let text = fs_err::read_to_string(&path).expect("the allow list");
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(str::to_owned)
+        .collect()
+}
 
 struct KillOnDrop(Child);
 
@@ -43,8 +42,8 @@ fn python_client_unittests() {
     let socket = dir.path().join("pyros.sock");
     let mut command = Command::new(bridge_exe());
     command.args(["run", "--backend", "mock", "--socket"]).arg(&socket);
-    for pattern in ALLOW {
-        command.args(["--allow", pattern]);
+    for pattern in allow_list() {
+        command.args(["--allow", &pattern]);
     }
     let _bridge = KillOnDrop(command.spawn().expect("spawning pyros-bridge"));
     let started = Instant::now();

@@ -145,8 +145,8 @@ pub(crate) fn verify(path: &Path) -> Result<Verified, Refusal> {
     let hashing = reader.into_inner();
     Ok(Verified {
         control,
-        md5: super::hex(&hashing.md5.finalize()),
-        sha256: super::hex(&hashing.sha256.finalize()),
+        md5: hex::encode(hashing.md5.finalize()),
+        sha256: hex::encode(hashing.sha256.finalize()),
         size: hashing.size,
     })
 }

@@ -85,12 +85,8 @@ pub fn dpkg_buildpackage(
         name: req.package.to_owned(),
         version,
         architecture,
-        sha256: hex(&sha2::Sha256::digest(&bytes)),
+        sha256: hex::encode(sha2::Sha256::digest(&bytes)),
         size: bytes.len() as u64,
         installed_size_kib,
     })
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

@@ -84,7 +84,7 @@ impl<W: Write> TarWriter<W> {
             ));
         }
         self.pad(size)?;
-        Ok(hex(&md5.finalize()))
+        Ok(hex::encode(md5.finalize()))
     }
 
     /// Writes the two zero blocks that end a tar archive, pads to a whole record and
@@ -180,17 +180,6 @@ fn copy_truncated(field: &mut [u8; 100], value: &str) {
     field[..n].copy_from_slice(&bytes[..n]);
 }
 
-/// Lowercase hex of a digest.
-pub(crate) fn hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut out = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        out.push(char::from(DIGITS[usize::from(b >> 4)]));
-        out.push(char::from(DIGITS[usize::from(b & 15)]));
-    }
-    out
-}
-
 /// A writer that hashes (SHA-256) and counts what passes through it.
 pub(crate) struct HashingWriter<W: Write> {
     pub(crate) inner: W,
@@ -205,7 +194,7 @@ impl<W: Write> HashingWriter<W> {
 
     /// The SHA-256 (hex) of everything written so far.
     pub(crate) fn sha256_hex(&self) -> String {
-        hex(&self.sha256.clone().finalize())
+        hex::encode(self.sha256.clone().finalize())
     }
 }
 

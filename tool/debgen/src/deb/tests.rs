@@ -3,7 +3,7 @@
 
 use std::os::unix::fs::{PermissionsExt as _, symlink};
 
-use super::archive::{TarWriter, hex};
+use super::archive::TarWriter;
 use super::control::{Control, ControlError, version_without_epoch};
 use super::tree::{Entry, Kind, Tree, symlink_leaves_root};
 
@@ -212,11 +212,6 @@ fn installed_size_counts_like_dpkg_gencontrol() {
     assert_eq!(tree.entries[3].kind, Kind::File { size: 1025 });
     assert_eq!(tree.entries[3].mode, 0o700);
     assert_eq!(tree.entries[5].kind, Kind::HardLink { target: "usr/bin/a".into() });
-}
-
-#[test]
-fn hex_is_lowercase() {
-    assert_eq!(hex(&[0x00, 0xab, 0xff]), "00abff");
 }
 
 #[test]

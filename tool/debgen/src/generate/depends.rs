@@ -87,7 +87,7 @@ pub fn condition_vars(target: &Target) -> BTreeMap<String, String> {
 
 /// True when `dep`'s condition holds for `vars` (no condition: true; an unparsable one: false,
 /// as catkin_pkg drops it).
-fn holds(dep: &Dependency, vars: &BTreeMap<String, String>) -> bool {
+pub fn holds(dep: &Dependency, vars: &BTreeMap<String, String>) -> bool {
     dep.condition.as_deref().is_none_or(|c| {
         Condition::parse(c).map(|c| c.evaluate(&|v| vars.get(v).cloned())).unwrap_or(false)
     })

@@ -63,25 +63,9 @@ fn sorted(dir: &Path) -> io::Result<Vec<fs_err::DirEntry>> {
 
 /// Removes `__pycache__/`, `*.pyc`, `*.pyo` and the dropped `*.dist-info` files under `dir`.
 pub(super) fn clean(dir: &Path) -> io::Result<()> {
-    let in_dist_info = dir.extension().is_some_and(|e| e == "dist-info");
-    for entry in sorted(dir)? {
-        let name = entry.file_name();
-        let name = name.to_string_lossy();
-        let kind = entry.file_type()?;
-        if kind.is_dir() {
-            if name == "__pycache__" {
-                fs_err::remove_dir_all(entry.path())?;
-            } else {
-                clean(&entry.path())?;
-            }
-        } else if name.ends_with(".pyc")
-            || name.ends_with(".pyo")
-            || (in_dist_info && DROPPED_DIST_INFO.contains(&name.as_ref()))
-        {
-            fs_err::remove_file(entry.path())?;
-        }
-    }
-    Ok(())
+    crate::build::remove_bytecode_and(dir, &|folder, name| {
+        folder.extension().is_some_and(|e| e == "dist-info") && DROPPED_DIST_INFO.contains(&name)
+    })
 }
 
 /// Replaces a first line `#!...python...` (pip writes its own interpreter's path) by `shebang`.

@@ -17,7 +17,7 @@ use rospkg::rosdep::Target;
 use serde::Serialize;
 
 use super::debian::{PackageSource, load_templates, release_facts, render, ros_version_by_name};
-use super::resolve::{RuleInputs, load_distro, load_rules};
+use super::resolve::{RuleInputs, load_rules, require_distro};
 use crate::exit::{Hinted, Status};
 
 /// `rosdeb bloom` arguments.
@@ -35,7 +35,8 @@ pub struct Args {
     /// The release repository (a local path or file:// URL) [default: the distribution's release url].
     #[arg(long, value_name = "PATH_OR_URL")]
     release_repo: Option<String>,
-    /// The upstream repository (a local path or file:// URL) [default: the source url].
+    /// The upstream repository (a path, a file://, http:// or https:// URL) [default: the
+    /// source url].
     #[arg(long, value_name = "PATH_OR_URL")]
     upstream: Option<String>,
     /// The upstream version [default: the distribution's, else the newest X.Y.Z tag].
@@ -86,16 +87,9 @@ pub fn run(args: Args) -> anyhow::Result<Status> {
     let mut warnings = String::new();
     // The distribution first: its release_platforms are the targets the rules are read for.
     let fetcher = crate::fetch::Fetcher::new(args.fetch.options())?;
-    let probe = RuleInputs {
-        rosdep: &[],
-        distro: Some(&args.distro),
-        distro_file: args.distro_file.as_deref(),
-        targets: &[],
-        fetch: &args.fetch,
-        keys: None,
-    };
-    let (_, distribution) = load_distro(&probe, &env, &fetcher)?
-        .ok_or_else(|| Hinted::error("no distribution file was read", "pass --distro-file FILE"))?;
+    let probe =
+        RuleInputs::distribution_only(&args.distro, args.distro_file.as_deref(), &args.fetch);
+    let distribution = require_distro(&probe, &env, &fetcher)?;
     let platforms = platforms(&distribution, &args.os)?;
     let targets: Vec<Target> = platforms
         .iter()
@@ -198,11 +192,8 @@ pub fn run(args: Args) -> anyhow::Result<Status> {
     };
     let templates = load_templates(None)?;
     let ros_version = Some(ros_version_by_name(&args.distro));
-    let mut render_one = |dir: &std::path::Path,
-                          name: &str,
-                          platform: &release::Platform,
-                          inc: u32|
-     -> Result<release::DebianTree, String> {
+    let mut render_one = |r: &release::RenderRequest<'_>| -> Result<release::DebianTree, String> {
+        let (dir, name, platform, inc) = (r.dir, r.name, r.platform, r.inc);
         let xml = dir.join("package.xml");
         let m = manifest::parse_file(ManifestKind::PackageXml, &xml).map_err(|d| d.to_string())?;
         let target = DebTarget {
@@ -212,7 +203,11 @@ pub fn run(args: Args) -> anyhow::Result<Status> {
             ros_version,
             python_version: None,
         };
-        let (peers, _) = release_facts(&m, &args.distro, Some(&distribution), inc);
+        let (mut peers, _) = release_facts(&m, &args.distro, Some(&distribution), inc);
+        // The packages released together, even before the distribution lists them.
+        peers.extend(
+            r.peers.iter().map(|p| (p.clone(), generate::ros_package_name(&args.distro, p))),
+        );
         let depends = generate::resolve(&m, &rules, &target, &peers).map_err(|keys| {
             let mut s = String::from("unresolved rosdep keys:");
             for k in keys {

@@ -38,7 +38,7 @@ use debgen::templates::Templates;
 use rospkg::Manifest;
 use rospkg::environment::Environment;
 use rospkg::manifest::{self, DependKind, ManifestKind};
-use rospkg::rosdep::Rules;
+use rospkg::rosdep::{Rules, Target};
 
 use super::debian::{ReleaseArgs, generate_error, read_optional, read_shipped, timestamp};
 use crate::exit::{Hinted, Status};
@@ -77,7 +77,7 @@ pub struct Args {
 
 /// The build path of the packages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-enum Via {
+pub(super) enum Via {
     /// rosdeb drives the build and writes the .deb itself.
     Native,
     /// `dpkg-buildpackage -b -us -uc` on the generated debian/ tree (needs debhelper).
@@ -85,27 +85,39 @@ enum Via {
     DpkgBuildpackage,
 }
 
-/// One package given on the command line.
-struct Package {
-    dir: PathBuf,
-    manifest: Option<Manifest>,
-    name: String,
-    version: String,
+/// One package to build: its folder and what was read from it.
+pub(super) struct Package {
+    pub(super) dir: PathBuf,
+    pub(super) manifest: Option<Manifest>,
+    pub(super) name: String,
+    pub(super) version: String,
     /// Why it could not be read (then `name` is the folder).
-    error: Option<String>,
+    pub(super) error: Option<String>,
+    /// A `debian/` tree shipped with the sources (bloom's, in a release repository's debian
+    /// tag), used as it is instead of generating one.
+    pub(super) debian: Option<generate::Tree>,
 }
 
-/// Everything shared by the packages of one run.
-struct Run<'a> {
-    args: &'a Args,
-    env: Environment,
-    rules: Rules,
-    distribution: Option<rospkg::distro::distribution::DistributionFile>,
-    target: DebTarget,
-    peers: BTreeMap<String, String>,
-    templates: Templates,
-    epoch: Option<u64>,
-    host: Option<Result<rospkg::os_detect::OsInfo, String>>,
+/// Builds packages of one target into one folder: everything shared by the packages of a run.
+/// `build_one` takes `&self`, so independent packages may be built on several threads.
+pub(super) struct Builder<'a> {
+    pub(super) env: Environment,
+    pub(super) rules: &'a Rules,
+    pub(super) distribution: Option<&'a rospkg::distro::distribution::DistributionFile>,
+    pub(super) target: DebTarget,
+    /// The target as given (`OS:CODENAME`).
+    pub(super) spec: Target,
+    /// ROS package name -> Debian package name, for the packages released together.
+    pub(super) peers: BTreeMap<String, String>,
+    pub(super) templates: Templates,
+    pub(super) epoch: Option<u64>,
+    /// The Debian increment when the distribution does not list the version.
+    pub(super) inc: u32,
+    /// Where the .deb files and build logs go.
+    pub(super) out: PathBuf,
+    pub(super) chroot: Option<PathBuf>,
+    pub(super) via: Via,
+    pub(super) host: std::sync::OnceLock<Result<rospkg::os_detect::OsInfo, String>>,
 }
 
 /// Runs the command.
@@ -140,16 +152,20 @@ pub fn run(args: Args) -> anyhow::Result<Status> {
             Some((p.name.clone(), package))
         })
         .collect();
-    let mut run = Run {
-        args: &args,
+    let run = Builder {
         env,
-        rules,
-        distribution,
+        rules: &rules,
+        distribution: distribution.as_ref(),
         target,
+        spec: args.release.target.clone(),
         peers,
         templates: Templates::default(),
         epoch,
-        host: None,
+        inc: args.release.inc,
+        out: args.out.clone(),
+        chroot: args.chroot.clone(),
+        via: args.via,
+        host: std::sync::OnceLock::new(),
     };
 
     let mut results: BTreeMap<usize, anyhow::Result<BuiltDeb>> = BTreeMap::new();
@@ -177,16 +193,7 @@ pub fn run(args: Args) -> anyhow::Result<Status> {
         }
     }
 
-    let bar = if std::io::stderr().is_terminal() {
-        let bar = indicatif::ProgressBar::new(order.len() as u64);
-        bar.set_style(
-            indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} {wide_msg}")
-                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-        );
-        bar
-    } else {
-        indicatif::ProgressBar::hidden()
-    };
+    let bar = progress_bar(order.len());
     for &i in &order {
         let p = &packages[i];
         bar.set_message(p.name.clone());
@@ -252,7 +259,7 @@ pub fn run(args: Args) -> anyhow::Result<Status> {
 }
 
 /// Reads `dir/package.xml`; on failure `manifest` is `None` and `error` says why.
-fn load(dir: &Path) -> Package {
+pub(super) fn load(dir: &Path) -> Package {
     let xml = dir.join("package.xml");
     let fail = |message: String| Package {
         dir: dir.to_owned(),
@@ -260,6 +267,7 @@ fn load(dir: &Path) -> Package {
         name: dir.display().to_string(),
         version: String::new(),
         error: Some(message),
+        debian: None,
     };
     if !xml.is_file() && app::is_app(dir) {
         return app::load(dir);
@@ -283,6 +291,7 @@ fn load(dir: &Path) -> Package {
         manifest: Some(manifest),
         name,
         error: None,
+        debian: None,
     }
 }
 
@@ -322,38 +331,26 @@ fn deps_of(p: &Package, keep: impl Fn(DependKind) -> bool) -> BTreeSet<String> {
 /// The build order of the loaded packages (indexes; dependencies first, else command-line
 /// order), and the members of dependency cycles.
 fn order(packages: &[Package]) -> (Vec<usize>, Vec<usize>) {
-    let index: BTreeMap<&str, usize> = packages
+    use rospkg::graph::{Graph, NodeId};
+    let loaded: Vec<usize> = (0..packages.len()).filter(|&i| packages[i].error.is_none()).collect();
+    let node = |n: usize| NodeId::try_from(n).unwrap_or(NodeId::MAX);
+    let index: BTreeMap<&str, NodeId> =
+        loaded.iter().enumerate().map(|(n, &i)| (packages[i].name.as_str(), node(n))).collect();
+    let edges = loaded
         .iter()
-        .enumerate()
-        .filter(|(_, p)| p.error.is_none())
-        .map(|(i, p)| (p.name.as_str(), i))
-        .collect();
-    let deps: BTreeMap<usize, BTreeSet<usize>> = index
-        .values()
         .map(|&i| {
-            let d = order_deps(&packages[i])
-                .iter()
-                .filter_map(|n| index.get(n.as_str()).copied())
-                .collect();
-            (i, d)
+            order_deps(&packages[i]).iter().filter_map(|d| index.get(d.as_str()).copied()).collect()
         })
         .collect();
-    let mut done: Vec<usize> = Vec::new();
-    let mut left: BTreeSet<usize> = deps.keys().copied().collect();
-    while let Some(&next) = left.iter().find(|i| deps[*i].iter().all(|d| done.contains(d))) {
-        done.push(next);
-        left.remove(&next);
-    }
-    // What is left depends on a cycle or is in one: drop the packages nothing left needs.
-    let mut members = left.clone();
-    while let Some(&sink) = members.iter().find(|i| !members.iter().any(|j| deps[j].contains(i))) {
-        members.remove(&sink);
-    }
-    (done, members.into_iter().collect())
+    let graph = Graph::new(loaded.iter().map(|&i| packages[i].name.clone()).collect(), edges);
+    let order = graph.build_order().order.iter().map(|&n| loaded[n as usize]).collect();
+    let members = graph.cycles().into_iter().flatten().map(|n| loaded[n as usize]).collect();
+    (order, members)
 }
 
-impl Run<'_> {
-    fn build_one(&mut self, p: &Package) -> anyhow::Result<BuiltDeb> {
+impl Builder<'_> {
+    /// Builds one package into `self.out`.
+    pub(super) fn build_one(&self, p: &Package) -> anyhow::Result<BuiltDeb> {
         let manifest = p.manifest.as_ref().context("no manifest")?;
         let mut build_type = generate::build_type(manifest, &self.target);
         if manifest.is_metapackage() {
@@ -362,7 +359,7 @@ impl Run<'_> {
         let compiling = debgen::build::COMPILED_BUILD_TYPES.contains(&build_type.as_str());
         let cross = if compiling { self.check_target(&build_type)? } else { Cross::Native };
         let xml = p.dir.join("package.xml");
-        let mut inc = self.args.release.inc;
+        let mut inc = self.inc;
         if let Some(dist) = &self.distribution
             && let Some(released) = dist.package_version(&p.name)
             && let Some(n) = released.strip_prefix(&format!("{}-", manifest.version))
@@ -370,7 +367,7 @@ impl Run<'_> {
         {
             inc = n;
         }
-        let depends = generate::resolve(manifest, &self.rules, &self.target, &self.peers).map_err(
+        let depends = generate::resolve(manifest, self.rules, &self.target, &self.peers).map_err(
             |unresolved| {
                 let keys: Vec<String> =
                     unresolved.iter().map(|u| format!("{} ({})", u.key, u.reason)).collect();
@@ -378,7 +375,7 @@ impl Run<'_> {
                     format!(
                         "{}: rosdep keys do not resolve on {}: {}",
                         xml.display(),
-                        self.args.release.target,
+                        self.spec,
                         keys.join("; ")
                     ),
                     "add rules for these keys to a rosdep YAML file and pass it with --rosdep FILE",
@@ -408,7 +405,10 @@ impl Run<'_> {
             shipped: &shipped,
             templates: &self.templates,
         };
-        let tree = generate::generate(&input).map_err(|e| generate_error(&xml, e))?;
+        let tree = match &p.debian {
+            Some(shipped) => shipped.clone(),
+            None => generate::generate(&input).map_err(|e| generate_error(&xml, e))?,
+        };
         // Without SOURCE_DATE_EPOCH, package.xml's time caps the staged files' (fresh) mtimes.
         let epoch = self.epoch.or(u64::try_from(timestamp).ok());
         let generate::Layout { package, prefix } =
@@ -420,7 +420,7 @@ impl Run<'_> {
             name: &p.name,
             package: &package,
             prefix: &prefix,
-            chroot: self.args.chroot.as_deref(),
+            chroot: self.chroot.as_deref(),
             source_date_epoch: epoch,
             glibc: match cross {
                 Cross::Glibc(glibc) => Some(glibc),
@@ -428,12 +428,11 @@ impl Run<'_> {
             },
         };
 
-        if self.args.via == Via::DpkgBuildpackage {
-            let mut log = BuildLog::create(&self.args.out, &p.name)?;
+        if self.via == Via::DpkgBuildpackage {
+            let mut log = BuildLog::create(&self.out, &p.name)?;
             let log_path = log.path.clone();
-            let result =
-                debgen::build::dpkg_buildpackage(&request, &tree, &self.args.out, log.file())
-                    .map_err(|e| compile_error(e, &log_path));
+            let result = debgen::build::dpkg_buildpackage(&request, &tree, &self.out, log.file())
+                .map_err(|e| compile_error(e, &log_path));
             return log.finish(result);
         }
         if !compiling {
@@ -449,12 +448,12 @@ impl Run<'_> {
             .with_context(|| format!("staging `{}`", p.dir.display()))?;
             debgen::binary::stage_root_overlay(&p.dir.join("packaging/root"), staging.path())?;
             let deb = debgen::binary::builder(&tree, staging.path(), epoch)?
-                .build(&self.args.out)
+                .build(&self.out)
                 .with_context(|| format!("building the .deb of `{}`", p.name))?;
             return Ok(deb);
         }
 
-        let mut log = BuildLog::create(&self.args.out, &p.name)?;
+        let mut log = BuildLog::create(&self.out, &p.name)?;
         let result = (|| {
             let log_path = log.path.clone();
             let file = log.file();
@@ -467,15 +466,18 @@ impl Run<'_> {
                     format!(
                         "`{}` built ELF files, so it is not pure Python and cannot be built for \
                          {} on this host",
-                        p.name, self.args.release.target
+                        p.name, self.spec
                     ),
-                    format!("pass --chroot DIR with a root of {}", self.args.release.target),
+                    format!("pass --chroot DIR with a root of {}", self.spec),
                 ));
             }
             let glibc = self.check_glibc(&compiled, file, &log_path)?;
             debgen::binary::stage_root_overlay(&p.dir.join("packaging/root"), &compiled.staging())?;
             input.staged_has_elf = Some(has_elf);
-            let tree = generate::generate(&input).map_err(|e| generate_error(&xml, e))?;
+            let tree = match &p.debian {
+                Some(shipped) => shipped.clone(),
+                None => generate::generate(&input).map_err(|e| generate_error(&xml, e))?,
+            };
             let mut subst = debgen::binary::Substitutions {
                 architecture: Some(
                     compiled.architecture(file).map_err(|e| compile_error(e, &log_path))?,
@@ -493,7 +495,7 @@ impl Run<'_> {
                 *shlibs = debgen::build::with_libc6_floor(shlibs, glibc);
             }
             let deb = debgen::binary::builder_with(&tree, &compiled.staging(), epoch, &subst)?
-                .build(&self.args.out)
+                .build(&self.out)
                 .with_context(|| format!("building the .deb of `{}`", p.name))?;
             Ok(deb)
         })();
@@ -504,9 +506,9 @@ impl Run<'_> {
     /// own OS and codename, or inside `--chroot DIR`; for another release without a root, cargo
     /// links against that release's glibc with cargo-zigbuild and setup.py packages must come
     /// out pure Python (no ELF file). Anything else is refused with why.
-    fn check_target(&mut self, build_type: &str) -> anyhow::Result<Cross> {
-        let target = &self.args.release.target;
-        if let Some(root) = &self.args.chroot {
+    fn check_target(&self, build_type: &str) -> anyhow::Result<Cross> {
+        let target = &self.spec;
+        if let Some(root) = &self.chroot {
             if !root.join("bin/sh").exists() && !root.join("usr/bin/sh").exists() {
                 return Err(Hinted::error(
                     format!("--chroot `{}` is not a root directory (no bin/sh)", root.display()),
@@ -525,7 +527,7 @@ impl Run<'_> {
             return Ok(Cross::Native);
         }
         let env = &self.env;
-        let host = self.host.get_or_insert_with(|| {
+        let host = self.host.get_or_init(|| {
             rospkg::os_detect::detect(Path::new("/"), env).map_err(|e| e.to_string())
         });
         let same =
@@ -566,7 +568,7 @@ impl Run<'_> {
     }
 }
 
-impl Run<'_> {
+impl Builder<'_> {
     /// Fails when an ELF file of `compiled` needs a newer glibc than the target release has
     /// (its highest `GLIBC_x.y` symbol version, read with readelf): it would not start there.
     /// Returns the highest version any of them needs.
@@ -576,7 +578,7 @@ impl Run<'_> {
         log: &mut fs_err::File,
         log_path: &Path,
     ) -> anyhow::Result<Option<(u32, u32)>> {
-        let target = &self.args.release.target;
+        let target = &self.spec;
         let needed = compiled.glibc_needed(log).map_err(|e| compile_error(e, log_path))?;
         let highest = needed.iter().map(|(_, v)| *v).max();
         let Some(release) = debgen::targets::lookup(&target.codename) else {
@@ -599,7 +601,7 @@ impl Run<'_> {
     }
 }
 
-/// How a compiling package is built for its target (see [`Run::check_target`]).
+/// How a compiling package is built for its target (see [`Builder::check_target`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Cross {
     /// On this host or in `--chroot`, against that system's own libraries.
@@ -666,7 +668,21 @@ impl BuildLog {
     }
 }
 
-fn print_error(name: &str, e: &anyhow::Error) {
+/// A progress bar over `len` steps on stderr, hidden when stderr is not a terminal.
+pub(super) fn progress_bar(len: usize) -> indicatif::ProgressBar {
+    if !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new(len as u64);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} {wide_msg}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    bar
+}
+
+/// `error: NAME: ...` with the causes and the hint, on stderr.
+pub(super) fn print_error(name: &str, e: &anyhow::Error) {
     let mut lines = format!("error: {name}: {e}");
     for cause in e.chain().skip(1) {
         let _ = write!(lines, "\n  caused by: {cause}");

@@ -694,7 +694,11 @@ fn check_closure(run: &mut Run, catalog: &Catalog, names: &[String]) -> bool {
             ok = false;
             continue;
         }
-        if summary.diagnostics.iter().any(|d| d.message.contains("no 'package/stack' attribute")) {
+        if summary
+            .diagnostics
+            .iter()
+            .any(|d| d.kind == rospkg::diagnostic::DiagnosticKind::DependWithoutTarget)
+        {
             run.error(&format!(
                 "bad depend syntax (no 'package/stack' attribute) in manifest {name} at {}",
                 path.display()

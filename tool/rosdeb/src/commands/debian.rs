@@ -448,7 +448,7 @@ impl ReleaseArgs {
 
     /// `ROS_VERSION` and `ROS_PYTHON_VERSION` from the index entry (when the distribution comes
     /// from the index), else from the distribution's name.
-    fn index_versions(
+    pub(super) fn index_versions(
         &self,
         fetch: &crate::fetch::FetchArgs,
         env: &Environment,

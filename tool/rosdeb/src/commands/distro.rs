@@ -272,6 +272,18 @@ pub(crate) fn load_distribution_file(f: &Fetcher, file: &str) -> anyhow::Result<
     Ok(parse_cached(f, file, "")?.1.into_distribution())
 }
 
+/// The package.xml of every released package, by name, when `file` is a distribution cache
+/// (rosdistro's `release_package_xmls`); `None` for a distribution file.
+pub(crate) fn load_release_package_xmls(
+    f: &Fetcher,
+    file: &str,
+) -> anyhow::Result<Option<indexmap::IndexMap<String, String>>> {
+    Ok(match parse_cached(f, file, "")?.1 {
+        Loaded::Cache(c) => Some(c.release_package_xmls),
+        Loaded::Distribution(_) => None,
+    })
+}
+
 /// A distribution file or cache as parsed (`name` set), through the cache of parse results.
 fn parse_cached(f: &Fetcher, source: &str, name: &str) -> anyhow::Result<(PathBuf, Loaded)> {
     /// The parse result with its diagnostics, which the serde form of a distribution leaves out.

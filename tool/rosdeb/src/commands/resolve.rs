@@ -172,6 +172,37 @@ pub struct RuleInputs<'a> {
     pub keys: Option<&'a BTreeSet<String>>,
 }
 
+impl<'a> RuleInputs<'a> {
+    /// Inputs that name only the distribution (`--distro`, `--distro-file`): no rule file, no
+    /// target, every key.
+    pub fn distribution_only(
+        distro: &'a str,
+        distro_file: Option<&'a str>,
+        fetch: &'a crate::fetch::FetchArgs,
+    ) -> RuleInputs<'a> {
+        RuleInputs {
+            rosdep: &[],
+            distro: Some(distro),
+            distro_file,
+            targets: &[],
+            fetch,
+            keys: None,
+        }
+    }
+}
+
+/// The distribution file `args` name, which must be there (commands that release need one).
+pub(super) fn require_distro(
+    args: &RuleInputs<'_>,
+    env: &Environment,
+    fetcher: &Fetcher,
+) -> anyhow::Result<DistributionFile> {
+    let (_, distribution) = load_distro(args, env, fetcher)?.ok_or_else(|| {
+        crate::exit::Hinted::error("no distribution file was read", "pass --distro-file FILE")
+    })?;
+    Ok(distribution)
+}
+
 /// The rules of `--rosdep` files, then the sources lists of `ROSDEP_SOURCE_PATH` (or the
 /// system's), plus the distribution (also returned whole, for its release versions).
 pub fn load_rules(

@@ -306,7 +306,7 @@ fn key_generate_and_signed_publish_are_accepted_by_gpgv_and_apt() {
 
 /// `apt-get update` then `apt-cache` over `repo`'s `codename` with a private state under
 /// `state`; returns the names `apt-cache pkgnames` knows.
-fn apt_known_packages(state: &Path, repo: &Path, codename: &str) -> Vec<String> {
+pub(crate) fn apt_known_packages(state: &Path, repo: &Path, codename: &str) -> Vec<String> {
     for sub in ["state/lists/partial", "cache/archives/partial"] {
         fs_err::create_dir_all(state.join(sub)).unwrap();
     }

@@ -11,11 +11,11 @@ use std::process::{Command, Output};
 
 const EPOCH: &str = "1700000000";
 
-fn fixtures() -> PathBuf {
+pub(crate) fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures").canonicalize().unwrap()
 }
 
-fn git(dir: &Path, args: &[&str]) -> String {
+pub(crate) fn git(dir: &Path, args: &[&str]) -> String {
     let out = Command::new("git")
         .current_dir(dir)
         .env("GIT_AUTHOR_NAME", "Up Stream")
@@ -46,8 +46,11 @@ fn copy_dir(from: &Path, to: &Path) {
 
 /// Sets every package.xml's version to `version`, commits and tags it upstream.
 fn tag_upstream(up: &Path, version: &str) {
-    for pkg in ["demo_cmake", "demo_catkin"] {
-        let xml = up.join(pkg).join("package.xml");
+    for e in fs_err::read_dir(up).unwrap() {
+        let xml = e.unwrap().path().join("package.xml");
+        if !xml.is_file() {
+            continue;
+        }
         let text = fs_err::read_to_string(&xml).unwrap();
         let start = text.find("<version>").unwrap() + "<version>".len();
         let end = text.find("</version>").unwrap();
@@ -58,15 +61,20 @@ fn tag_upstream(up: &Path, version: &str) {
     git(up, &["tag", version]);
 }
 
-struct Setup {
+pub(crate) struct Setup {
     dir: tempfile::TempDir,
 }
 
 impl Setup {
-    fn new() -> Setup {
+    pub(crate) fn new() -> Setup {
+        Setup::with(&["demo_cmake", "demo_catkin"])
+    }
+
+    /// An upstream repository holding these packages of fixtures/build, tagged 1.0.0.
+    pub(crate) fn with(packages: &[&str]) -> Setup {
         let dir = tempfile::tempdir().unwrap();
         let up = dir.path().join("upstream");
-        for pkg in ["demo_cmake", "demo_catkin"] {
+        for pkg in packages {
             copy_dir(&fixtures().join("build").join(pkg), &up.join(pkg));
         }
         git(&up, &["init", "-q", "-b", "main"]);
@@ -78,23 +86,23 @@ impl Setup {
         s
     }
 
-    fn path(&self) -> &Path {
+    pub(crate) fn path(&self) -> &Path {
         self.dir.path()
     }
 
-    fn upstream(&self) -> PathBuf {
+    pub(crate) fn upstream(&self) -> PathBuf {
         self.path().join("upstream")
     }
 
-    fn release(&self) -> PathBuf {
+    pub(crate) fn release(&self) -> PathBuf {
         self.path().join("release.git")
     }
 
-    fn distro_file(&self) -> PathBuf {
+    pub(crate) fn distro_file(&self) -> PathBuf {
         self.path().join("noetic/distribution.yaml")
     }
 
-    fn distribution(&self, version: &str) -> String {
+    pub(crate) fn distribution(&self, version: &str) -> String {
         format!(
             "%YAML 1.1\n---\nrelease_platforms:\n  debian:\n  - bookworm\n  ubuntu:\n  - focal\n\
              repositories:\n  demo:\n    release:\n      tags:\n        release: \
@@ -106,7 +114,7 @@ impl Setup {
         )
     }
 
-    fn bloom(&self, extra: &[&str]) -> Output {
+    pub(crate) fn bloom(&self, extra: &[&str]) -> Output {
         let empty = tempfile::tempdir().unwrap();
         Command::new(env!("CARGO_BIN_EXE_rosdeb"))
             .env_clear()
@@ -128,7 +136,7 @@ impl Setup {
     }
 }
 
-fn ok(out: &Output) -> String {
+pub(crate) fn ok(out: &Output) -> String {
     assert!(out.status.success(), "rosdeb bloom failed: {}", String::from_utf8_lossy(&out.stderr));
     String::from_utf8(out.stdout.clone()).unwrap()
 }
@@ -352,21 +360,16 @@ fn pr_patch_applies_to_the_distribution_file() {
 
 const BLOOM_RELEASE: &str = "/usr/bin/bloom-release";
 
-/// Debian's bloom-release, run offline on the same upstream and distribution (index and rosdep
-/// sources as file:// URLs, a private ROS_HOME), into its own bare release repository whose
-/// master holds a track with bloom's default settings (without one, bloom prompts for it even
-/// with --non-interactive). Ours must write every ref name bloom writes except bloom's own
-/// bookkeeping (`patches/*`) and template (`debian/<distro>/<pkg>`) branches, with the same
-/// upstream and release trees.
-#[test]
-fn ref_names_match_debians_bloom_release() {
+/// Runs Debian's bloom-release offline on `s`'s upstream and distribution (index and rosdep
+/// sources as file:// URLs, a private ROS_HOME) into its own bare release repository
+/// `<returned>/release.git`, whose master holds a track with bloom's default settings (without
+/// one, bloom prompts for it even with --non-interactive). `s` must have been released by
+/// `rosdeb bloom` first (its tracks.yaml is the seed). Returns bloom's folder.
+pub(crate) fn debian_bloom_release(s: &Setup) -> PathBuf {
     assert!(
         Path::new(BLOOM_RELEASE).exists(),
         "{BLOOM_RELEASE} is missing: this test runs Debian's bloom at test time (python3-bloom)"
     );
-    let s = Setup::new();
-    ok(&s.bloom(&[]));
-
     let b = s.path().join("bloom");
     fs_err::create_dir_all(&b).unwrap();
     git(&b, &["init", "-q", "--bare", "release.git"]);
@@ -440,6 +443,21 @@ fn ref_names_match_debians_bloom_release() {
             "--non-interactive",
         ],
     );
+    b
+}
+
+/// Debian's bloom-release, run offline on the same upstream and distribution (index and rosdep
+/// sources as file:// URLs, a private ROS_HOME), into its own bare release repository whose
+/// master holds a track with bloom's default settings (without one, bloom prompts for it even
+/// with --non-interactive). Ours must write every ref name bloom writes except bloom's own
+/// bookkeeping (`patches/*`) and template (`debian/<distro>/<pkg>`) branches, with the same
+/// upstream and release trees.
+#[test]
+fn ref_names_match_debians_bloom_release() {
+    let s = Setup::new();
+    ok(&s.bloom(&[]));
+
+    let b = debian_bloom_release(&s);
 
     let theirs: Vec<String> = git(&b.join("release.git"), &["for-each-ref", "--format=%(refname)"])
         .lines()
@@ -514,4 +532,28 @@ fn a_clean_work_tree_follows_its_branch() {
         git(&work, &["rev-parse", "master~1^{tree}"]),
         git(&work, &["rev-parse", "4b825dc642cb6eb9a060e54bf8d69288fbee4904^{tree}"])
     );
+}
+
+#[test]
+fn packages_of_one_release_resolve_to_each_other_before_the_distribution_lists_them() {
+    // demo_driver depends on demo_description; the distribution lists no packages yet.
+    let s = Setup::with(&["demo_driver", "demo_description"]);
+    ok(&s.bloom(&[]));
+    let control =
+        git(&s.release(), &["show", "debian/ros-noetic-demo-driver_1.0.0-1_focal:debian/control"]);
+    assert!(control.contains("ros-noetic-demo-description"), "{control}");
+}
+
+#[test]
+fn an_upstream_over_http_is_fetched() {
+    let s = Setup::new();
+    let server = crate::release::GitHttp::serve(s.path());
+    let url = format!("{}/upstream/.git", server.url);
+    ok(&s.bloom(&["--upstream", &url]));
+    // The import is the upstream tag's tree, as from a local path.
+    assert_eq!(
+        git(&s.release(), &["rev-parse", "upstream/1.0.0^{tree}"]),
+        git(&s.upstream(), &["rev-parse", "1.0.0^{tree}"])
+    );
+    assert!(git(&s.release(), &["tag"]).contains("release/noetic/demo_cmake/1.0.0-1"));
 }

@@ -4,7 +4,9 @@
 //! a compiling package for another codename (others still built, exit 1) and a dependency cycle.
 //! The compiling build types (catkin, cmake, cargo, setup.py) are built for this Debian
 //! bookworm host with the real cmake, cargo and python3, natively and through
-//! `dpkg-buildpackage`; a failed build is one row and its dependents are skipped.
+//! `dpkg-buildpackage`; a failed build is one row and its dependents are skipped. Real catkin
+//! message packages (common_msgs 1.13.2 in fixtures/release/sources) build against Debian's
+//! own ROS packages, and their generated Python agrees with Debian's.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -33,11 +35,31 @@ fn build_with(
     extra: &[&str],
     env: &[(String, String)],
 ) -> Output {
-    let empty = TempDir::new("build-empty");
-    let dir = fixtures().join("build");
     let distro_file = fixtures().join("rosdistro/noetic/distribution.yaml");
-    Command::new(rosdeb())
-        .current_dir(&dir)
+    let (mut command, _empty) =
+        build_command(&fixtures().join("build"), packages, os, &distro_file);
+    command
+        .args(["--rosdep", "rosdep.yaml", "--out"])
+        .arg(out)
+        .args(extra)
+        .envs(env.iter().map(|(k, v)| (k, v)))
+        .output()
+        .unwrap()
+}
+
+/// `rosdeb build PKGS --distro noetic --os OS --distro-file FILE` in `dir`, with no system
+/// sources lists (the empty folder returned, to keep while it runs), the host pinned to Debian
+/// bookworm and `SOURCE_DATE_EPOCH` set.
+fn build_command(
+    dir: &Path,
+    packages: &[&str],
+    os: &str,
+    distro_file: &Path,
+) -> (Command, TempDir) {
+    let empty = TempDir::new("build-empty");
+    let mut command = Command::new(rosdeb());
+    command
+        .current_dir(dir)
         .env_clear()
         .env("PATH", "/usr/bin:/bin")
         .env("HOME", empty.path())
@@ -46,15 +68,9 @@ fn build_with(
         .env("SOURCE_DATE_EPOCH", EPOCH)
         .arg("build")
         .args(packages)
-        .args(["--distro", "noetic", "--os", os, "--rosdep", "rosdep.yaml"])
-        .arg("--distro-file")
-        .arg(distro_file)
-        .arg("--out")
-        .arg(out)
-        .args(extra)
-        .envs(env.iter().map(|(k, v)| (k, v)))
-        .output()
-        .unwrap()
+        .args(["--distro", "noetic", "--os", os, "--distro-file"])
+        .arg(distro_file);
+    (command, empty)
 }
 
 fn text(bytes: &[u8]) -> String {
@@ -637,5 +653,126 @@ fn a_rosdeb_export_names_the_package_and_ships_units_conffiles_and_scripts() {
     assert!(
         stderr.contains("package.xml:10:5: <export><rosdeb>: prefix `/etc/../usr`"),
         "{stderr}"
+    );
+}
+
+/// `rosdeb build PKGS --os debian:bookworm` of packages of the real common_msgs 1.13.2
+/// (fixtures/release/sources/common_msgs), with the real rosdep rules plus the fixture's rules
+/// mapping catkin and the message tooling to Debian bookworm's own packages.
+fn build_common_msgs(packages: &[&str], out: &Path) -> Output {
+    let data = fixtures().join("data/rosdistro");
+    let dir = fixtures().join("release/sources/common_msgs");
+    let distro_file = data.join("noetic/distribution.yaml");
+    let (mut command, _empty) = build_command(&dir, packages, "debian:bookworm", &distro_file);
+    command
+        .arg("--rosdep")
+        .arg(data.join("rosdep/base.yaml"))
+        .arg("--rosdep")
+        .arg(data.join("rosdep/python.yaml"))
+        .arg("--rosdep")
+        .arg(fixtures().join("release/common_msgs-rosdep.yaml"))
+        .arg("--out")
+        .arg(out)
+        .output()
+        .unwrap()
+}
+
+/// `python3` printing `<type> <md5sum>` of each message class, with `path` (if any) first on
+/// `sys.path`; without it, the modules Debian installed.
+fn message_md5s(path: Option<&Path>, classes: &[(&str, &str)]) -> String {
+    let mut script = String::from("import sys\n");
+    if let Some(path) = path {
+        script.push_str(&format!("sys.path.insert(0, {:?})\n", path.display().to_string()));
+    }
+    for (module, class) in classes {
+        script.push_str(&format!(
+            "from {module} import {class}\nprint({class}._type, {class}._md5sum, \
+             sys.modules[{class}.__module__].__file__)\n"
+        ));
+    }
+    let out = Command::new("/usr/bin/python3").arg("-c").arg(&script).env_clear().output().unwrap();
+    assert!(out.status.success(), "python3: {}", text(&out.stderr));
+    text(&out.stdout)
+}
+
+#[test]
+fn builds_real_catkin_message_packages_reproducibly_without_bytecode() {
+    let first = TempDir::new("build-msgs-1");
+    let out = build_common_msgs(&["sensor_msgs", "geometry_msgs"], first.path());
+    let stderr = text(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let geometry = first.path().join("ros-noetic-geometry-msgs_1.13.2-1bookworm_all.deb");
+    let sensor = first.path().join("ros-noetic-sensor-msgs_1.13.2-1bookworm_all.deb");
+    // sensor_msgs build-depends on geometry_msgs: built second although given first.
+    assert_eq!(text(&out.stdout), format!("{}\n{}\n", geometry.display(), sensor.display()));
+
+    let info = dpkg_deb("--info", &sensor);
+    assert!(info.contains(" Package: ros-noetic-sensor-msgs\n"), "{info}");
+    assert!(info.contains(" Architecture: all\n"), "{info}");
+    let depends = info.lines().find(|l| l.starts_with(" Depends: ")).unwrap_or_default();
+    for dep in ["ros-noetic-geometry-msgs", "ros-message-runtime", "libstd-msgs-dev"] {
+        assert!(depends.contains(dep), "{dep} missing: {info}");
+    }
+    let prefix = "./opt/ros/noetic";
+    let py = "lib/python3/dist-packages";
+    for (deb, files) in [
+        (
+            &geometry,
+            vec![
+                format!("{prefix}/include/geometry_msgs/Twist.h"),
+                format!("{prefix}/{py}/geometry_msgs/msg/_Twist.py"),
+                format!("{prefix}/share/geometry_msgs/msg/Twist.msg"),
+                format!("{prefix}/share/geometry_msgs/cmake/geometry_msgsConfig.cmake"),
+            ],
+        ),
+        (
+            &sensor,
+            vec![
+                format!("{prefix}/include/sensor_msgs/Imu.h"),
+                format!("{prefix}/include/sensor_msgs/SetCameraInfo.h"),
+                format!("{prefix}/include/sensor_msgs/point_cloud2_iterator.h"),
+                format!("{prefix}/{py}/sensor_msgs/msg/_Imu.py"),
+                format!("{prefix}/{py}/sensor_msgs/srv/_SetCameraInfo.py"),
+                format!("{prefix}/{py}/sensor_msgs/point_cloud2.py"),
+                format!("{prefix}/share/sensor_msgs/srv/SetCameraInfo.srv"),
+            ],
+        ),
+    ] {
+        let contents = dpkg_deb("--contents", deb);
+        for file in files {
+            assert!(contents.contains(&format!(" {file}\n")), "{file} missing:\n{contents}");
+        }
+        // genmsg byte-compiles the generated modules; as dh_python3 does, none is shipped.
+        assert!(
+            !contents.contains("__pycache__") && !contents.contains(".pyc\n"),
+            "byte-compiled Python shipped in {}:\n{contents}",
+            deb.display()
+        );
+    }
+
+    // The generated Python agrees with Debian's own build of these messages (same types and
+    // MD5 sums), read from the two debs unpacked into one root.
+    let root = TempDir::new("build-msgs-root");
+    for deb in [&geometry, &sensor] {
+        let out = Command::new("dpkg-deb").arg("-x").arg(deb).arg(root.path()).output().unwrap();
+        assert!(out.status.success(), "{}", text(&out.stderr));
+    }
+    let classes = [("geometry_msgs.msg", "Twist"), ("sensor_msgs.msg", "Imu")];
+    let ours = message_md5s(Some(&root.path().join("opt/ros/noetic").join(py)), &classes);
+    let debians = message_md5s(None, &classes);
+    let strip = |s: &str| -> Vec<String> {
+        s.lines().map(|l| l.rsplit_once(' ').map_or(l, |(a, _)| a).to_owned()).collect()
+    };
+    assert_eq!(strip(&ours), strip(&debians), "ours:\n{ours}\nDebian's:\n{debians}");
+    assert!(ours.contains(&root.path().display().to_string()), "not our modules: {ours}");
+
+    // Byte-identical when built again (alone this time).
+    let second = TempDir::new("build-msgs-2");
+    let out = build_common_msgs(&["geometry_msgs"], second.path());
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let again = second.path().join(geometry.file_name().unwrap());
+    assert!(
+        fs_err::read(&geometry).unwrap() == fs_err::read(&again).unwrap(),
+        "geometry_msgs rebuilt differs"
     );
 }

@@ -35,7 +35,7 @@ pub(crate) fn bootstrapped_tarball() -> PathBuf {
 }
 
 /// Today's minbase root plus the tools to build the demo packages, cached the same way.
-fn build_root_tarball() -> PathBuf {
+pub(crate) fn build_root_tarball() -> PathBuf {
     let base = bootstrapped_tarball();
     cached_tarball("debootstrap-bookworm-build", |root| {
         fs_err::create_dir_all(root).unwrap();

@@ -3,6 +3,7 @@
 mod apt;
 mod bloom;
 mod build;
+mod ci;
 mod conformance;
 mod daemon;
 mod deb;
@@ -16,5 +17,6 @@ mod manuals;
 mod os;
 mod pkg;
 mod property;
+mod release;
 mod resolve;
 mod venv;

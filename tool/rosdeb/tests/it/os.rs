@@ -1,6 +1,6 @@
 //! Integration tests of `rosdeb os`: text and `--json` output on the os-release samples (`--root`), `ROS_OS_OVERRIDE` winning over detection, and exit codes (1 when nothing is detected, 2 on a bad flag).
 //!
-//! The answers themselves are checked against Python rospkg in `tool/rospkg/tests/os_detect.rs`;
+//! The answers themselves are checked against Python rospkg in `tool/rospkg/tests/it/os_detect.rs`;
 //! here the command line around them is.
 
 use std::ffi::OsString;

@@ -98,10 +98,12 @@ pub(crate) fn to_diagnostic(path: &Path, error: &serde_saphyr::Error) -> Diagnos
         .split_once(" at line ")
         .map_or(first, |(m, _)| m)
         .replace(", set DuplicateKeyPolicy in Options if acceptable", "");
-    let mut d = Diagnostic::error(path, format!("invalid YAML: {message}")).with_hint(format!(
-        "fix the YAML at that position (duplicate keys, alias bombs and nesting deeper \
+    let mut d = Diagnostic::error(path, format!("invalid YAML: {message}"))
+        .of_kind(crate::diagnostic::DiagnosticKind::Syntax)
+        .with_hint(format!(
+            "fix the YAML at that position (duplicate keys, alias bombs and nesting deeper \
              than {MAX_DEPTH} levels are rejected)"
-    ));
+        ));
     if let Some(loc) = error.location()
         && loc.line() > 0
     {

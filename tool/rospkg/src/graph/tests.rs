@@ -89,3 +89,29 @@ fn long_chains_do_not_overflow_the_stack() {
     assert_eq!(g.depends_on((n - 1) as NodeId).len(), n - 1);
     assert!(g.cycles().is_empty());
 }
+
+#[test]
+fn build_order_puts_dependencies_first_and_levels_count_the_deepest_chain() {
+    let g = graph("app: lib util\nlib: base\nutil:\nbase:\nx: c1\nc1: c2\nc2: c1\nok:");
+    let built = g.build_order();
+    // Ready nodes are taken smallest id first: util (2) before base (3).
+    assert_eq!(names(&g, &built.order), "util base lib app ok");
+    let level = |n: &str| built.level[g.id(n).expect("node") as usize];
+    assert_eq!(
+        ["app", "lib", "util", "base", "ok"].map(level),
+        [Some(2), Some(1), Some(0), Some(0), Some(0)]
+    );
+    // In a cycle or behind one: no order, no level.
+    assert_eq!(["x", "c1", "c2"].map(level), [None, None, None]);
+}
+
+#[test]
+fn build_order_of_a_long_chain_is_linear() {
+    let n = 100_000;
+    let names: Vec<String> = (0..n).map(|i| format!("p{i}")).collect();
+    let edges = (0..n).map(|i| if i + 1 < n { vec![(i + 1) as NodeId] } else { vec![] }).collect();
+    let g = Graph::new(names, edges);
+    let built = g.build_order();
+    assert_eq!(built.order.first(), Some(&((n - 1) as NodeId)));
+    assert_eq!(built.level[0], Some((n - 1) as u32));
+}

@@ -14,12 +14,12 @@ use std::path::Path;
 
 use roxmltree::Node;
 
-use super::package_xml::{Cursor, Xml, parse_document};
+use super::xml::{Cursor, Xml, parse_document};
 use super::{
     DependKind, Dependency, Export, License, Manifest, ManifestKind, Person, Platform, Url,
     VersionConstraint, VersionControl,
 };
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Diagnostic, DiagnosticKind};
 
 /// Parses the text of a `manifest.xml` ([`ManifestKind::ManifestXml`]) or `stack.xml`
 /// ([`ManifestKind::StackXml`]).
@@ -184,14 +184,15 @@ impl<'a, 'input> Reader<'a, 'input, '_> {
                     .file_name()
                     .map(|n| n.to_string_lossy().into_owned())
                     .unwrap_or_default();
-                self.error(
+                let d = self.error(
                     node,
                     format!(
                         "bad depend syntax (no 'package/stack' attribute) in manifest {name} at {}",
                         self.path.display()
                     ),
-                )
-                .hint = Some(format!("write <depend {attribute}=\"NAME\"/>"));
+                );
+                d.hint = Some(format!("write <depend {attribute}=\"NAME\"/>"));
+                d.kind = DiagnosticKind::DependWithoutTarget;
                 None
             }
         }

@@ -37,6 +37,7 @@ pub(super) fn load(dir: &Path) -> Package {
             name: p.name,
             version: p.version.unwrap_or_default(),
             error: None,
+            debian: None,
         },
         Ok(None) => Package {
             dir: dir.to_owned(),
@@ -44,6 +45,7 @@ pub(super) fn load(dir: &Path) -> Package {
             name: folder,
             version: String::new(),
             error: None,
+            debian: None,
         },
         Err(e) => Package {
             dir: dir.to_owned(),
@@ -51,6 +53,7 @@ pub(super) fn load(dir: &Path) -> Package {
             name: folder,
             version: String::new(),
             error: Some(format!("{e}\n  hint: {}", e.hint())),
+            debian: None,
         },
     }
 }

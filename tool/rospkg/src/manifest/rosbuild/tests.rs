@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use super::parse;
-use crate::diagnostic::{Diagnostic, Severity};
+use crate::diagnostic::{Diagnostic, DiagnosticKind, Severity};
 use crate::manifest::{DependKind, Manifest, ManifestKind, Platform, VersionControl};
 
 fn parse_ok(kind: ManifestKind, xml: &str) -> Manifest {
@@ -145,6 +145,11 @@ fn depend_without_package_attribute() {
     let names: Vec<&str> = m.dependencies.iter().map(|d| d.name.as_str()).collect();
     assert_eq!(names, ["ok"]);
     assert_eq!(m.diagnostics[0].hint.as_deref(), Some("write <depend package=\"NAME\"/>"));
+    // Code tells the two apart by kind, not by wording.
+    let kinds: Vec<DiagnosticKind> = m.diagnostics.iter().map(|d| d.kind).collect();
+    assert_eq!(kinds, [DiagnosticKind::DependWithoutTarget, DiagnosticKind::Other]);
+    let e = parse_err(ManifestKind::ManifestXml, "<package>");
+    assert_eq!(e.kind, DiagnosticKind::Syntax);
 }
 
 #[test]

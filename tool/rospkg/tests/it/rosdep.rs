@@ -135,7 +135,7 @@ fn as_oracle(rules: &Rules, target: &Target, outcome: &Outcome) -> Value {
 fn oracle(o: &Offline, keys: &[String]) -> Value {
     let request = o.ros_home.with_file_name("request.json");
     fs_err::write(&request, json!({"targets": TARGETS, "keys": keys}).to_string()).unwrap();
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/rosdep_oracle.py");
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/it/rosdep_oracle.py");
     let out = o.command(PYTHON).arg(&script).arg(&request).output().unwrap();
     assert!(
         out.status.success(),

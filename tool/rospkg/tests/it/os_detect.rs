@@ -63,7 +63,7 @@ fn answer(v: &Value) -> Answer {
 /// `{sample: (rospkg 1.4 answer, answer with 1.6.1's extra detectors)}`.
 fn python(roots: &[PathBuf]) -> BTreeMap<String, (Answer, Answer)> {
     assert!(Path::new(PYTHON).exists(), "{PYTHON} is missing (apt-get install python3-rospkg)");
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/os_detect_oracle.py");
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/it/os_detect_oracle.py");
     let out = Command::new(PYTHON)
         .arg(&script)
         .args(roots)

@@ -1,0 +1,142 @@
+//! The GitHub Actions workflow of a [`Pipeline`]: serde types of the parts we write, filled
+//! from checked values only.
+
+use std::collections::BTreeMap;
+
+use indexmap::IndexMap;
+use serde::Serialize;
+
+use super::Settings;
+use super::plan::{Pipeline, WORK, publish_commands};
+
+const CHECKOUT: &str = "actions/checkout@v4";
+const DOWNLOAD: &str = "actions/download-artifact@v4";
+const UPLOAD: &str = "actions/upload-artifact@v4";
+
+#[derive(Serialize)]
+struct Workflow {
+    name: &'static str,
+    on: On,
+    permissions: BTreeMap<&'static str, &'static str>,
+    env: BTreeMap<&'static str, String>,
+    jobs: IndexMap<String, Job>,
+}
+
+#[derive(Serialize)]
+struct On {
+    workflow_dispatch: BTreeMap<String, String>,
+}
+
+#[derive(Serialize)]
+struct Job {
+    name: String,
+    #[serde(rename = "runs-on")]
+    runs_on: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    needs: Vec<String>,
+    steps: Vec<Step>,
+}
+
+#[derive(Serialize, Default, Clone)]
+struct Step {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    uses: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    with: Option<IndexMap<&'static str, String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    env: Option<BTreeMap<&'static str, &'static str>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    run: Option<String>,
+}
+
+impl Step {
+    fn uses(name: impl Into<String>, action: &'static str, with: &[(&'static str, &str)]) -> Step {
+        let with = (!with.is_empty())
+            .then(|| with.iter().map(|&(k, v)| (k, v.to_owned())).collect::<IndexMap<_, _>>());
+        Step { name: Some(name.into()), uses: Some(action), with, ..Step::default() }
+    }
+
+    fn run(name: impl Into<String>, run: impl Into<String>) -> Step {
+        Step { name: Some(name.into()), run: Some(run.into()), ..Step::default() }
+    }
+}
+
+/// The workflow file.
+pub fn render(pipeline: &Pipeline, settings: &Settings) -> anyhow::Result<String> {
+    let debs = format!("{WORK}/debs/");
+    let install = Step::run("Install rosdeb ($ROSDEB_INSTALL)", "eval \"$ROSDEB_INSTALL\"");
+    let mut jobs = IndexMap::new();
+    for job in &pipeline.jobs {
+        let mut steps = vec![Step::uses("Check out", CHECKOUT, &[]), install.clone()];
+        for &n in &job.needs {
+            let needed = &pipeline.jobs[n].id;
+            steps.push(Step::uses(
+                format!("Debs of {needed}"),
+                DOWNLOAD,
+                &[("name", needed), ("path", &debs)],
+            ));
+        }
+        steps.push(Step::run("rosdeb release", job.command(&pipeline.common)));
+        steps.push(Step::uses(
+            "Upload the debs",
+            UPLOAD,
+            &[("name", &job.id), ("path", &debs), ("if-no-files-found", "error")],
+        ));
+        let needs = job.needs.iter().map(|&n| pipeline.jobs[n].id.clone()).collect();
+        let name = job.title();
+        jobs.insert(job.id.clone(), Job { name, runs_on: settings.runs_on.clone(), needs, steps });
+    }
+
+    let mut steps = vec![
+        Step::uses("Check out", CHECKOUT, &[]),
+        install.clone(),
+        Step::uses(
+            "Debs of every build job",
+            DOWNLOAD,
+            &[("pattern", "build-*"), ("merge-multiple", "true"), ("path", &debs)],
+        ),
+        Step {
+            env: Some(BTreeMap::from([("ROSDEB_SIGN_KEY", "${{ secrets.ROSDEB_SIGN_KEY }}")])),
+            ..Step::run(
+                "Signing key from the secret ROSDEB_SIGN_KEY",
+                "test -n \"$ROSDEB_SIGN_KEY\" || { echo '::error::the repository secret \
+                 ROSDEB_SIGN_KEY (rosdeb apt key generate --out-secret) is not set'; exit 1; } \
+                 && key=\"$(mktemp)\" && printf '%s\\n' \"$ROSDEB_SIGN_KEY\" > \"$key\" \
+                 && echo \"ROSDEB_SIGN_KEY_FILE=$key\" >> \"$GITHUB_ENV\"",
+            )
+        },
+    ];
+    for (codename, command) in pipeline.codenames.iter().zip(publish_commands(&pipeline.codenames))
+    {
+        steps.push(Step::run(format!("Publish {codename}"), command));
+    }
+    steps.push(Step::uses(
+        "Upload the repository",
+        UPLOAD,
+        &[("name", "apt-repository"), ("path", "apt/")],
+    ));
+    jobs.insert(
+        "publish".to_owned(),
+        Job {
+            name: "publish the apt repository".to_owned(),
+            runs_on: settings.runs_on.clone(),
+            needs: pipeline.jobs.iter().map(|j| j.id.clone()).collect(),
+            steps,
+        },
+    );
+
+    let workflow = Workflow {
+        name: "rosdeb release",
+        on: On { workflow_dispatch: BTreeMap::new() },
+        permissions: BTreeMap::from([("contents", "read")]),
+        env: BTreeMap::from([("ROSDEB_INSTALL", settings.install.clone())]),
+        jobs,
+    };
+    let body = super::to_yaml(&workflow)?;
+    Ok(format!(
+        "# Generated by `rosdeb ci generate --github-actions` from a release plan (`rosdeb \
+         release --plan --json`).\n# Regenerate it rather than edit it.\n{body}"
+    ))
+}
