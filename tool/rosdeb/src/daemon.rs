@@ -33,10 +33,10 @@ use std::time::{Duration, Instant};
 use rospkg::environment::Environment;
 use rospkg::private_dir::{PrivateDir, PrivateError};
 
-use crate::commands::compat::{Answer, Tool};
+use crate::compat::Tool;
 use crate::context::Context;
 pub use protocol::Status;
-use protocol::{Reply, Request};
+use protocol::{Answer, Reply, Request};
 pub use server::serve;
 
 /// `0`, `off`, `no` or `false`: never use nor start a daemon; `1`, `on`, `yes` or `true`: use

@@ -3,7 +3,8 @@
 //! Invoked through a symlink named `rospack` or `rosstack`, it behaves as `rosdeb rospack` /
 //! `rosdeb rosstack`.
 //!
-//! Layout: [`commands`] holds one module per command family, [`context`] turns the environment
+//! Layout: [`commands`] holds one module per command family, [`compat`] the rospack/rosstack
+//! engine (its command table, parsing, answers) that both the CLI and the daemon use, [`context`] turns the environment
 //! and global flags into an opened catalog, [`exit`] is the table of exit codes, [`export_shell`] evaluates
 //! backquoted exports, [`daemon`] the index daemon, [`fetch`] reads inputs by path or URL (HTTP cache, lock file), [`json`] the
 //! `--json` output types.
@@ -11,6 +12,7 @@
 #![allow(unreachable_pub)] // a binary crate: `pub` marks each module's interface to the others
 
 mod commands;
+mod compat;
 mod context;
 mod daemon;
 mod exit;
@@ -94,18 +96,14 @@ fn main() -> ExitCode {
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     let status = match invoked_as.as_str() {
-        "rospack" => commands::compat::run(commands::compat::Tool::Rospack, &args.split_off(1)),
-        "rosstack" => commands::compat::run(commands::compat::Tool::Rosstack, &args.split_off(1)),
+        "rospack" => commands::compat::run(compat::Tool::Rospack, &args.split_off(1)),
+        "rosstack" => commands::compat::run(compat::Tool::Rosstack, &args.split_off(1)),
         _ => {
             let cli = Cli::parse_from(args);
             init_tracing(cli.verbose);
             match cli.command {
-                Command::Rospack { args } => {
-                    commands::compat::run(commands::compat::Tool::Rospack, &args)
-                }
-                Command::Rosstack { args } => {
-                    commands::compat::run(commands::compat::Tool::Rosstack, &args)
-                }
+                Command::Rospack { args } => commands::compat::run(compat::Tool::Rospack, &args),
+                Command::Rosstack { args } => commands::compat::run(compat::Tool::Rosstack, &args),
                 Command::Pkg(args) => exit::report(commands::pkg::run(args)),
                 Command::Os(args) => exit::report(commands::os::run(args)),
                 Command::Distro(args) => exit::report(commands::distro::run(args)),

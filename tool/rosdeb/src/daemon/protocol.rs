@@ -5,7 +5,7 @@ use std::io::{Read, Write};
 
 use serde::{Deserialize, Serialize};
 
-use crate::commands::compat::{Answer, Tool};
+use crate::compat::{Output, Tool};
 
 /// Frames larger than this are refused (a rospack answer is a few MiB at most).
 const MAX_FRAME: u32 = 256 << 20;
@@ -49,6 +49,25 @@ pub enum Reply {
     Status(Status),
     /// The daemon is exiting.
     Stopping,
+}
+
+/// A query's whole result, as a local run would give it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Answer {
+    /// What rospack prints on stdout (as one byte string on the wire, not a sequence of bytes).
+    #[serde(with = "serde_bytes")]
+    pub stdout: Vec<u8>,
+    /// What it prints on stderr.
+    #[serde(with = "serde_bytes")]
+    pub stderr: Vec<u8>,
+    /// Whether it exits non-zero.
+    pub failed: bool,
+}
+
+impl From<Output> for Answer {
+    fn from(output: Output) -> Self {
+        Answer { stdout: output.stdout, stderr: output.stderr, failed: output.failed }
+    }
 }
 
 /// What `rosdeb daemon status` shows.

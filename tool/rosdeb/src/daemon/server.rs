@@ -25,7 +25,7 @@ use rospkg::private_dir::PrivateDir;
 use super::protocol::{self, MAX_REQUEST, Reply, Request, Status};
 use super::watch::Watcher;
 use super::{ANSWER_TIMEOUT, DEFAULT_IDLE, Endpoint, IDLE_ENV, LOCK, SOCKET};
-use crate::commands::compat::{self, Caller, Views};
+use crate::compat::{self, Caller, Views};
 use crate::context::Context;
 
 /// How long a client has to send its whole request after connecting.
@@ -631,9 +631,9 @@ impl Daemon {
         let args: Vec<OsString> = args.iter().cloned().map(OsString::from_vec).collect();
         let cwd = cwd.map(|c| PathBuf::from(OsString::from_vec(c)));
         let caller = Caller { env: &env, cwd: cwd.as_deref() };
-        let answer = compat::answer(tool, &args, &caller, views);
+        let answer = compat::answer(tool, &args, &caller, views, true);
         self.served += 1;
-        Reply::Answer(answer)
+        Reply::Answer(answer.into())
     }
 
     fn status(&self) -> Status {
