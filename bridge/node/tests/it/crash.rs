@@ -21,17 +21,13 @@ fn crash_helper() {
     assert!(
         client.request(subscribe("/chatter", 1, None, Some(4))).expect("reply").outcome.is_ok()
     );
-    client
-        .send(
-            Op::CallService {
-                service: "/slow".into(),
-                args: json!({"delay_ms": 300}),
-                type_name: None,
-                timeout_ms: None,
-            },
-            vec![],
-        )
-        .expect("send");
+    let slow = Op::CallService {
+        service: "/slow".into(),
+        args: json!({"delay_ms": 300}),
+        type_name: None,
+        timeout_ms: None,
+    };
+    client.send(slow, vec![]).expect("send");
     let bytes = Request {
         id: 1000,
         op: Op::Publish {
