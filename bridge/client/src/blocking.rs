@@ -1,6 +1,11 @@
 //! The blocking API: [`Client`] wraps the async client, whose connection tasks run on a
 //! current-thread tokio runtime in a background thread of its own (as `reqwest::blocking`).
-//! Do not call it from inside an async runtime.
+//! [`RawConnection`] is the blocking [`crate::wire::RawConnection`]. Do not call them from
+//! inside an async runtime.
+
+mod raw;
+
+pub use raw::RawConnection;
 
 use std::path::Path;
 use std::sync::Arc;

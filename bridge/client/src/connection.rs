@@ -1,22 +1,21 @@
 //! One connection to the bridge: a writer task fed by a channel, and a reader task that
 //! routes replies to the waiting request (by id), `msg` events to subscription channels and
-//! `graph` events to graph watchers.
+//! `graph` events to graph watchers. The tasks drive the two halves of [`crate::wire`].
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
-use bridge_protocol::frame::{self, FrameError};
+use bridge_protocol::frame::FrameError;
 use bridge_protocol::{DEFAULT_MAX_FRAME, ErrorBody, Event, Op, Reply, Request, ServerMessage};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::UnixStream;
-use tokio::net::unix::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::AbortHandle;
 
 use crate::error::{Error, Remote, Result};
 use crate::message::{GraphEvent, Message, Payload};
+use crate::wire::{self, FrameReader, FrameWriter, WireError};
 
 /// Messages buffered per subscription in the client before it drops (and counts) them.
 pub(crate) const SUBSCRIPTION_BUFFER: usize = 1024;
@@ -68,7 +67,7 @@ pub(crate) async fn open(path: &std::path::Path) -> Result<(Arc<Shared>, Tasks)>
     let stream = UnixStream::connect(path)
         .await
         .map_err(|source| Error::Connect { path: path.to_owned(), source })?;
-    let (read_half, write_half) = stream.into_split();
+    let (reader, writer) = wire::split(stream);
     let (out, rx) = mpsc::unbounded_channel();
     let shared = Arc::new(Shared {
         out,
@@ -76,8 +75,8 @@ pub(crate) async fn open(path: &std::path::Path) -> Result<(Arc<Shared>, Tasks)>
         next_id: AtomicU64::new(1),
         max_frame: AtomicUsize::new(DEFAULT_MAX_FRAME),
     });
-    let writer = tokio::spawn(write_loop(write_half, rx)).abort_handle();
-    let reader = tokio::spawn(read_loop(shared.clone(), read_half)).abort_handle();
+    let writer = tokio::spawn(write_loop(writer, rx)).abort_handle();
+    let reader = tokio::spawn(read_loop(shared.clone(), reader)).abort_handle();
     Ok((shared, Tasks { reader, writer }))
 }
 
@@ -259,31 +258,19 @@ impl Drop for Forget<'_> {
     }
 }
 
-async fn read_loop(shared: Arc<Shared>, mut stream: OwnedReadHalf) {
-    let mut buffer: Vec<u8> = Vec::with_capacity(16 * 1024);
-    let mut start = 0;
+async fn read_loop(shared: Arc<Shared>, mut reader: FrameReader) {
     loop {
-        match frame::decode(&buffer[start..], shared.max_frame.load(Ordering::Relaxed)) {
-            Ok(Some((frame, used))) => {
-                start += used;
-                match ServerMessage::from_frame(frame) {
-                    Ok(message) => shared.dispatch(message),
-                    Err(error) => tracing::warn!(%error, "ignoring a frame from the bridge"),
-                }
-                continue;
+        reader.set_max_frame(shared.max_frame.load(Ordering::Relaxed));
+        match reader.recv().await {
+            Ok(Some(message)) => shared.dispatch(message),
+            Ok(None) => break,
+            Err(WireError::Message(error)) => {
+                tracing::warn!(%error, "ignoring a frame from the bridge");
             }
-            Ok(None) => {}
-            Err(error) => {
+            Err(WireError::Frame(error)) => {
                 tracing::warn!(%error, "invalid frame from the bridge; closing the connection");
                 break;
             }
-        }
-        buffer.drain(..start);
-        start = 0;
-        let mut chunk = [0u8; 16 * 1024];
-        match stream.read(&mut chunk).await {
-            Ok(0) => break,
-            Ok(n) => buffer.extend_from_slice(&chunk[..n]),
             Err(error) => {
                 tracing::debug!(%error, "reading from the bridge failed");
                 break;
@@ -293,12 +280,12 @@ async fn read_loop(shared: Arc<Shared>, mut stream: OwnedReadHalf) {
     shared.close();
 }
 
-async fn write_loop(mut stream: OwnedWriteHalf, mut rx: mpsc::UnboundedReceiver<Vec<u8>>) {
+async fn write_loop(mut writer: FrameWriter, mut rx: mpsc::UnboundedReceiver<Vec<u8>>) {
     while let Some(bytes) = rx.recv().await {
-        if let Err(error) = stream.write_all(&bytes).await {
+        if let Err(error) = writer.send_raw(&bytes).await {
             tracing::debug!(%error, "writing to the bridge failed");
             return;
         }
     }
-    let _ = stream.shutdown().await;
+    let _ = writer.shutdown().await;
 }

@@ -18,7 +18,11 @@
 //! - `message`: [`Message`], [`Payload`] (JSON plus binary attachments) and listing types;
 //! - `subscription`: [`Subscription`] and [`GraphWatch`] (streams, unsubscribing on drop);
 //! - `spawn`: a private `pyros-bridge` child process ([`Client::spawn`]);
-//! - `blocking`: the same API without async ([`blocking::Client`]);
+//! - `blocking`: the same API without async ([`blocking::Client`], and
+//!   [`blocking::RawConnection`]);
+//! - `wire`: the protocol-level interface for conformance tests and tools
+//!   ([`wire::RawConnection`]: any operation, id, attachments or raw bytes, every frame read
+//!   in order); the connection tasks run its halves;
 //! - `error`: [`Error`], one variant per protocol error code plus client-side failures.
 
 #![warn(missing_docs)]
@@ -30,9 +34,12 @@ mod error;
 mod message;
 mod spawn;
 mod subscription;
+pub mod wire;
 
 use std::path::PathBuf;
 
+/// The wire protocol crate, for the [`wire`] layer's operations and frames.
+pub use bridge_protocol as protocol;
 pub use bridge_protocol::reply::Stamp;
 pub use bridge_protocol::{DropPolicy, ErrorCode, SubscribeMode};
 pub use client::{

@@ -2,22 +2,21 @@
 //! runs the protocol conformance suite against it. The last line is `N passed, M failed`.
 //! `selftest --socket PATH` checks a running bridge instead ([`live`]).
 
-use std::collections::{HashMap, VecDeque};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, Result, anyhow, bail, ensure};
-use bridge_protocol::frame::{self, Frame};
+use bridge_protocol::frame::Frame;
 use bridge_protocol::reply::Stamp;
 use bridge_protocol::{
     DEFAULT_MAX_FRAME, DropPolicy, ErrorCode, Event, Op, Reply, Request, ServerMessage,
     SubscribeMode,
 };
+use pyros::wire::RawConnection;
 use serde_json::{Value, json};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{UnixListener, UnixStream};
+use tokio::net::UnixListener;
 
 use bridge_node::access::Policy;
 use bridge_node::mock::MockBackend;
@@ -27,142 +26,14 @@ mod live;
 
 pub(crate) use live::run_live;
 
-const RECV_TIMEOUT: Duration = Duration::from_secs(5);
 const CHECK_TIMEOUT: Duration = Duration::from_secs(20);
 /// `max_frame` of the node under test (small, so the oversized check is cheap).
 const TEST_MAX_FRAME: usize = 1024 * 1024;
 const TEST_MAX_INFLIGHT: usize = 8;
 
-/// A minimal protocol client used by the suite (and by the node's integration tests).
-#[derive(Debug)]
-pub(crate) struct TestClient {
-    stream: UnixStream,
-    buffer: Vec<u8>,
-    events: VecDeque<(Event, Vec<Vec<u8>>)>,
-    replies: HashMap<Option<u64>, Reply>,
-    next_id: u64,
-}
-
-impl TestClient {
-    pub(crate) async fn connect(path: &Path) -> Result<Self> {
-        let stream = UnixStream::connect(path)
-            .await
-            .with_context(|| format!("connecting to `{}`", path.display()))?;
-        Ok(TestClient {
-            stream,
-            buffer: Vec::new(),
-            events: VecDeque::new(),
-            replies: HashMap::new(),
-            next_id: 1,
-        })
-    }
-
-    /// Connects and completes `hello` with the given capabilities.
-    pub(crate) async fn greeted(path: &Path, capabilities: &[&str]) -> Result<Self> {
-        let mut client = Self::connect(path).await?;
-        let welcome = client
-            .request(Op::Hello {
-                protocol: 1,
-                client: Some("selftest".into()),
-                pid: Some(std::process::id()),
-                capabilities: capabilities.iter().map(|c| c.to_string()).collect(),
-            })
-            .await?;
-        ok(welcome)?;
-        Ok(client)
-    }
-
-    pub(crate) async fn send_raw(&mut self, bytes: &[u8]) -> Result<()> {
-        self.stream.write_all(bytes).await.context("writing")
-    }
-
-    pub(crate) async fn send(&mut self, op: Op, attachments: Vec<Vec<u8>>) -> Result<u64> {
-        let id = self.next_id;
-        self.next_id += 1;
-        let bytes = Request { id, op, attachments }.to_frame().encode(DEFAULT_MAX_FRAME)?;
-        self.send_raw(&bytes).await?;
-        Ok(id)
-    }
-
-    /// The next frame from the server; `None` when the server closed the connection.
-    pub(crate) async fn recv(&mut self) -> Result<Option<ServerMessage>> {
-        loop {
-            if let Some((frame, used)) = frame::decode(&self.buffer, DEFAULT_MAX_FRAME)? {
-                self.buffer.drain(..used);
-                return Ok(Some(ServerMessage::from_frame(frame)?));
-            }
-            let mut chunk = [0u8; 16 * 1024];
-            let n = tokio::time::timeout(RECV_TIMEOUT, self.stream.read(&mut chunk))
-                .await
-                .map_err(|_| anyhow!("no frame from the server within {RECV_TIMEOUT:?}"))??;
-            if n == 0 {
-                return Ok(None);
-            }
-            self.buffer.extend_from_slice(&chunk[..n]);
-        }
-    }
-
-    /// Waits for the reply with `id` (`None`: an uncorrelated error reply), keeping events
-    /// and other replies for later.
-    pub(crate) async fn reply(&mut self, id: Option<u64>) -> Result<Reply> {
-        loop {
-            if let Some(reply) = self.replies.remove(&id) {
-                return Ok(reply);
-            }
-            match self.recv().await? {
-                Some(ServerMessage::Reply(reply)) => {
-                    self.replies.insert(reply.id, reply);
-                }
-                Some(ServerMessage::Event(event, attachments)) => {
-                    self.events.push_back((event, attachments));
-                }
-                None => bail!("connection closed while waiting for reply {id:?}"),
-            }
-        }
-    }
-
-    pub(crate) async fn request(&mut self, op: Op) -> Result<Reply> {
-        let id = self.send(op, Vec::new()).await?;
-        self.reply(Some(id)).await
-    }
-
-    pub(crate) async fn request_with(
-        &mut self,
-        op: Op,
-        attachments: Vec<Vec<u8>>,
-    ) -> Result<Reply> {
-        let id = self.send(op, attachments).await?;
-        self.reply(Some(id)).await
-    }
-
-    pub(crate) async fn event(&mut self) -> Result<(Event, Vec<Vec<u8>>)> {
-        loop {
-            if let Some(event) = self.events.pop_front() {
-                return Ok(event);
-            }
-            match self.recv().await? {
-                Some(ServerMessage::Reply(reply)) => {
-                    self.replies.insert(reply.id, reply);
-                }
-                Some(ServerMessage::Event(event, attachments)) => return Ok((event, attachments)),
-                None => bail!("connection closed while waiting for an event"),
-            }
-        }
-    }
-
-    /// Whether the server closed the connection (after any pending frames).
-    pub(crate) async fn closed(&mut self) -> Result<bool> {
-        loop {
-            match self.recv().await {
-                Ok(None) => return Ok(true),
-                Ok(Some(_)) => {}
-                Err(error) => {
-                    let io = error.downcast_ref::<std::io::Error>();
-                    return Ok(io.is_some_and(|e| e.kind() == std::io::ErrorKind::ConnectionReset));
-                }
-            }
-        }
-    }
+/// A connection that completed `hello` with `capabilities`.
+pub(crate) async fn greeted(path: &Path, capabilities: &[&str]) -> Result<RawConnection> {
+    Ok(RawConnection::greeted(path, "selftest", capabilities).await?)
 }
 
 /// The result of a successful reply, or an error describing the failure.
@@ -266,7 +137,7 @@ pub(crate) async fn run_selftest(out: &mut (impl Write + Send)) -> Result<(usize
 }
 
 async fn hello(node: &Node) -> Result<()> {
-    let mut client = TestClient::connect(&node.path).await?;
+    let mut client = RawConnection::connect(&node.path).await?;
     let welcome = ok(client
         .request(Op::Hello {
             protocol: 1,
@@ -283,7 +154,7 @@ async fn hello(node: &Node) -> Result<()> {
 }
 
 async fn hello_version(node: &Node) -> Result<()> {
-    let mut client = TestClient::connect(&node.path).await?;
+    let mut client = RawConnection::connect(&node.path).await?;
     let reply = client
         .request(Op::Hello { protocol: 99, client: None, pid: None, capabilities: vec![] })
         .await?;
@@ -291,19 +162,19 @@ async fn hello_version(node: &Node) -> Result<()> {
 }
 
 async fn before_hello(node: &Node) -> Result<()> {
-    let mut client = TestClient::connect(&node.path).await?;
+    let mut client = RawConnection::connect(&node.path).await?;
     fails_with(client.request(Op::Ping {}).await?, ErrorCode::InvalidRequest)
 }
 
 async fn ping(node: &Node) -> Result<()> {
-    let mut client = TestClient::greeted(&node.path, &[]).await?;
+    let mut client = greeted(&node.path, &[]).await?;
     let pong = ok(client.request(Op::Ping {}).await?)?;
     ensure!(pong["time"]["secs"].is_u64(), "pong: {pong}");
     Ok(())
 }
 
 async fn list(node: &Node) -> Result<()> {
-    let mut client = TestClient::greeted(&node.path, &[]).await?;
+    let mut client = greeted(&node.path, &[]).await?;
     let topics = ok(client.request(Op::ListTopics { filter: None }).await?)?;
     let names: Vec<&str> = topics["topics"]
         .as_array()
@@ -329,7 +200,7 @@ async fn list(node: &Node) -> Result<()> {
 }
 
 async fn describe(node: &Node) -> Result<()> {
-    let mut client = TestClient::greeted(&node.path, &[]).await?;
+    let mut client = greeted(&node.path, &[]).await?;
     let described =
         ok(client.request(Op::Describe { type_name: "std_msgs/String".into() }).await?)?;
     ensure!(described["definition"] == "string data\n", "{described}");
@@ -362,7 +233,7 @@ struct Msg {
     attachments: Vec<Vec<u8>>,
 }
 
-async fn next_msg(client: &mut TestClient) -> Result<Msg> {
+async fn next_msg(client: &mut RawConnection) -> Result<Msg> {
     loop {
         match client.event().await? {
             (
@@ -377,8 +248,8 @@ async fn next_msg(client: &mut TestClient) -> Result<Msg> {
 }
 
 async fn pub_sub(node: &Node) -> Result<()> {
-    let mut subscriber = TestClient::greeted(&node.path, &[]).await?;
-    let mut publisher = TestClient::greeted(&node.path, &[]).await?;
+    let mut subscriber = greeted(&node.path, &[]).await?;
+    let mut publisher = greeted(&node.path, &[]).await?;
     ok(subscriber.request(subscribe_op("/chatter", 7)).await?)?;
     for i in 1..=3 {
         ok(publisher
@@ -408,8 +279,8 @@ async fn pub_sub(node: &Node) -> Result<()> {
 }
 
 async fn drops(node: &Node) -> Result<()> {
-    let mut subscriber = TestClient::greeted(&node.path, &[]).await?;
-    let mut publisher = TestClient::greeted(&node.path, &[]).await?;
+    let mut subscriber = greeted(&node.path, &[]).await?;
+    let mut publisher = greeted(&node.path, &[]).await?;
     ok(publisher
         .request(Op::Advertise {
             topic: "/drops".into(),
@@ -448,8 +319,8 @@ async fn drops(node: &Node) -> Result<()> {
 }
 
 async fn slow_subscriber(node: &Node) -> Result<()> {
-    let mut subscriber = TestClient::greeted(&node.path, &[]).await?;
-    let mut publisher = TestClient::greeted(&node.path, &[]).await?;
+    let mut subscriber = greeted(&node.path, &[]).await?;
+    let mut publisher = greeted(&node.path, &[]).await?;
     ok(publisher
         .request(Op::Advertise {
             topic: "/flood".into(),
@@ -504,8 +375,8 @@ async fn slow_subscriber(node: &Node) -> Result<()> {
 }
 
 async fn binary(node: &Node) -> Result<()> {
-    let mut raw = TestClient::greeted(&node.path, &["binary"]).await?;
-    let mut legacy = TestClient::greeted(&node.path, &[]).await?;
+    let mut raw = greeted(&node.path, &["binary"]).await?;
+    let mut legacy = greeted(&node.path, &[]).await?;
     ok(raw.request(subscribe_op("/camera/image", 1)).await?)?;
     ok(legacy.request(subscribe_op("/camera/image", 1)).await?)?;
     let image =
@@ -522,12 +393,15 @@ async fn binary(node: &Node) -> Result<()> {
 }
 
 async fn unsubscribe(node: &Node) -> Result<()> {
-    let mut client = TestClient::greeted(&node.path, &[]).await?;
+    let mut client = greeted(&node.path, &[]).await?;
     ok(client.request(subscribe_op("/counter", 3)).await?)?;
     ok(client.request(Op::Unsubscribe { sub_id: 3 }).await?)?;
     ok(client.request(publish_op("/counter", json!({"data": 1}))).await?)?;
     ok(client.request(Op::Ping {}).await?)?;
-    ensure!(client.events.is_empty(), "event after unsubscribe");
+    ensure!(
+        !client.buffered().any(|m| matches!(m, ServerMessage::Event(..))),
+        "event after unsubscribe"
+    );
     fails_with(client.request(Op::Unsubscribe { sub_id: 3 }).await?, ErrorCode::NotFound)
 }
 
@@ -536,8 +410,8 @@ fn latest_op(topic: &str, wait_ms: Option<u64>, after_seq: Option<u64>) -> Op {
 }
 
 async fn get_latest(node: &Node) -> Result<()> {
-    let mut client = TestClient::greeted(&node.path, &[]).await?;
-    let mut publisher = TestClient::greeted(&node.path, &[]).await?;
+    let mut client = greeted(&node.path, &[]).await?;
+    let mut publisher = greeted(&node.path, &[]).await?;
     ok(client
         .request(Op::Advertise {
             topic: "/latest".into(),
@@ -579,7 +453,7 @@ fn call_op(service: &str, args: Value, timeout_ms: Option<u64>) -> Op {
 }
 
 async fn call(node: &Node) -> Result<()> {
-    let mut client = TestClient::greeted(&node.path, &[]).await?;
+    let mut client = greeted(&node.path, &[]).await?;
     let echo = ok(client.request(call_op("/echo", json!({"x": [1, 2]}), None)).await?)?;
     ensure!(echo["values"] == json!({"x": [1, 2]}), "{echo}");
     let sum = ok(client.request(call_op("/add_two_ints", json!({"a": 2, "b": 40}), None)).await?)?;
@@ -593,7 +467,7 @@ async fn call(node: &Node) -> Result<()> {
 }
 
 async fn call_timeout(node: &Node) -> Result<()> {
-    let mut client = TestClient::greeted(&node.path, &[]).await?;
+    let mut client = greeted(&node.path, &[]).await?;
     let started = Instant::now();
     fails_with(
         client.request(call_op("/slow", json!({"delay_ms": 5000}), Some(100))).await?,
@@ -606,7 +480,7 @@ async fn call_timeout(node: &Node) -> Result<()> {
 }
 
 async fn concurrent(node: &Node) -> Result<()> {
-    let mut client = TestClient::greeted(&node.path, &[]).await?;
+    let mut client = greeted(&node.path, &[]).await?;
     let slow = client.send(call_op("/slow", json!({"delay_ms": 500}), None), vec![]).await?;
     let ping = client.send(Op::Ping {}, vec![]).await?;
     // The first reply to arrive must be the ping: a slow call does not block the connection.
@@ -619,7 +493,7 @@ async fn concurrent(node: &Node) -> Result<()> {
 }
 
 async fn overloaded(node: &Node) -> Result<()> {
-    let mut client = TestClient::greeted(&node.path, &[]).await?;
+    let mut client = greeted(&node.path, &[]).await?;
     let mut ids = Vec::new();
     for _ in 0..TEST_MAX_INFLIGHT + 2 {
         ids.push(client.send(call_op("/slow", json!({"delay_ms": 300}), None), vec![]).await?);
@@ -637,7 +511,7 @@ async fn overloaded(node: &Node) -> Result<()> {
 }
 
 async fn params(node: &Node) -> Result<()> {
-    let mut client = TestClient::greeted(&node.path, &[]).await?;
+    let mut client = greeted(&node.path, &[]).await?;
     let name = ok(client.request(Op::ParamGet { name: "/robot/name".into() }).await?)?;
     ensure!(name["value"] == "mock", "{name}");
     for value in [json!(false), json!(0), json!(""), json!({"a": [1.5, null]})] {
@@ -657,7 +531,7 @@ async fn params(node: &Node) -> Result<()> {
 }
 
 async fn not_allowed(node: &Node) -> Result<()> {
-    let mut client = TestClient::greeted(&node.path, &[]).await?;
+    let mut client = greeted(&node.path, &[]).await?;
     let denied = [
         subscribe_op("/secret/plan", 1),
         publish_op("/secret/plan", json!({"data": "x"})),
@@ -678,7 +552,7 @@ async fn not_allowed(node: &Node) -> Result<()> {
 }
 
 async fn watch_graph(node: &Node) -> Result<()> {
-    let mut client = TestClient::greeted(&node.path, &[]).await?;
+    let mut client = greeted(&node.path, &[]).await?;
     ok(client.request(Op::WatchGraph {}).await?)?;
     // A hidden name appearing produces no event for this client.
     bridge_node::backend::Backend::advertise(
@@ -707,7 +581,7 @@ async fn watch_graph(node: &Node) -> Result<()> {
 }
 
 async fn unavailable(node: &Node) -> Result<()> {
-    let mut client = TestClient::greeted(&node.path, &[]).await?;
+    let mut client = greeted(&node.path, &[]).await?;
     node.backend.set_available(false);
     let result = async {
         fails_with(
@@ -733,7 +607,7 @@ fn raw_frame(body: &[u8]) -> Vec<u8> {
 }
 
 async fn malformed(node: &Node) -> Result<()> {
-    let mut client = TestClient::greeted(&node.path, &[]).await?;
+    let mut client = greeted(&node.path, &[]).await?;
     let header = b"{not json";
     let mut body = (header.len() as u32).to_be_bytes().to_vec();
     body.extend_from_slice(header);
@@ -751,7 +625,7 @@ async fn malformed(node: &Node) -> Result<()> {
 }
 
 async fn invalid_requests(node: &Node) -> Result<()> {
-    let mut client = TestClient::greeted(&node.path, &[]).await?;
+    let mut client = greeted(&node.path, &[]).await?;
     let cases = [
         json!({"id": 100, "op": "explode"}),
         json!({"id": 101, "op": "subscribe", "topic": 5, "sub_id": 1}),
@@ -777,7 +651,7 @@ async fn invalid_requests(node: &Node) -> Result<()> {
 
 async fn disconnect(node: &Node) -> Result<()> {
     {
-        let mut client = TestClient::greeted(&node.path, &[]).await?;
+        let mut client = greeted(&node.path, &[]).await?;
         ok(client.request(subscribe_op("/chatter", 1)).await?)?;
         client.send(call_op("/slow", json!({"delay_ms": 300}), None), vec![]).await?;
         // Half a frame, then the client goes away.
@@ -786,7 +660,7 @@ async fn disconnect(node: &Node) -> Result<()> {
             .encode(DEFAULT_MAX_FRAME)?;
         client.send_raw(&bytes[..bytes.len() / 2]).await?;
     }
-    let mut other = TestClient::greeted(&node.path, &[]).await?;
+    let mut other = greeted(&node.path, &[]).await?;
     ok(other.request(subscribe_op("/chatter", 1)).await?)?;
     ok(other.request(publish_op("/chatter", json!({"data": "still here"}))).await?)?;
     let msg = next_msg(&mut other).await?;
@@ -797,14 +671,14 @@ async fn disconnect(node: &Node) -> Result<()> {
 }
 
 async fn oversized(node: &Node) -> Result<()> {
-    let mut client = TestClient::greeted(&node.path, &[]).await?;
+    let mut client = greeted(&node.path, &[]).await?;
     let len = u32::try_from(TEST_MAX_FRAME + 1).unwrap_or(u32::MAX);
     // Only the prefix: the node must refuse before reading (or buffering) the body.
     client.send_raw(&len.to_be_bytes()).await?;
     fails_with(client.reply(None).await?, ErrorCode::TooLarge)?;
-    ensure!(client.closed().await?, "connection left open after too_large");
+    ensure!(client.closed().await, "connection left open after too_large");
     // The node itself is fine.
-    let mut other = TestClient::greeted(&node.path, &[]).await?;
+    let mut other = greeted(&node.path, &[]).await?;
     ok(other.request(Op::Ping {}).await?)?;
     Ok(())
 }
@@ -829,10 +703,10 @@ async fn peer_uid(_node: &Node) -> Result<()> {
     let own = rustix::process::getuid().as_raw();
     config.allowed_uids = vec![own.wrapping_add(12345)];
     let (path, stop, task) = start_node(dir.path(), config).await?;
-    let mut client = TestClient::connect(&path).await?;
+    let mut client = RawConnection::connect(&path).await?;
     let refused = client.reply(None).await?;
     fails_with(refused, ErrorCode::NotAllowed)?;
-    ensure!(client.closed().await?, "connection left open");
+    ensure!(client.closed().await, "connection left open");
     let _ = stop.send(());
     let _ = task.await;
     Ok(())
@@ -841,13 +715,13 @@ async fn peer_uid(_node: &Node) -> Result<()> {
 async fn shutdown(_node: &Node) -> Result<()> {
     let dir = tempfile::tempdir()?;
     let (path, stop, task) = start_node(dir.path(), selftest_config()).await?;
-    let mut client = TestClient::greeted(&path, &[]).await?;
+    let mut client = greeted(&path, &[]).await?;
     let _ = stop.send(());
     match client.event().await? {
         (Event::Status { code, .. }, _) if code == "shutting_down" => {}
         (other, _) => bail!("expected status shutting_down, got {other:?}"),
     }
-    ensure!(client.closed().await?, "connection left open");
+    ensure!(client.closed().await, "connection left open");
     tokio::time::timeout(Duration::from_secs(5), task).await??;
     Ok(())
 }

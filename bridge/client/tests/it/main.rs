@@ -4,6 +4,7 @@
 mod asynchronous;
 mod blocking;
 mod spawn;
+mod wire;
 
 use std::path::PathBuf;
 

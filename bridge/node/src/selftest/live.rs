@@ -12,10 +12,10 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, Result, anyhow, bail, ensure};
 use bridge_protocol::{DropPolicy, ErrorCode, Event, Op, ServerMessage, SubscribeMode};
+use pyros::wire::{RawConnection, WireError};
 use serde_json::{Value, json};
-use tokio::net::UnixStream;
 
-use super::{TestClient, fails_with, ok, raw_frame};
+use super::{fails_with, ok, raw_frame};
 
 /// Longest a single check may take against a live bridge.
 const CHECK_TIMEOUT: Duration = Duration::from_secs(20);
@@ -88,9 +88,9 @@ pub(crate) async fn run_live(
 /// The socket accepts a connection; otherwise why not, with what to do about it.
 async fn connect(path: &Path) -> Result<String> {
     let shown = path.display();
-    match UnixStream::connect(path).await {
+    match RawConnection::connect(path).await {
         Ok(_) => Ok(String::new()),
-        Err(error) => {
+        Err(WireError::Connect { source: error, .. }) => {
             let (what, hint) = match error.kind() {
                 std::io::ErrorKind::NotFound => (
                     format!("no socket at `{shown}`"),
@@ -117,13 +117,14 @@ async fn connect(path: &Path) -> Result<String> {
             };
             bail!("{what}\nhint: {hint}")
         }
+        Err(error) => Err(error.into()),
     }
 }
 
 /// `hello` with protocol 1: the welcome names the protocol, the server, the session and the
 /// backend. A refused peer uid is reported as such.
 async fn hello(path: &Path, live: &mut Live) -> Result<String> {
-    let mut client = TestClient::connect(path).await?;
+    let mut client = RawConnection::connect(path).await?;
     // A bridge that refuses this uid answers at once and closes, possibly before `hello` is
     // written: a failed write still leaves its answer to read.
     let sent = client
@@ -158,7 +159,7 @@ async fn hello(path: &Path, live: &mut Live) -> Result<String> {
             }
             Some(_) => {}
             None => match sent {
-                Err(error) => return Err(error.context("sending hello")),
+                Err(error) => return Err(anyhow::Error::from(error).context("sending hello")),
                 Ok(_) => bail!("the bridge closed the connection during the handshake"),
             },
         }
@@ -174,7 +175,7 @@ async fn hello(path: &Path, live: &mut Live) -> Result<String> {
 }
 
 async fn hello_version(path: &Path) -> Result<String> {
-    let mut client = TestClient::connect(path).await?;
+    let mut client = RawConnection::connect(path).await?;
     let reply = client
         .request(Op::Hello { protocol: 99, client: None, pid: None, capabilities: vec![] })
         .await?;
@@ -189,7 +190,7 @@ async fn hello_version(path: &Path) -> Result<String> {
 }
 
 async fn ping(path: &Path) -> Result<String> {
-    let mut client = TestClient::greeted(path, &[]).await?;
+    let mut client = super::greeted(path, &[]).await?;
     let started = Instant::now();
     let pong = ok(client.request(Op::Ping {}).await?)?;
     let elapsed = started.elapsed();
@@ -243,7 +244,7 @@ fn visible(count: usize, what: &str) -> String {
 }
 
 async fn list_topics(path: &Path, live: &mut Live) -> Result<String> {
-    let mut client = TestClient::greeted(path, &[]).await?;
+    let mut client = super::greeted(path, &[]).await?;
     let topics = list_error("topics", client.request(Op::ListTopics { filter: None }).await?)?;
     let entries = names(&topics, "topics")?;
     for topic in &entries {
@@ -260,7 +261,7 @@ async fn list_topics(path: &Path, live: &mut Live) -> Result<String> {
 }
 
 async fn list(path: &Path, op: Op, key: &str) -> Result<String> {
-    let mut client = TestClient::greeted(path, &[]).await?;
+    let mut client = super::greeted(path, &[]).await?;
     let value = list_error(key, client.request(op).await?)?;
     Ok(visible(names(&value, key)?.len(), key))
 }
@@ -268,7 +269,7 @@ async fn list(path: &Path, op: Op, key: &str) -> Result<String> {
 /// A parameter that does not exist is `not_found` (or `not_allowed` when the profile hides
 /// it), never a crash or a success.
 async fn unknown_names(path: &Path) -> Result<String> {
-    let mut client = TestClient::greeted(path, &[]).await?;
+    let mut client = super::greeted(path, &[]).await?;
     let name = format!("/pyros_selftest_{}/absent", std::process::id());
     let reply = client.request(Op::ParamGet { name: name.clone() }).await?;
     match reply.outcome {
@@ -290,7 +291,7 @@ async fn unknown_names(path: &Path) -> Result<String> {
 /// A frame whose header is not JSON gets an `invalid_request` error frame and the connection
 /// stays usable.
 async fn malformed(path: &Path) -> Result<String> {
-    let mut client = TestClient::greeted(path, &[]).await?;
+    let mut client = super::greeted(path, &[]).await?;
     let header = b"{not json";
     let mut body = (header.len() as u32).to_be_bytes().to_vec();
     body.extend_from_slice(header);
@@ -306,7 +307,7 @@ async fn subscribe(path: &Path, live: &Live) -> Result<String> {
     let Some(topic) = live.subscribable.first() else {
         return Ok("no topic exposed for subscribing; nothing to try".to_owned());
     };
-    let mut client = TestClient::greeted(path, &[]).await?;
+    let mut client = super::greeted(path, &[]).await?;
     let op = Op::Subscribe {
         topic: topic.clone(),
         sub_id: 1,
@@ -340,8 +341,8 @@ fn allowed(reply: bridge_protocol::Reply, what: &str, class: &str, topic: &str) 
 /// connection's subscription delivers one of them (ROS connects publisher and subscriber
 /// asynchronously, so the first messages may be missed).
 async fn round_trip(path: &Path, topic: &str) -> Result<String> {
-    let mut subscriber = TestClient::greeted(path, &[]).await?;
-    let mut publisher = TestClient::greeted(path, &[]).await?;
+    let mut subscriber = super::greeted(path, &[]).await?;
+    let mut publisher = super::greeted(path, &[]).await?;
     let op = Op::Subscribe {
         topic: topic.to_owned(),
         sub_id: 1,
@@ -375,7 +376,7 @@ async fn round_trip(path: &Path, topic: &str) -> Result<String> {
                 break started.elapsed();
             }
             Ok(Ok(_)) | Err(_) => {}
-            Ok(Err(error)) => return Err(error),
+            Ok(Err(error)) => return Err(error.into()),
         }
     };
     let _ = publisher.request(Op::Unadvertise { topic: topic.to_owned() }).await;

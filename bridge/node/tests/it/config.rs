@@ -3,7 +3,6 @@
 
 use std::io::Write as _;
 use std::os::unix::fs::{MetadataExt as _, PermissionsExt as _};
-use std::os::unix::net::UnixStream;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -11,7 +10,7 @@ use std::time::{Duration, Instant};
 use bridge_protocol::{ErrorCode, Event, Op, Reply, ServerMessage};
 use serde_json::json;
 
-use super::{Client, bridge_exe, subscribe};
+use super::{RawConnection, bridge_exe, connect, recv, subscribe};
 
 struct KillOnDrop(Child);
 
@@ -105,12 +104,12 @@ allow.all = ["*"]
     assert_eq!((mode(&reader), mode(&writer)), (0o600, 0o660));
     assert_eq!(fs_err::metadata(&reader).unwrap().uid(), uid);
 
-    let mut reading = Client::connect(&reader);
-    let mut writing = Client::connect(&writer);
+    let mut reading = connect(&reader);
+    let mut writing = connect(&writer);
     // The reader may subscribe, not publish or call; the writer the other way round.
-    assert!(reading.request(subscribe("/chatter", 1, None, None)).outcome.is_ok());
+    assert!(reading.request(subscribe("/chatter", 1, None, None)).expect("reply").outcome.is_ok());
     assert_eq!(
-        code(&writing.request(subscribe("/chatter", 1, None, None))),
+        code(&writing.request(subscribe("/chatter", 1, None, None)).expect("reply")),
         Some(ErrorCode::NotAllowed)
     );
     let publish = |topic: &str| Op::Publish {
@@ -119,26 +118,31 @@ allow.all = ["*"]
         type_name: None,
         ack: true,
     };
-    assert_eq!(code(&reading.request(publish("/chatter"))), Some(ErrorCode::NotAllowed));
-    assert_eq!(code(&reading.request(call("/echo"))), Some(ErrorCode::NotAllowed));
-    assert!(writing.request(call("/echo")).outcome.is_ok());
-    assert!(writing.request(publish("/chatter")).outcome.is_ok());
-    assert_eq!(code(&writing.request(publish("/counter"))), Some(ErrorCode::NotAllowed));
+    assert_eq!(
+        code(&reading.request(publish("/chatter")).expect("reply")),
+        Some(ErrorCode::NotAllowed)
+    );
+    assert_eq!(code(&reading.request(call("/echo")).expect("reply")), Some(ErrorCode::NotAllowed));
+    assert!(writing.request(call("/echo")).expect("reply").outcome.is_ok());
+    assert!(writing.request(publish("/chatter")).expect("reply").outcome.is_ok());
+    assert_eq!(
+        code(&writing.request(publish("/counter")).expect("reply")),
+        Some(ErrorCode::NotAllowed)
+    );
     // One backend: the writer's message reaches the reader's subscription.
     loop {
-        if let ServerMessage::Event(Event::Msg { sub_id, msg, .. }, _) = reading.recv() {
+        if let ServerMessage::Event(Event::Msg { sub_id, msg, .. }, _) = recv(&mut reading) {
             assert_eq!((sub_id, msg), (1, json!({"data": "across profiles"})));
             break;
         }
     }
 
-    let mut grouped = Client::connect(&by_group);
-    assert!(grouped.request(call("/echo")).outcome.is_ok());
+    let mut grouped = connect(&by_group);
+    assert!(grouped.request(call("/echo")).expect("reply").outcome.is_ok());
 
-    let mut refused =
-        Client { stream: UnixStream::connect(&stranger).unwrap(), buffer: Vec::new(), next_id: 1 };
-    refused.stream.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
-    match refused.recv() {
+    let mut refused = RawConnection::connect(&stranger).unwrap();
+    refused.set_timeout(Some(Duration::from_secs(5)));
+    match recv(&mut refused) {
         ServerMessage::Reply(reply) => {
             assert_eq!((reply.id, code(&reply)), (None, Some(ErrorCode::NotAllowed)));
         }

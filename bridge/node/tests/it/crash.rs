@@ -1,13 +1,12 @@
 //! A client process that crashes (abort) mid-request must not harm the bridge or its other
 //! clients.
 
-use std::io::Write;
 use std::process::Command;
 
 use bridge_protocol::{DEFAULT_MAX_FRAME, Event, Op, Request, ServerMessage};
 use serde_json::json;
 
-use super::{Bridge, Client, subscribe};
+use super::{Bridge, connect, recv, subscribe};
 
 const SOCKET_ENV: &str = "PYROS_IT_CRASH_SOCKET";
 
@@ -18,14 +17,17 @@ fn crash_helper() {
     let Some(socket) = std::env::var_os(SOCKET_ENV) else {
         return;
     };
-    let mut client = Client::connect(socket.as_ref());
-    assert!(client.request(subscribe("/chatter", 1, None, Some(4))).outcome.is_ok());
-    client.send(Op::CallService {
+    let mut client = connect(socket.as_ref());
+    assert!(
+        client.request(subscribe("/chatter", 1, None, Some(4))).expect("reply").outcome.is_ok()
+    );
+    let slow = Op::CallService {
         service: "/slow".into(),
         args: json!({"delay_ms": 300}),
         type_name: None,
         timeout_ms: None,
-    });
+    };
+    client.send(slow, vec![]).expect("send");
     let bytes = Request {
         id: 1000,
         op: Op::Publish {
@@ -39,15 +41,17 @@ fn crash_helper() {
     .to_frame()
     .encode(DEFAULT_MAX_FRAME)
     .expect("encode");
-    let _ = client.stream.write_all(&bytes[..bytes.len() / 2]);
+    let _ = client.send_raw(&bytes[..bytes.len() / 2]);
     std::process::abort();
 }
 
 #[test]
 fn client_crash_does_not_harm_bridge() {
     let mut bridge = Bridge::start();
-    let mut survivor = Client::connect(&bridge.socket);
-    assert!(survivor.request(subscribe("/chatter", 9, None, Some(4))).outcome.is_ok());
+    let mut survivor = connect(&bridge.socket);
+    assert!(
+        survivor.request(subscribe("/chatter", 9, None, Some(4))).expect("reply").outcome.is_ok()
+    );
     for _ in 0..3 {
         let status = Command::new(std::env::current_exe().expect("test exe"))
             .args(["--exact", "crash::crash_helper", "--nocapture", "--test-threads=1"])
@@ -57,16 +61,18 @@ fn client_crash_does_not_harm_bridge() {
         assert!(!status.success(), "the helper should have aborted");
     }
     assert!(bridge.alive(), "bridge died");
-    let mut publisher = Client::connect(&bridge.socket);
-    let reply = publisher.request(Op::Publish {
-        topic: "/chatter".into(),
-        msg: json!({"data": "after the crash"}),
-        type_name: None,
-        ack: true,
-    });
+    let mut publisher = connect(&bridge.socket);
+    let reply = publisher
+        .request(Op::Publish {
+            topic: "/chatter".into(),
+            msg: json!({"data": "after the crash"}),
+            type_name: None,
+            ack: true,
+        })
+        .expect("reply");
     assert!(reply.outcome.is_ok(), "{reply:?}");
     loop {
-        if let ServerMessage::Event(Event::Msg { sub_id, msg, seq, .. }, _) = survivor.recv() {
+        if let ServerMessage::Event(Event::Msg { sub_id, msg, seq, .. }, _) = recv(&mut survivor) {
             assert_eq!(sub_id, 9);
             assert_eq!(seq, 1);
             assert_eq!(msg, json!({"data": "after the crash"}));
@@ -74,6 +80,6 @@ fn client_crash_does_not_harm_bridge() {
         }
     }
     std::thread::sleep(std::time::Duration::from_millis(400));
-    assert!(survivor.request(Op::Ping {}).outcome.is_ok());
+    assert!(survivor.request(Op::Ping {}).expect("reply").outcome.is_ok());
     assert!(bridge.alive(), "bridge died");
 }

@@ -3,17 +3,16 @@
 //! and what it missed is counted, never lost silently), and the bridge killed and restarted
 //! under a Python client that carries on.
 
-use std::io::Write as _;
 use std::os::unix::net::UnixStream;
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use bridge_protocol::{DEFAULT_MAX_FRAME, Event, Op, Request, ServerMessage};
+use bridge_protocol::{Event, Op, ServerMessage};
 use serde_json::{Value, json};
 
 use super::roscore::{PYTHON, Roscore, python, ros_bridge};
-use super::{Client, bridge_exe, subscribe};
+use super::{RawConnection, bridge_exe, connect, recv, subscribe};
 
 /// rospy: `/load/set_bool` (std_srvs/SetBool) and `/load/chatter` (std_msgs/String, 20 Hz).
 const NODE: &str = r#"
@@ -56,10 +55,10 @@ fn call_set_bool() -> Op {
 }
 
 /// Retries `op` until it succeeds (the rospy node registers after the bridge starts).
-fn until_ok(client: &mut Client, op: impl Fn() -> Op) -> Value {
+fn until_ok(client: &mut RawConnection, op: impl Fn() -> Op) -> Value {
     let started = Instant::now();
     loop {
-        match client.request(op()).outcome {
+        match client.request(op()).expect("reply").outcome {
             Ok(value) => return value,
             Err(error) => {
                 assert!(started.elapsed() < Duration::from_secs(20), "never succeeded: {error:?}");
@@ -70,9 +69,9 @@ fn until_ok(client: &mut Client, op: impl Fn() -> Op) -> Value {
 }
 
 /// The next `msg` event of subscription `sub_id`: (seq, dropped).
-fn next_msg(client: &mut Client, sub_id: u64) -> (u64, u64) {
+fn next_msg(client: &mut RawConnection, sub_id: u64) -> (u64, u64) {
     loop {
-        if let ServerMessage::Event(Event::Msg { sub_id: id, seq, dropped, .. }, _) = client.recv()
+        if let ServerMessage::Event(Event::Msg { sub_id: id, seq, dropped, .. }, _) = recv(client)
             && id == sub_id
         {
             return (seq, dropped);
@@ -94,7 +93,7 @@ fn ros_256_concurrent_clients() {
     let roscore = Roscore::start();
     let _node = python(&roscore, NODE, &[]);
     let bridge = ros_bridge(&roscore, &["/load/*"]);
-    let mut probe = Client::connect(&bridge.socket);
+    let mut probe = connect(&bridge.socket);
     until_ok(&mut probe, call_set_bool);
     until_ok(&mut probe, || Op::GetLatest {
         topic: "/load/chatter".into(),
@@ -110,9 +109,9 @@ fn ros_256_concurrent_clients() {
             let socket = bridge.socket.clone();
             let barrier = barrier.clone();
             std::thread::spawn(move || {
-                let mut client = Client::connect(&socket);
+                let mut client = connect(&socket);
                 barrier.wait();
-                let call = client.request(call_set_bool()).outcome;
+                let call = client.request(call_set_bool()).expect("reply").outcome;
                 let latest = client
                     .request(Op::GetLatest {
                         topic: "/load/chatter".into(),
@@ -120,12 +119,13 @@ fn ros_256_concurrent_clients() {
                         wait_ms: Some(2000),
                         after_seq: None,
                     })
+                    .expect("reply")
                     .outcome;
                 (call, latest, client)
             })
         })
         .collect();
-    let clients: Vec<Client> = workers
+    let clients: Vec<RawConnection> = workers
         .into_iter()
         .map(|w| {
             let (call, latest, client) = w.join().expect("worker");
@@ -139,8 +139,11 @@ fn ros_256_concurrent_clients() {
     assert_eq!(clients.len(), 256);
     // With all 256 still connected, a newcomer is served at once.
     let started = Instant::now();
-    let mut late = Client::connect(&bridge.socket);
-    assert_eq!(late.request(call_set_bool()).outcome.expect("call")["values"]["message"], "ok");
+    let mut late = connect(&bridge.socket);
+    assert_eq!(
+        late.request(call_set_bool()).expect("reply").outcome.expect("call")["values"]["message"],
+        "ok"
+    );
     assert!(started.elapsed() < Duration::from_secs(2), "{:?}", started.elapsed());
 }
 
@@ -154,10 +157,12 @@ fn ros_stalled_reader_stays_within_its_budget() {
 
     // A reading client on the image topic first, so that the ROS side of the topic (the
     // connection to rospy, decoding) is in the baseline; and one on the small topic.
-    let mut reader = Client::connect_binary(&bridge.socket);
+    // With the `binary` capability: images as attachments, not base64.
+    let mut reader =
+        RawConnection::greeted(&bridge.socket, "it-binary", &["binary"]).expect("connect");
     until_ok(&mut reader, || subscribe("/load/image", 1, None, Some(4)));
     next_msg(&mut reader, 1);
-    let mut small = Client::connect(&bridge.socket);
+    let mut small = connect(&bridge.socket);
     until_ok(&mut small, || subscribe("/load/chatter", 2, None, Some(100)));
     next_msg(&mut small, 2);
     let drain = std::thread::spawn(move || {
@@ -171,7 +176,7 @@ fn ros_stalled_reader_stays_within_its_budget() {
     let baseline = rss_kib(pid);
 
     // A connection that subscribes to the images and then never reads.
-    let mut stalled = UnixStream::connect(&bridge.socket).expect("connect");
+    let mut stalled = RawConnection::connect(&bridge.socket).expect("connect");
     for (id, op) in [
         (
             1,
@@ -184,11 +189,7 @@ fn ros_stalled_reader_stays_within_its_budget() {
         ),
         (2, subscribe("/load/image", 7, None, Some(1000))),
     ] {
-        let bytes = Request { id, op, attachments: vec![] }
-            .to_frame()
-            .encode(DEFAULT_MAX_FRAME)
-            .expect("encode");
-        stalled.write_all(&bytes).expect("write");
+        stalled.send_with_id(id, op, vec![]).expect("send");
     }
 
     // Meanwhile the small topic keeps flowing to the other client at its rate (20 Hz).
@@ -214,8 +215,8 @@ fn ros_stalled_reader_stays_within_its_budget() {
     );
 
     // Reading again: the stream resumes, and what was dropped meanwhile is counted.
-    stalled.set_read_timeout(Some(Duration::from_secs(5))).expect("timeout");
-    let mut resumed = Client::from_stream(stalled);
+    stalled.set_timeout(Some(Duration::from_secs(5)));
+    let mut resumed = stalled;
     let mut dropped = 0;
     for _ in 0..20 {
         dropped += next_msg(&mut resumed, 7).1;
@@ -292,7 +293,7 @@ print(json.dumps(counts), flush=True)
     let mut probe = loop {
         if let Ok(stream) = UnixStream::connect(&bridge.socket) {
             drop(stream);
-            break Client::connect(&bridge.socket);
+            break connect(&bridge.socket);
         }
         std::thread::sleep(Duration::from_millis(20));
     };
@@ -308,26 +309,4 @@ print(json.dumps(counts), flush=True)
     assert!(counts["messages_before"].as_u64().unwrap() > 0, "{counts}");
     assert!(counts["messages_after"].as_u64().unwrap() >= 20, "{counts}\n{stderr}");
     assert!(counts["calls_after"].as_u64().unwrap() >= 5, "{counts}\n{stderr}");
-}
-
-impl Client {
-    /// A client with the `binary` capability (images as attachments, not base64).
-    fn connect_binary(socket: &Path) -> Client {
-        let stream = UnixStream::connect(socket).expect("connect");
-        stream.set_read_timeout(Some(Duration::from_secs(5))).expect("timeout");
-        let mut client = Client::from_stream(stream);
-        let welcome = client.request(Op::Hello {
-            protocol: 1,
-            client: Some("it-binary".into()),
-            pid: None,
-            capabilities: vec!["binary".into()],
-        });
-        assert!(welcome.outcome.is_ok(), "{welcome:?}");
-        client
-    }
-
-    /// A client on an already connected stream whose `hello` was sent by the caller.
-    fn from_stream(stream: UnixStream) -> Client {
-        Client { stream, buffer: Vec::new(), next_id: 1_000 }
-    }
 }

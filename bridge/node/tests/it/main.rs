@@ -10,14 +10,12 @@ mod ros;
 mod roscore;
 mod selftest;
 
-use std::io::{Read, Write};
-use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
-use bridge_protocol::frame;
-use bridge_protocol::{DEFAULT_MAX_FRAME, Op, Reply, Request, ServerMessage};
+use bridge_protocol::{Op, ServerMessage};
+use pyros::blocking::RawConnection;
 
 fn bridge_exe() -> &'static str {
     env!("CARGO_BIN_EXE_pyros-bridge")
@@ -59,64 +57,14 @@ impl Drop for Bridge {
     }
 }
 
-/// A blocking protocol client.
-struct Client {
-    stream: UnixStream,
-    buffer: Vec<u8>,
-    next_id: u64,
+/// A connection that completed `hello`.
+fn connect(socket: &Path) -> RawConnection {
+    RawConnection::greeted(socket, "it", &[]).expect("connect")
 }
 
-impl Client {
-    fn connect(socket: &Path) -> Client {
-        let stream = UnixStream::connect(socket).expect("connect");
-        stream.set_read_timeout(Some(Duration::from_secs(5))).expect("timeout");
-        let mut client = Client { stream, buffer: Vec::new(), next_id: 1 };
-        let welcome = client.request(Op::Hello {
-            protocol: 1,
-            client: Some("it".into()),
-            pid: Some(std::process::id()),
-            capabilities: vec![],
-        });
-        assert!(welcome.outcome.is_ok(), "{welcome:?}");
-        client
-    }
-
-    fn send(&mut self, op: Op) -> u64 {
-        let id = self.next_id;
-        self.next_id += 1;
-        let bytes = Request { id, op, attachments: vec![] }
-            .to_frame()
-            .encode(DEFAULT_MAX_FRAME)
-            .expect("encode");
-        self.stream.write_all(&bytes).expect("write");
-        id
-    }
-
-    fn recv(&mut self) -> ServerMessage {
-        loop {
-            if let Some((frame, used)) =
-                frame::decode(&self.buffer, DEFAULT_MAX_FRAME).expect("frame")
-            {
-                self.buffer.drain(..used);
-                return ServerMessage::from_frame(frame).expect("server message");
-            }
-            let mut chunk = [0u8; 4096];
-            let n = self.stream.read(&mut chunk).expect("read");
-            assert!(n > 0, "bridge closed the connection");
-            self.buffer.extend_from_slice(&chunk[..n]);
-        }
-    }
-
-    fn request(&mut self, op: Op) -> Reply {
-        let id = self.send(op);
-        loop {
-            if let ServerMessage::Reply(reply) = self.recv()
-                && reply.id == Some(id)
-            {
-                return reply;
-            }
-        }
-    }
+/// The next frame from the bridge, which must not have closed the connection.
+fn recv(connection: &mut RawConnection) -> ServerMessage {
+    connection.recv().expect("recv").expect("bridge closed the connection")
 }
 
 /// A streamed `subscribe` with the drop-oldest policy.

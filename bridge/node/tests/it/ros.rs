@@ -7,10 +7,11 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use bridge_protocol::{ErrorCode, Event, Op, Reply, ServerMessage};
+use pyros::wire::WireError;
 use serde_json::{Value, json};
 
 use super::roscore::{PYTHON, Proc, Roscore, python, ros_bridge};
-use super::{Client, subscribe};
+use super::{RawConnection, connect, recv, subscribe};
 
 /// A rospy publisher: `TOPIC HZ` publishes `std_msgs/String` "msg N".
 const PUBLISHER: &str = r#"
@@ -65,28 +66,28 @@ for i in range(int(sys.argv[1])):
 rospy.spin()
 "#;
 
-fn ok(reply: Reply) -> Value {
-    match reply.outcome {
+fn ok(reply: Result<Reply, WireError>) -> Value {
+    match reply.expect("reply").outcome {
         Ok(result) => result,
         Err(error) => panic!("expected success, got {error:?}"),
     }
 }
 
-fn code(reply: Reply) -> ErrorCode {
-    match reply.outcome {
+fn code(reply: Result<Reply, WireError>) -> ErrorCode {
+    match reply.expect("reply").outcome {
         Ok(result) => panic!("expected an error, got {result}"),
         Err(error) => error.code,
     }
 }
 
 /// The next `msg` event of `sub_id` as `(seq, dropped, msg)`, waiting up to `limit`.
-fn next_msg(client: &mut Client, sub_id: u64, limit: Duration) -> (u64, u64, Value) {
-    client.stream.set_read_timeout(Some(limit)).expect("timeout");
+fn next_msg(client: &mut RawConnection, sub_id: u64, limit: Duration) -> (u64, u64, Value) {
+    client.set_timeout(Some(limit));
     let started = Instant::now();
     loop {
         assert!(started.elapsed() < limit, "no message within {limit:?}");
         if let ServerMessage::Event(Event::Msg { sub_id: id, seq, dropped, msg, .. }, _) =
-            client.recv()
+            recv(client)
             && id == sub_id
         {
             return (seq, dropped, msg);
@@ -104,10 +105,10 @@ fn call(service: &str, args: Value, type_name: Option<&str>) -> Op {
 }
 
 /// Retries `op` until it succeeds (a rospy node registering takes a moment).
-fn until_ok(client: &mut Client, op: impl Fn() -> Op) -> Value {
+fn until_ok(client: &mut RawConnection, op: impl Fn() -> Op) -> Value {
     let started = Instant::now();
     loop {
-        let reply = client.request(op());
+        let reply = client.request(op()).expect("reply");
         match reply.outcome {
             Ok(result) => return result,
             Err(error) if started.elapsed() < Duration::from_secs(10) => {
@@ -136,7 +137,7 @@ fn ros_subscribe_to_rospy_publisher() {
     let roscore = Roscore::start();
     let _publisher = python(&roscore, PUBLISHER, &["/it/chatter", "20"]);
     let bridge = ros_bridge(&roscore, &["*"]);
-    let mut client = Client::connect(&bridge.socket);
+    let mut client = connect(&bridge.socket);
     ok(client.request(subscribe("/it/chatter", 1, None, Some(32))));
     let (seq, dropped, msg) = next_msg(&mut client, 1, Duration::from_secs(10));
     assert_eq!((seq, dropped), (1, 0));
@@ -169,7 +170,7 @@ fn ros_burst_is_not_lost_silently() {
     const N: u64 = 5000;
     let roscore = Roscore::start();
     let bridge = ros_bridge(&roscore, &["*"]);
-    let mut client = Client::connect(&bridge.socket);
+    let mut client = connect(&bridge.socket);
     // Small queue on purpose: drops must show up in `dropped`, never as silent gaps.
     ok(client.request(subscribe("/it/burst", 1, Some("std_msgs/UInt64"), Some(64))));
     let _burst = python(&roscore, BURST, &[&N.to_string()]);
@@ -191,8 +192,8 @@ fn ros_burst_is_not_lost_silently() {
 fn ros_publish_reaches_rostopic_echo() {
     let roscore = Roscore::start();
     let bridge = ros_bridge(&roscore, &["*"]);
-    let mut client = Client::connect(&bridge.socket);
-    let mut listener = Client::connect(&bridge.socket);
+    let mut client = connect(&bridge.socket);
+    let mut listener = connect(&bridge.socket);
     ok(listener.request(subscribe("/it/cmd_vel", 1, None, Some(32))));
     let mut command = Command::new("/usr/bin/rostopic");
     command.args(["echo", "-n", "1", "/it/cmd_vel"]).stdout(Stdio::piped()).stderr(Stdio::null());
@@ -246,7 +247,7 @@ fn ros_call_rospy_services() {
     let roscore = Roscore::start();
     let _services = python(&roscore, SERVICES, &[]);
     let bridge = ros_bridge(&roscore, &["*"]);
-    let mut client = Client::connect(&bridge.socket);
+    let mut client = connect(&bridge.socket);
     // The type is discovered by a TCPROS probe: the client does not name it.
     let result = until_ok(&mut client, || call("/it/set_bool", json!({"data": true}), None));
     assert_eq!(result["values"], json!({"success": false, "message": "rospy saw True"}));
@@ -304,7 +305,7 @@ fn ros_call_rospy_services() {
 fn ros_params_visible_to_rosparam() {
     let roscore = Roscore::start();
     let bridge = ros_bridge(&roscore, &["*"]);
-    let mut client = Client::connect(&bridge.socket);
+    let mut client = connect(&bridge.socket);
     let set = |name: &str, value: Value| Op::ParamSet { name: name.into(), value };
     let get = |name: &str| Op::ParamGet { name: name.into() };
     ok(client.request(set("/it/speed", json!(7))));
@@ -339,7 +340,7 @@ fn ros_unexposed_names_are_refused() {
     let roscore = Roscore::start();
     let _services = python(&roscore, SERVICES, &[]);
     let bridge = ros_bridge(&roscore, &["subscribe=/ok/*", "param_read=/ok/*"]);
-    let mut client = Client::connect(&bridge.socket);
+    let mut client = connect(&bridge.socket);
     assert_eq!(code(client.request(subscribe("/rosout", 1, None, Some(1)))), ErrorCode::NotAllowed);
     assert_eq!(
         code(client.request(call("/it/set_bool", json!({"data": true}), None))),
@@ -364,7 +365,7 @@ fn ros_unexposed_names_are_refused() {
 fn ros_describe_type() {
     let roscore = Roscore::start();
     let bridge = ros_bridge(&roscore, &["*"]);
-    let mut client = Client::connect(&bridge.socket);
+    let mut client = connect(&bridge.socket);
     let hello = ok(client.request(Op::Hello {
         protocol: 1,
         client: None,
@@ -393,7 +394,7 @@ fn ros_roscore_restart_resumes_subscription() {
     let mut roscore = Roscore::start();
     let publisher = python(&roscore, PUBLISHER, &["/it/chatter", "20"]);
     let bridge = ros_bridge(&roscore, &["*"]);
-    let mut client = Client::connect(&bridge.socket);
+    let mut client = connect(&bridge.socket);
     ok(client.request(subscribe("/it/chatter", 1, None, Some(1000))));
     let (seq, _, _) = next_msg(&mut client, 1, Duration::from_secs(10));
     assert_eq!(seq, 1);
@@ -407,7 +408,7 @@ fn ros_roscore_restart_resumes_subscription() {
         type_name: "std_msgs/String".into(),
         latch: true,
     }));
-    let publish = |client: &mut Client, topic: &str, data: &str| {
+    let publish = |client: &mut RawConnection, topic: &str, data: &str| {
         client.request(Op::Publish {
             topic: topic.into(),
             msg: json!({ "data": data }),
@@ -422,9 +423,9 @@ fn ros_roscore_restart_resumes_subscription() {
     // While the master is down, requests answer ros_unavailable at once.
     let started = Instant::now();
     loop {
-        let reply = client.request(Op::ListTopics { filter: None });
+        let reply = client.request(Op::ListTopics { filter: None }).expect("reply");
         if reply.outcome.is_err() {
-            assert_eq!(code(reply), ErrorCode::RosUnavailable);
+            assert_eq!(code(Ok(reply)), ErrorCode::RosUnavailable);
             break;
         }
         assert!(started.elapsed() < Duration::from_secs(5), "still available");
@@ -437,6 +438,9 @@ fn ros_roscore_restart_resumes_subscription() {
     );
     assert!(asked.elapsed() < Duration::from_secs(1));
 
+    // Messages from before the stop that arrived while waiting for replies are kept by the
+    // connection: drop them, so the next one must come from after the restart.
+    client.take_buffered();
     roscore.restart();
     let _publisher = python(&roscore, PUBLISHER, &["/it/chatter", "20"]);
     // The same subscription resumes: no re-subscribe by the client.
@@ -503,15 +507,15 @@ print('python client OK')
 fn ros_watch_graph_reports_new_topics() {
     let roscore = Roscore::start();
     let bridge = ros_bridge(&roscore, &["/it/*"]);
-    let mut client = Client::connect(&bridge.socket);
+    let mut client = connect(&bridge.socket);
     ok(client.request(Op::WatchGraph {}));
     let _publisher = python(&roscore, PUBLISHER, &["/it/chatter", "20"]);
-    client.stream.set_read_timeout(Some(Duration::from_secs(15))).expect("timeout");
+    client.set_timeout(Some(Duration::from_secs(15)));
     let started = Instant::now();
     let mut seen = Vec::new();
     while !seen.contains(&"/it/chatter".to_owned()) {
         assert!(started.elapsed() < Duration::from_secs(15), "no graph event, saw {seen:?}");
-        if let ServerMessage::Event(Event::Graph { added, .. }, _) = client.recv() {
+        if let ServerMessage::Event(Event::Graph { added, .. }, _) = recv(&mut client) {
             seen.extend(added);
         }
     }
@@ -523,7 +527,7 @@ fn ros_watch_graph_reports_new_topics() {
 fn ros_bridge_started_before_roscore() {
     let mut roscore = Roscore::stopped();
     let bridge = ros_bridge(&roscore, &["*"]);
-    let mut client = Client::connect(&bridge.socket);
+    let mut client = connect(&bridge.socket);
     let hello = ok(client.request(Op::Hello {
         protocol: 1,
         client: None,
@@ -639,8 +643,8 @@ fn ros_slow_master_does_not_stall_publishing_on_other_topics() {
         assert!(started.elapsed() < Duration::from_secs(10), "bridge did not start");
         std::thread::sleep(Duration::from_millis(20));
     }
-    let mut client = Client::connect(&bridge.socket);
-    let publish = |client: &mut Client, n: u64| {
+    let mut client = connect(&bridge.socket);
+    let publish = |client: &mut RawConnection, n: u64| {
         client.request(Op::Publish {
             topic: "/it/fast".into(),
             msg: json!({"data": format!("msg {n}")}),
@@ -658,7 +662,7 @@ fn ros_slow_master_does_not_stall_publishing_on_other_topics() {
     proxy.slow.store(true, Ordering::SeqCst);
     let path = bridge.socket.clone();
     let slow = std::thread::spawn(move || {
-        let mut other = Client::connect(&path);
+        let mut other = connect(&path);
         let started = Instant::now();
         let reply = other.request(Op::Advertise {
             topic: "/it/slow".into(),
