@@ -109,6 +109,13 @@ pub enum BackendError {
     Internal(String),
 }
 
+impl BackendError {
+    /// Publishing without a type on a topic nobody has advertised.
+    pub fn unknown_topic(topic: &str) -> Self {
+        BackendError::NotFound(format!("{topic}` (unknown topic: advertise it or pass `type`"))
+    }
+}
+
 impl From<BackendError> for ErrorBody {
     fn from(error: BackendError) -> Self {
         let code = match error {

@@ -246,9 +246,7 @@ impl Backend for MockBackend {
     ) -> Result<u64, BackendError> {
         let mut state = self.lock()?;
         if type_name.is_none() && !state.topics.contains_key(topic) {
-            return Err(BackendError::NotFound(format!(
-                "{topic}` (unknown topic: advertise it or pass `type`"
-            )));
+            return Err(BackendError::unknown_topic(topic));
         }
         let created = ensure_topic(&mut state, topic, type_name)?;
         let entry =

@@ -646,11 +646,11 @@ impl Backend for RosBackend {
             }
             let type_name = match type_name {
                 Some(t) => t.to_owned(),
-                None => self.shared.topic_type(topic).await?.ok_or_else(|| {
-                    BackendError::NotFound(format!(
-                        "{topic}` (unknown topic: advertise it or pass `type`"
-                    ))
-                })?,
+                None => self
+                    .shared
+                    .topic_type(topic)
+                    .await?
+                    .ok_or_else(|| BackendError::unknown_topic(topic))?,
             };
             self.advertise(topic, &type_name, false).await?;
         }
