@@ -301,6 +301,7 @@ fn measure(invocation: &Invocation, plan: Plan) -> anyhow::Result<Timing> {
         export.path().into(),
         "--min-runs=1".into(),
         format!("--max-runs={max_runs}").into(),
+        // Hidden in hyperfine's --help (1.15 to 1.20 at least), but what sets its budget.
         format!("--min-benchmarking-time={budget}").into(),
     ];
     if plan.warmup {
