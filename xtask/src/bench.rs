@@ -1,20 +1,27 @@
 //! `cargo xtask bench <suite>`: benchmarks of rosdeb against the tools it replaces.
 //!
 //! Each suite is a sibling module (`crawl`, `distro`, `release`, `bridge`). This file
-//! holds what they share: timing whole processes, peak RSS, the machine header, the isolated
-//! `ROS_HOME` with an offline rosdep cache, and Markdown formatting.
+//! holds what they share: timing whole processes with hyperfine ([`hyperfine`]; what must be
+//! reset before each run is its `--prepare` command, the standard output a suite checks comes
+//! from one more, untimed run), peak RSS, the machine header, the isolated `ROS_HOME` with an
+//! offline rosdep cache, and Markdown formatting.
 
 mod bridge;
 mod crawl;
 mod distro;
+mod hyperfine;
 mod release;
+#[cfg(test)]
+mod tests;
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use anyhow::{Context as _, bail};
+
+use hyperfine::Hyperfine;
 
 #[derive(Debug, clap::Subcommand)]
 pub(crate) enum Bench {
@@ -42,15 +49,19 @@ fn bench_dir() -> PathBuf {
     crate::target_dir().join("bench-trees")
 }
 
-/// One command to time: program, arguments, environment, and what to do before each run.
+/// One command to time: program, arguments, environment, working directory, and the command
+/// hyperfine runs before each run (`--prepare`).
 struct Invocation {
     program: PathBuf,
     args: Vec<String>,
     env: Vec<(String, OsString)>,
     /// The working directory (default: inherited).
     cwd: Option<PathBuf>,
-    /// Runs before every execution, outside the timed section (e.g. removing a cache).
-    before_each: Option<Box<dyn Fn() -> anyhow::Result<()>>>,
+    /// Runs before every execution, outside the timed section (e.g. removing a cache): the
+    /// words of one command, run with the same environment and working directory.
+    prepare: Option<Vec<String>>,
+    /// Exit codes that count as success (default: 0 only).
+    success: Vec<i32>,
 }
 
 impl Invocation {
@@ -60,7 +71,8 @@ impl Invocation {
             args: args.iter().map(|&a| a.to_owned()).collect(),
             env: env.to_vec(),
             cwd: None,
-            before_each: None,
+            prepare: None,
+            success: vec![0],
         }
     }
 
@@ -75,37 +87,58 @@ impl Invocation {
         self
     }
 
-    fn before_each(mut self, f: impl Fn() -> anyhow::Result<()> + 'static) -> Invocation {
-        self.before_each = Some(Box::new(f));
+    /// Runs `steps` (each the words of one command) in order before each execution, outside
+    /// the timing; several steps run as one `/bin/sh -c 'A && B'`.
+    fn prepare(mut self, steps: &[&[&str]]) -> Invocation {
+        let words = |step: &[&str]| step.iter().map(|&w| w.to_owned()).collect::<Vec<_>>();
+        self.prepare = match steps {
+            [] => None,
+            [step] => Some(words(step)),
+            _ => {
+                let script: Vec<String> =
+                    steps.iter().map(|step| hyperfine::command_line(step)).collect();
+                Some(vec!["/bin/sh".to_owned(), "-c".to_owned(), script.join(" && ")])
+            }
+        };
         self
+    }
+
+    /// Before each execution, removes `paths` (`rm -rf`).
+    fn removing(self, paths: &[&Path]) -> Invocation {
+        let paths: Vec<String> = paths.iter().map(|p| p.to_string_lossy().into_owned()).collect();
+        let mut step = vec!["/bin/rm", "-rf", "--"];
+        step.extend(paths.iter().map(String::as_str));
+        self.prepare(&[&step])
+    }
+
+    /// Exit codes besides 0 that count as success (e.g. `rosdeb resolve`'s 1 for keys without
+    /// a rule).
+    fn also_succeeds_with(mut self, codes: &[i32]) -> Invocation {
+        self.success.extend(codes);
+        self
+    }
+
+    /// The program and its arguments as words.
+    fn words(&self) -> Vec<String> {
+        let mut words = vec![self.program.to_string_lossy().into_owned()];
+        words.extend(self.args.iter().cloned());
+        words
     }
 
     /// The command line as a user would type it (environment not included).
     fn display(&self) -> String {
-        let mut s = self.program.display().to_string();
-        for arg in &self.args {
-            if arg.contains([' ', '\'', '"', '(', ';']) {
-                s.push_str(&format!(" '{}'", arg.replace('\'', "'\\''")));
-            } else {
-                s.push(' ');
-                s.push_str(arg);
-            }
-        }
-        s
+        hyperfine::command_line(&self.words())
     }
 
-    /// The command, optionally wrapped (`wrapper ARGS... program args...`), with a clean ROS
-    /// environment: every inherited `ROS*` variable is removed before ours are set.
-    fn command(&self, wrapper: Option<(&Path, &[&str])>) -> Command {
-        let mut cmd = match wrapper {
-            Some((wrapper, wrapper_args)) => {
-                let mut cmd = Command::new(wrapper);
-                cmd.args(wrapper_args).arg(&self.program);
-                cmd
-            }
-            None => Command::new(&self.program),
-        };
-        cmd.args(&self.args);
+    /// `program args...` with this invocation's clean ROS environment: every inherited `ROS*`
+    /// variable is removed before ours are set; our working directory; no stdin.
+    fn command(
+        &self,
+        program: impl AsRef<std::ffi::OsStr>,
+        args: &[impl AsRef<std::ffi::OsStr>],
+    ) -> Command {
+        let mut cmd = Command::new(program);
+        cmd.args(args);
         for (key, _) in std::env::vars_os() {
             if key.to_string_lossy().starts_with("ROS") {
                 cmd.env_remove(&key);
@@ -119,22 +152,36 @@ impl Invocation {
         cmd
     }
 
-    /// Runs once (after `before_each`), returning the wall time and the standard output.
-    fn run_once(&self) -> anyhow::Result<(Duration, String)> {
-        if let Some(prepare) = &self.before_each {
-            prepare()?;
-        }
-        let mut cmd = self.command(None);
-        let start = Instant::now();
-        let output = cmd.output().with_context(|| format!("running `{}`", self.display()))?;
-        let elapsed = start.elapsed();
+    /// Runs the prepare command, if any, as hyperfine would.
+    fn run_prepare(&self) -> anyhow::Result<()> {
+        let Some(words) = &self.prepare else { return Ok(()) };
+        let output = self
+            .command(&words[0], &words[1..])
+            .output()
+            .with_context(|| format!("running `{}`", hyperfine::command_line(words)))?;
         if !output.status.success() {
-            let stderr = String::from_utf8_lossy(&output.stderr);
-            let tail: Vec<&str> =
-                stderr.lines().rev().take(5).collect::<Vec<_>>().into_iter().rev().collect();
-            bail!("`{}` exited with {}: {}", self.display(), output.status, tail.join(" / "));
+            bail!(
+                "`{}` (run before `{}`) exited with {}: {}",
+                hyperfine::command_line(words),
+                self.display(),
+                output.status,
+                tail(&output.stderr)
+            );
         }
-        Ok((elapsed, String::from_utf8_lossy(&output.stdout).into_owned()))
+        Ok(())
+    }
+
+    /// One untimed run (after the prepare command); its standard output.
+    fn stdout(&self) -> anyhow::Result<String> {
+        self.run_prepare()?;
+        let output = self
+            .command(&self.program, &self.args)
+            .output()
+            .with_context(|| format!("running `{}`", self.display()))?;
+        if !output.status.code().is_some_and(|c| self.success.contains(&c)) {
+            bail!("`{}` exited with {}: {}", self.display(), output.status, tail(&output.stderr));
+        }
+        Ok(String::from_utf8_lossy(&output.stdout).into_owned())
     }
 
     /// Peak resident set size in KiB of one run, measured by `/usr/bin/time -f %M`.
@@ -143,23 +190,32 @@ impl Invocation {
         if !time.exists() {
             bail!("`/usr/bin/time` is missing (Debian package `time`)");
         }
-        if let Some(prepare) = &self.before_each {
-            prepare()?;
-        }
+        self.run_prepare()?;
         let report = tempfile_path("rss")?;
-        let report_arg = report.to_str().context("temporary path is not UTF-8")?.to_owned();
+        let mut args: Vec<OsString> = ["-f", "%M", "-o"].map(OsString::from).to_vec();
+        args.push(report.clone().into());
+        args.push(self.program.clone().into());
+        args.extend(self.args.iter().map(OsString::from));
         let output = self
-            .command(Some((time, &["-f", "%M", "-o", &report_arg])))
+            .command(time, &args)
             .output()
             .with_context(|| format!("running `{}` under /usr/bin/time", self.display()))?;
         let text = fs_err::read_to_string(&report)?;
         fs_err::remove_file(&report)?;
-        if !output.status.success() {
+        if !output.status.code().is_some_and(|c| self.success.contains(&c)) {
             bail!("`{}` exited with {} under /usr/bin/time", self.display(), output.status);
         }
         let kib = text.lines().last().unwrap_or_default().trim();
         kib.parse().with_context(|| format!("parsing /usr/bin/time output `{kib}`"))
     }
+}
+
+/// The last lines of a command's standard error, on one line.
+fn tail(stderr: &[u8]) -> String {
+    let stderr = String::from_utf8_lossy(stderr);
+    let tail: Vec<&str> =
+        stderr.lines().rev().take(5).collect::<Vec<_>>().into_iter().rev().collect();
+    tail.join(" / ")
 }
 
 /// A fresh path in the bench directory for a short-lived file.
@@ -169,12 +225,15 @@ fn tempfile_path(stem: &str) -> anyhow::Result<PathBuf> {
     Ok(dir.join(format!(".{stem}-{}.tmp", std::process::id())))
 }
 
-/// How many times to run one command.
+/// How many times to run one command (hyperfine's `--warmup`, `--min-runs`, `--max-runs` and
+/// `--min-benchmarking-time`).
 #[derive(Debug, Clone, Copy)]
 struct Plan {
     /// At most this many timed runs.
     max_runs: usize,
-    /// Fewer runs when they would take longer than this in total (at least one run).
+    /// Fewer runs when they would take longer than this in total (at least one run): hyperfine
+    /// runs once, then as many times as fit in the budget by that first run (its prepare
+    /// command included), at most `max_runs` in all.
     budget: Duration,
     /// One untimed run first (fills the tool's cache).
     warmup: bool,
@@ -185,17 +244,26 @@ struct Plan {
 struct Timing {
     /// Wall times, sorted.
     runs: Vec<Duration>,
+    median: Duration,
+    min: Duration,
     max_runs: usize,
 }
 
 impl Timing {
+    /// From wall times measured in-process (at least one).
+    fn from_runs(mut runs: Vec<Duration>, max_runs: usize) -> Timing {
+        runs.sort_unstable();
+        let n = runs.len();
+        let median = if n % 2 == 1 { runs[n / 2] } else { (runs[n / 2 - 1] + runs[n / 2]) / 2 };
+        Timing { min: runs[0], median, runs, max_runs }
+    }
+
     fn median(&self) -> Duration {
-        let n = self.runs.len();
-        if n % 2 == 1 { self.runs[n / 2] } else { (self.runs[n / 2 - 1] + self.runs[n / 2]) / 2 }
+        self.median
     }
 
     fn min(&self) -> Duration {
-        self.runs[0]
+        self.min
     }
 
     /// `96.1 ms (min 90.2 ms)`, `1.15 s (min 1.10 s, 3 runs)`, `135 s (1 run)`.
@@ -209,25 +277,87 @@ impl Timing {
     }
 }
 
-/// Times `invocation` according to `plan`; returns the timing and the first timed run's stdout.
-fn measure(invocation: &Invocation, plan: Plan) -> anyhow::Result<(Timing, String)> {
+/// Times `invocation` according to `plan` with hyperfine (`--shell=none`, stdout through a
+/// pipe and discarded, as a caller reading it would); the runs come from its `--export-json`
+/// file.
+fn measure(invocation: &Invocation, plan: Plan) -> anyhow::Result<Timing> {
+    let hyperfine = Hyperfine::get()?;
+    let export = tempfile::Builder::new()
+        .prefix(".hyperfine-")
+        .suffix(".json")
+        .tempfile_in({
+            let dir = bench_dir();
+            fs_err::create_dir_all(&dir)?;
+            dir
+        })
+        .context("creating hyperfine's export file")?;
+    let max_runs = plan.max_runs.max(1).to_string();
+    let budget = format!("{:.6}", plan.budget.as_secs_f64());
+    let mut args: Vec<OsString> = vec![
+        "--style=none".into(),
+        "--shell=none".into(),
+        "--output=pipe".into(),
+        "--export-json".into(),
+        export.path().into(),
+        "--min-runs=1".into(),
+        format!("--max-runs={max_runs}").into(),
+        // Hidden in hyperfine's --help (1.15 to 1.20 at least), but what sets its budget.
+        format!("--min-benchmarking-time={budget}").into(),
+    ];
     if plan.warmup {
-        invocation.run_once()?;
+        args.push("--warmup=1".into());
     }
-    let (first, stdout) = invocation.run_once()?;
-    let mut runs = vec![first];
-    let affordable = plan.budget.as_secs_f64() / first.as_secs_f64().max(1e-6);
-    #[expect(
-        clippy::cast_possible_truncation,
-        clippy::cast_sign_loss,
-        reason = "clamped to 1..=max_runs"
-    )]
-    let wanted = (affordable.floor() as usize).clamp(1, plan.max_runs.max(1));
-    for _ in 1..wanted {
-        runs.push(invocation.run_once()?.0);
+    if let Some(words) = &invocation.prepare {
+        args.push("--prepare".into());
+        args.push(hyperfine::command_line(words).into());
     }
-    runs.sort_unstable();
-    Ok((Timing { runs, max_runs: plan.max_runs }, stdout))
+    if invocation.success != [0] {
+        args.push("--ignore-failure".into());
+    }
+    args.push("--".into());
+    args.push(invocation.display().into());
+    let output = invocation
+        .command(&hyperfine.path, &args)
+        .output()
+        .with_context(|| format!("running hyperfine on `{}`", invocation.display()))?;
+    if !output.status.success() {
+        bail!(
+            "hyperfine on `{}` exited with {}: {}",
+            invocation.display(),
+            output.status,
+            tail(&output.stderr)
+        );
+    }
+    let runs = hyperfine::Runs::parse(&fs_err::read_to_string(export.path())?)?;
+    if let Some(code) =
+        runs.exit_codes().iter().find(|c| !c.is_some_and(|c| invocation.success.contains(&c)))
+    {
+        bail!(
+            "`{}` exited with {} in a timed run",
+            invocation.display(),
+            code.map_or_else(|| "a signal".to_owned(), |c| format!("exit status {c}"))
+        );
+    }
+    let mut times = runs.times();
+    times.sort_unstable();
+    Ok(Timing { runs: times, median: runs.median(), min: runs.min(), max_runs: plan.max_runs })
+}
+
+/// [`measure`], after one untimed run whose standard output is returned (so a failing command
+/// is reported with its standard error before anything is timed).
+fn measure_with_stdout(invocation: &Invocation, plan: Plan) -> anyhow::Result<(Timing, String)> {
+    let stdout = invocation.stdout()?;
+    Ok((measure(invocation, plan)?, stdout))
+}
+
+/// The header line naming the timer.
+fn timer_header() -> anyhow::Result<String> {
+    let hyperfine = Hyperfine::get()?;
+    Ok(format!(
+        "- timer: hyperfine {} (`--shell=none --output=pipe --export-json`: no shell, stdout \
+         through a pipe; its wall-clock `times`, `median` and `min`)\n",
+        hyperfine.version
+    ))
 }
 
 fn fmt_duration(d: Duration) -> String {

@@ -18,7 +18,7 @@ use anyhow::{Context as _, bail};
 
 use super::{
     Invocation, Plan, RosHome, Timing, bench_dir, deb_version, fmt_count, fmt_duration, fmt_kib,
-    fmt_ratio, machine_header, measure, probe,
+    fmt_ratio, machine_header, measure_with_stdout, probe, timer_header,
 };
 use crate::gen_tree::{self, Meta, Params};
 
@@ -222,6 +222,7 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<()> {
 
     let mut report = String::from("# Benchmark: crawl and dependency queries\n\n");
     report.push_str(&machine_header());
+    report.push_str(&timer_header()?);
     report.push_str(&tools_header(&tools, rosdeb.as_deref()));
     report.push_str(&method_header(args));
 
@@ -261,8 +262,7 @@ fn floor_note(tree: &Path, runs: usize, rows: &[Row]) -> anyhow::Result<String> 
         times.push(time);
         manifests = n;
     }
-    times.sort_unstable();
-    let timing = Timing { runs: times, max_runs: runs };
+    let timing = Timing::from_runs(times, runs);
     eprintln!("cold crawl floor: median {}", fmt_duration(timing.median()));
     let rospack = rows
         .iter()
@@ -290,7 +290,7 @@ System-call floor of a cold crawl of this tree (open, `fstat` and list every dir
 fn daemon(setup: &Setup<'_>, rosdeb: &Path, args: &[&str]) -> anyhow::Result<String> {
     let mut all = vec!["daemon"];
     all.extend(args);
-    Invocation::new(rosdeb, &all, &setup.env).run_once().map(|(_, stdout)| stdout)
+    Invocation::new(rosdeb, &all, &setup.env).stdout()
 }
 
 /// The daemon's size after the runs: watches, packages, peak RSS (`VmHWM`).
@@ -344,7 +344,7 @@ fn run_tree(setup: &Setup<'_>, tools: &[Tool]) -> anyhow::Result<Vec<Row>> {
                 Some(_) if setup.args.skip_slow && is_slow(tool, op) => Outcome::Skipped,
                 Some((invocation, plan)) => {
                     eprint!("[{}] {label} · {}: ", fmt_count(meta.packages as u64), tool.name());
-                    match measure(&invocation, plan) {
+                    match measure_with_stdout(&invocation, plan) {
                         Ok((timing, stdout)) => {
                             eprintln!(
                                 "{} run(s), median {}",
@@ -391,7 +391,7 @@ fn invocation(setup: &Setup<'_>, tool: Tool, op: Op) -> Option<(Invocation, Plan
         budget: Duration::from_secs_f64(setup.args.budget.max(0.0)),
         warmup: op.uses_cache() && tool != Tool::Rospkg,
     };
-    let ros_home = setup.home.path.clone();
+    let ros_home = &setup.home.path;
     let invocation = match tool {
         Tool::Rospack => Invocation::new(ROSPACK, &op.rospack_args(meta), &setup.env),
         // A cold run has no daemon either way: one column says it.
@@ -403,41 +403,41 @@ fn invocation(setup: &Setup<'_>, tool: Tool, op: Op) -> Option<(Invocation, Plan
         }
         Tool::Rospkg => Invocation::new(PYTHON, &["-c", &op.rospkg_script(meta)?], &setup.env),
     };
+    let rosdeb = setup.rosdeb.map(|p| p.to_string_lossy().into_owned());
     let invocation = match (op, tool) {
         (Op::ListCold, Tool::Rospack) => {
-            invocation.before_each(move || remove_rospack_caches(&ros_home))
+            let home = ros_home.to_string_lossy();
+            invocation.prepare(&[&[
+                "/usr/bin/find",
+                &home,
+                "-mindepth",
+                "1",
+                "-maxdepth",
+                "1",
+                "-type",
+                "f",
+                "-name",
+                "rospack_cache_*",
+                "-delete",
+            ]])
         }
         (Op::ListCold, _) => {
-            let stop = Invocation::new(setup.rosdeb?, &["daemon", "stop"], &setup.env);
-            invocation.env("ROSDEB_DAEMON", "0").before_each(move || {
-                stop.run_once()?;
-                let cache = ros_home.join("rosdeb");
-                if cache.exists() {
-                    fs_err::remove_dir_all(&cache)?;
-                }
-                Ok(())
-            })
+            // `rosdeb daemon stop` acts whatever ROSDEB_DAEMON says.
+            let cache = ros_home.join("rosdeb").to_string_lossy().into_owned();
+            invocation.env("ROSDEB_DAEMON", "0").prepare(&[
+                &[rosdeb.as_deref()?, "daemon", "stop"],
+                &["/bin/rm", "-rf", "--", &cache],
+            ])
         }
         (_, Tool::Rosdeb) => {
             // The daemon is opt-in: started here before the first timed run, waited for after.
-            let start = Invocation::new(setup.rosdeb?, &["daemon", "start"], &setup.env);
-            invocation.before_each(move || start.run_once().map(drop))
+            invocation.prepare(&[&[rosdeb.as_deref()?, "daemon", "start"]])
         }
         (_, Tool::RosdebNoDaemon) => invocation.env("ROSDEB_DAEMON", "0"),
         // Warm: the 60 s expiry of rospack's cache must not turn a warm run cold.
         _ => invocation.env("ROS_CACHE_TIMEOUT", "-1"),
     };
     Some((invocation, plan))
-}
-
-fn remove_rospack_caches(ros_home: &Path) -> anyhow::Result<()> {
-    for entry in fs_err::read_dir(ros_home)? {
-        let entry = entry?;
-        if entry.file_name().to_string_lossy().starts_with("rospack_cache_") {
-            fs_err::remove_file(entry.path())?;
-        }
-    }
-    Ok(())
 }
 
 fn lines(stdout: &str) -> BTreeSet<&str> {
@@ -634,12 +634,14 @@ fn tools_header(tools: &[Tool], rosdeb: Option<&Path>) -> String {
 
 fn method_header(args: &Args) -> String {
     format!(
-        "- method: wall clock of whole processes, median (min) of {} runs per tool and operation \
-         (fewer, as marked, when one tool would need more than {:.0} s); stdout captured and cross-checked. \
-         Cold = cache removed before each run (`$ROS_HOME/rospack_cache_*`, `$ROS_HOME/rosdeb`, rosdeb's daemon \
-         stopped and `ROSDEB_DAEMON=0`; the OS page cache stays warm). Warm = after one untimed run, with \
+        "- method: wall clock of whole processes timed by hyperfine, median (min) of {} runs per tool and \
+         operation (fewer, as marked, when one tool would need more than {:.0} s by its first run); stdout of \
+         one more, untimed run (after the same preparation) cross-checked. \
+         Cold = cache removed before each run (hyperfine `--prepare`: `$ROS_HOME/rospack_cache_*`, \
+         `$ROS_HOME/rosdeb`, rosdeb's daemon stopped and `ROSDEB_DAEMON=0`; the OS page cache stays warm). \
+         Warm = after one untimed run (`--warmup 1`), with \
          `ROS_CACHE_TIMEOUT=-1`; for rosdeb, `rosdeb daemon start` (the daemon is opt-in; this starts it once and \
-         returns at once when it already answers) runs before each timed run, outside the timing. \
+         returns at once when it already answers) runs before each timed run (`--prepare`), outside the timing. \
          `ROS_PACKAGE_PATH=<tree>/ws`; every tool appends Debian's `/usr/share` (`ROSDEB_USR_SHARE=1` for rosdeb). \
          rospkg runs `{PYTHON} -c 'import rospkg; ...'` (interpreter start and import included) with an offline \
          two-key rosdep cache in `$ROS_HOME` so that it sees wet dependencies; it has no cache, so it appears only \

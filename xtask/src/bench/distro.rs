@@ -13,7 +13,8 @@ use std::time::Duration;
 use anyhow::{Context as _, bail};
 
 use super::{
-    Invocation, Plan, Timing, deb_version, fmt_duration, fmt_ratio, machine_header, measure,
+    Invocation, Plan, Timing, deb_version, fmt_duration, fmt_ratio, machine_header,
+    measure_with_stdout, timer_header,
 };
 
 const PYTHON: &str = "/usr/bin/python3";
@@ -57,6 +58,7 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<()> {
     }
     let mut report = String::from("# Benchmark: distribution files\n\n");
     report.push_str(&machine_header());
+    report.push_str(&timer_header()?);
     let _ = writeln!(
         report,
         "- tools: Python rosdistro {} (Debian python3-rosdistro, PyYAML {}), rosdeb `{}`",
@@ -69,7 +71,7 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<()> {
         "- method: Python = in-process parse only (`yaml.safe_load` + `create_distribution_file`, start-up and imports \
          excluded), median of {runs}; rosdeb parse = the same step inside `rosdeb distro packages` (its `parse_us` \
          debug log: YAML to the distribution model); rosdeb whole process = `rosdeb distro packages FILE --json` from \
-         exec to exit, output included; medians of {runs}\n",
+         exec to exit (hyperfine, after one warm-up run), output included; medians of {runs}\n",
         runs = args.runs
     );
     report.push_str(
@@ -86,7 +88,7 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<()> {
             &[],
         );
         let plan = Plan { max_runs: args.runs, budget: Duration::from_secs(30), warmup: true };
-        let (ours, stdout) = measure(&invocation, plan)?;
+        let (ours, stdout) = measure_with_stdout(&invocation, plan)?;
         let parse = rosdeb_parse(&rosdeb, &file, args.runs)?;
         let doc: serde_json::Value =
             serde_json::from_str(&stdout).context("parsing rosdeb's --json output")?;
@@ -121,13 +123,16 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// rosdeb's own parse time (its `parse_us` debug log line) over `runs` runs.
+/// rosdeb's own parse time (its `parse_us` debug log line) over `runs` runs. Each run has an
+/// empty cache folder: a parse result read from rosdeb's cache of parse results logs no parse.
 fn rosdeb_parse(rosdeb: &Path, file: &Path, runs: usize) -> anyhow::Result<Timing> {
     let mut times = Vec::new();
     for _ in 0..runs {
+        let cache = tempfile::tempdir().context("creating an empty cache folder")?;
         let output = std::process::Command::new(rosdeb)
             .args(["distro", "packages"])
             .arg(file)
+            .env("XDG_CACHE_HOME", cache.path())
             .env("RUST_LOG", "rospkg::distro=debug")
             .env("NO_COLOR", "1")
             .output()
@@ -141,8 +146,7 @@ fn rosdeb_parse(rosdeb: &Path, file: &Path, runs: usize) -> anyhow::Result<Timin
             .with_context(|| format!("no `parse_us=` in rosdeb's debug log: {stderr}"))?;
         times.push(Duration::from_micros(micros));
     }
-    times.sort_unstable();
-    Ok(Timing { runs: times, max_runs: runs })
+    Ok(Timing::from_runs(times, runs))
 }
 
 /// Runs [`PYTHON_PARSE`]; returns the timings and the package count.
@@ -173,8 +177,7 @@ fn python_parse(file: &Path, distro: &str, runs: usize) -> anyhow::Result<(Timin
             times.push(Duration::from_secs_f64(line.trim().parse().context("a duration")?));
         }
     }
-    times.sort_unstable();
-    Ok((Timing { runs: times, max_runs: runs }, packages))
+    Ok((Timing::from_runs(times, runs), packages))
 }
 
 /// `rosdeb resolve` of every key of rosdep's base.yaml for one target, as one process (the
@@ -192,32 +195,21 @@ fn resolve_all(rosdeb: &Path, data: &Path, runs: usize) -> anyhow::Result<String
     }
     let keys: Vec<String> =
         String::from_utf8_lossy(&output.stdout).lines().map(str::to_owned).collect();
-    let mut times = Vec::new();
-    let mut resolved = 0;
-    for _ in 0..=runs {
-        let mut command = std::process::Command::new(rosdeb);
-        command
-            .arg("resolve")
-            .args(&keys)
-            .args(["--os", "ubuntu:jammy", "--rosdep"])
-            .arg(&base)
-            .arg("--json")
-            .env("ROSDEP_SOURCE_PATH", data.join("rosdep/no-sources"));
-        let start = std::time::Instant::now();
-        let out = command.output().context("running rosdeb resolve")?;
-        times.push(start.elapsed());
-        if out.status.code() != Some(0) && out.status.code() != Some(1) {
-            bail!("rosdeb resolve failed: {}", String::from_utf8_lossy(&out.stderr));
-        }
-        let doc: serde_json::Value =
-            serde_json::from_slice(&out.stdout).context("parsing resolve --json")?;
-        resolved = doc.as_object().map_or(0, |m| {
-            m.values().filter(|v| v["ubuntu:jammy"].get("packages").is_some()).count()
-        });
-    }
-    times.remove(0); // the first run warms the page cache
-    times.sort_unstable();
-    let timing = Timing { runs: times, max_runs: runs };
+    let base_arg = base.to_string_lossy().into_owned();
+    let mut resolve_args = vec!["resolve"];
+    resolve_args.extend(keys.iter().map(String::as_str));
+    resolve_args.extend(["--os", "ubuntu:jammy", "--rosdep", &base_arg, "--json"]);
+    let env = [("ROSDEP_SOURCE_PATH".to_owned(), data.join("rosdep/no-sources").into_os_string())];
+    // Some keys have no rule for the target: exit 1 is expected.
+    let invocation = Invocation::new(rosdeb, &resolve_args, &env).also_succeeds_with(&[1]);
+    // One warm-up run (the page cache), then `runs`.
+    let plan = Plan { max_runs: runs, budget: Duration::from_secs(60), warmup: true };
+    let (timing, stdout) =
+        measure_with_stdout(&invocation, plan).context("timing rosdeb resolve")?;
+    let doc: serde_json::Value = serde_json::from_str(&stdout).context("parsing resolve --json")?;
+    let resolved = doc
+        .as_object()
+        .map_or(0, |m| m.values().filter(|v| v["ubuntu:jammy"].get("packages").is_some()).count());
     Ok(format!(
         "\n`rosdeb resolve` of all {} keys of rosdep's base.yaml for ubuntu:jammy, whole process (target: under 50 ms): \
          {} ({resolved} keys resolve, the rest have no apt rule there)\n",

@@ -26,7 +26,7 @@ use anyhow::{Context as _, bail};
 
 use super::{
     Invocation, Plan, Timing, bench_dir, deb_version, fmt_count, fmt_duration, fmt_ratio,
-    machine_header, measure,
+    machine_header, measure, measure_with_stdout, timer_header,
 };
 
 const BLOOM: &str = "/usr/bin/bloom-generate";
@@ -150,6 +150,7 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<()> {
         "# Benchmark: release (debian/ generation, .deb, apt, the release workflow)\n\n",
     );
     report.push_str(&machine_header());
+    report.push_str(&timer_header()?);
     let _ = writeln!(
         report,
         "- tools: bloom {} (Debian python3-bloom), rosdep {}, dpkg-deb {}, rosdeb `{}`",
@@ -170,7 +171,8 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<()> {
         );
     }
     report.push_str(
-        "- method: every tool timed as a whole process from exec to exit; medians (min) of the \
+        "- method: every tool timed as a whole process from exec to exit by hyperfine (what is \
+         removed before each run: its `--prepare` command, not timed); medians (min) of the \
          runs given in each cell; ratio = peer median / rosdeb median\n",
     );
     if args.parts.contains(&Part::Generate) {
@@ -259,7 +261,7 @@ fn generate(args: &Args, rosdeb: &Path, dir: &Path) -> anyhow::Result<String> {
             &env,
         );
         let plan = Plan { max_runs: args.gen_runs, budget: Duration::from_secs(10), warmup: true };
-        let (ours_timing, _) = measure(&ours, plan)?;
+        let ours_timing = measure(&ours, plan)?;
         let our_control = fs_err::read_to_string(ours_out.join("debian/control"))?;
         let our_changelog = fs_err::read_to_string(ours_out.join("debian/changelog"))?;
         let our_version = our_changelog.split(['(', ')']).nth(1).unwrap_or_default().to_owned();
@@ -290,15 +292,10 @@ fn generate(args: &Args, rosdeb: &Path, dir: &Path) -> anyhow::Result<String> {
             &env,
         )
         .current_dir(&copy)
-        .before_each(move || {
-            if debian.exists() {
-                fs_err::remove_dir_all(&debian)?;
-            }
-            Ok(())
-        });
+        .removing(&[&debian]);
         let plan =
             Plan { max_runs: args.bloom_runs, budget: Duration::from_secs(30), warmup: false };
-        let (bloom_timing, _) = measure(&bloom, plan)?;
+        let bloom_timing = measure(&bloom, plan)?;
         let their_control = fs_err::read_to_string(copy.join("debian/control"))?;
         let their_changelog = fs_err::read_to_string(copy.join("debian/changelog"))?;
         let their_version = their_changelog.split(['(', ')']).nth(1).unwrap_or_default();
@@ -385,7 +382,7 @@ fn generate(args: &Args, rosdeb: &Path, dir: &Path) -> anyhow::Result<String> {
     batch_args.extend(["--distro", "noetic", "--os", "ubuntu:focal", "--out", &batch_out]);
     let batch = Invocation::new(rosdeb, &batch_args, &env);
     let plan = Plan { max_runs: args.gen_runs, budget: Duration::from_secs(10), warmup: true };
-    let (batch_timing, _) = measure(&batch, plan)?;
+    let batch_timing = measure(&batch, plan)?;
     let count = u32::try_from(PACKAGES.len()).unwrap_or(1);
     let per_package = batch_timing.median() / count;
     let bloom_per_package = bloom_total / count;
@@ -444,17 +441,12 @@ fn cold_generate(
         &out,
     ];
     let parsed = work.join("home/.cache/rosdeb/parsed");
-    let cold = Invocation::new(rosdeb, &args, env).before_each(move || {
-        if parsed.exists() {
-            fs_err::remove_dir_all(&parsed)?;
-        }
-        Ok(())
-    });
+    let cold = Invocation::new(rosdeb, &args, env).removing(&[&parsed]);
     let plan = Plan { max_runs: 5, budget: Duration::from_secs(10), warmup: false };
-    let (cold, _) = measure(&cold, plan)?;
+    let cold = measure(&cold, plan)?;
     let warm = Invocation::new(rosdeb, &args, env);
     let plan = Plan { max_runs: 5, budget: Duration::from_secs(10), warmup: true };
-    let (warm, _) = measure(&warm, plan)?;
+    let warm = measure(&warm, plan)?;
     Ok((cold.median(), warm.median()))
 }
 
@@ -502,7 +494,7 @@ fn deb_build(args: &Args, rosdeb: &Path, dir: &Path) -> anyhow::Result<String> {
         &env,
     );
     let plan = Plan { max_runs: args.deb_runs, budget: Duration::from_secs(60), warmup: true };
-    let (ours_timing, stdout) = measure(&ours, plan)?;
+    let (ours_timing, stdout) = measure_with_stdout(&ours, plan)?;
     let our_deb = PathBuf::from(stdout.trim());
 
     // dpkg-deb's tree: the same files (hard links) plus DEBIAN/ holding rosdeb's control and
@@ -522,7 +514,7 @@ fn deb_build(args: &Args, rosdeb: &Path, dir: &Path) -> anyhow::Result<String> {
         &["--root-owner-group", "-Zxz", "-z6", "--build", &root_arg, &their_arg],
         &env,
     );
-    let (dpkg_timing, _) = measure(&dpkg, plan)?;
+    let dpkg_timing = measure(&dpkg, plan)?;
     let identical = fs_err::read(&our_deb)? == fs_err::read(&their_deb)?;
     let size = fs_err::metadata(&our_deb)?.len();
     eprintln!(
@@ -622,15 +614,9 @@ fn publish(args: &Args, rosdeb: &Path, dir: &Path) -> anyhow::Result<String> {
     cli.extend(debs.iter().map(String::as_str));
     cli.extend(["--repo", &repo_arg, "--codename", "focal", "--arch", "amd64"]);
     let env = vec![("SOURCE_DATE_EPOCH".to_owned(), OsString::from(EPOCH))];
-    let removed = repo.clone();
-    let invocation = Invocation::new(rosdeb, &cli, &env).before_each(move || {
-        if removed.exists() {
-            fs_err::remove_dir_all(&removed)?;
-        }
-        Ok(())
-    });
+    let invocation = Invocation::new(rosdeb, &cli, &env).removing(&[&repo]);
     let plan = Plan { max_runs: args.publish_runs, budget: Duration::from_secs(60), warmup: true };
-    let (timing, stdout) = measure(&invocation, plan)?;
+    let (timing, stdout) = measure_with_stdout(&invocation, plan)?;
     let added = stdout.lines().filter(|l| l.starts_with("added ")).count();
     eprintln!("[publish] rosdeb {}", fmt_duration(timing.median()));
 
@@ -720,8 +706,10 @@ fn workflow(args: &Args, rosdeb: &Path, dir: &Path) -> anyhow::Result<String> {
         vec!["bloom", "common_msgs", "--distro", "noetic", "--distro-file", &distro_arg];
     bloom_args.extend(rosdep_args.iter().map(String::as_str));
     let bloom = Invocation::new(rosdeb, &bloom_args, &env);
-    let bloomed = bloom.run_once();
-    if let Ok((took, _)) = &bloomed {
+    // Setup, run exactly once; its time is reported by the way.
+    let once = Plan { max_runs: 1, budget: Duration::ZERO, warmup: false };
+    let bloomed = measure(&bloom, once).map(|timing| timing.median());
+    if let Ok(took) = &bloomed {
         eprintln!("[workflow] rosdeb bloom common_msgs: {}", fmt_duration(*took));
     }
 
@@ -736,21 +724,15 @@ fn workflow(args: &Args, rosdeb: &Path, dir: &Path) -> anyhow::Result<String> {
     build_args.extend(rosdep_args.iter().cloned());
     build_args.extend(["--out".to_owned(), build_out.to_string_lossy().into_owned()]);
     let build_refs: Vec<&str> = build_args.iter().map(String::as_str).collect();
-    let removed = build_out.clone();
-    let build = Invocation::new(rosdeb, &build_refs, &env).before_each(move || {
-        if removed.exists() {
-            fs_err::remove_dir_all(&removed)?;
-        }
-        Ok(())
-    });
+    let build = Invocation::new(rosdeb, &build_refs, &env).removing(&[&build_out]);
     let heavy =
         Plan { max_runs: args.workflow_runs, budget: Duration::from_secs(300), warmup: false };
-    let (build_timing, build_stdout) = measure(&build, heavy)?;
+    let (build_timing, build_stdout) = measure_with_stdout(&build, heavy)?;
     let built = build_stdout.lines().filter(|l| l.ends_with(".deb")).count();
     eprintln!("[workflow] rosdeb build: {}", fmt_duration(build_timing.median()));
 
     // (b)-(d): `rosdeb release`, when this rosdeb has it.
-    let has_release = Invocation::new(rosdeb, &["release", "--help"], &env).run_once().is_ok();
+    let has_release = Invocation::new(rosdeb, &["release", "--help"], &env).stdout().is_ok();
     let release_work = work.join("release-work");
     let repo = work.join("repo");
     let mut release_args: Vec<String> =
@@ -771,15 +753,8 @@ fn workflow(args: &Args, rosdeb: &Path, dir: &Path) -> anyhow::Result<String> {
         let why = format!("the release repository could not be made: {e:#}");
         (unavailable(&why), unavailable(&why))
     } else {
-        let (w, r) = (release_work.clone(), repo.clone());
-        let from_scratch = Invocation::new(rosdeb, &release_refs, &env).before_each(move || {
-            for d in [&w, &r] {
-                if d.exists() {
-                    fs_err::remove_dir_all(d)?;
-                }
-            }
-            Ok(())
-        });
+        let from_scratch =
+            Invocation::new(rosdeb, &release_refs, &env).removing(&[&release_work, &repo]);
         let scratch = Row::from(measure(&from_scratch, heavy));
         let again = if matches!(scratch, Row::Measured(..)) {
             let nothing_changed = Invocation::new(rosdeb, &release_refs, &env);
@@ -811,7 +786,7 @@ fn workflow(args: &Args, rosdeb: &Path, dir: &Path) -> anyhow::Result<String> {
         ];
         let plan_cmd = Invocation::new(rosdeb, &plan_args, &env);
         let plan = Plan { max_runs: 10, budget: Duration::from_secs(10), warmup: true };
-        Row::from(measure(&plan_cmd, plan))
+        Row::from(measure_with_stdout(&plan_cmd, plan))
     } else {
         unavailable("this rosdeb has no `release` command yet")
     };
@@ -838,7 +813,7 @@ fn workflow(args: &Args, rosdeb: &Path, dir: &Path) -> anyhow::Result<String> {
          distribution file and `--sources fixtures/data/manifests`. (a) and (b): up to {} run(s) \
          each; (c) up to 5; (d) one warm-up, then up to 10.\n",
         match &bloomed {
-            Ok((took, _)) => format!("took {}", fmt_duration(*took)),
+            Ok(took) => format!("took {}", fmt_duration(*took)),
             Err(_) => "⚠ failed".to_owned(),
         },
         rules
@@ -890,16 +865,26 @@ fn workflow(args: &Args, rosdeb: &Path, dir: &Path) -> anyhow::Result<String> {
     Ok(out)
 }
 
-/// One row of the workflow table: measured, or why not.
+/// One row of the workflow table: measured (with the standard output of an untimed run when
+/// the row checks it), or why not.
 enum Row {
-    Measured(Timing, String),
+    Measured(Timing, Option<String>),
     Unavailable(String),
+}
+
+impl From<anyhow::Result<Timing>> for Row {
+    fn from(result: anyhow::Result<Timing>) -> Row {
+        match result {
+            Ok(timing) => Row::Measured(timing, None),
+            Err(e) => Row::Unavailable(format!("failed: {e:#}")),
+        }
+    }
 }
 
 impl From<anyhow::Result<(Timing, String)>> for Row {
     fn from(result: anyhow::Result<(Timing, String)>) -> Row {
         match result {
-            Ok((timing, stdout)) => Row::Measured(timing, stdout),
+            Ok((timing, stdout)) => Row::Measured(timing, Some(stdout)),
             Err(e) => Row::Unavailable(format!("failed: {e:#}")),
         }
     }
@@ -937,7 +922,7 @@ impl Row {
     /// For the plan: whether the output is a JSON document, and its node count when it has a
     /// `nodes` list.
     fn json_check(&self) -> String {
-        let Row::Measured(_, stdout) = self else { return String::new() };
+        let Row::Measured(_, Some(stdout)) = self else { return String::new() };
         match serde_json::from_str::<serde_json::Value>(stdout) {
             Ok(doc) => match doc.get("nodes").and_then(serde_json::Value::as_array) {
                 Some(nodes) => {
