@@ -25,12 +25,10 @@
 //! download costs at most the limit in memory.
 
 use std::collections::{BTreeMap, HashMap};
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
-use anyhow::Context as _;
 use rospkg::distro as rdistro;
 use sha2::{Digest as _, Sha256};
 
@@ -618,25 +616,4 @@ fn parsed_kind(kind: &str, fetched: &Fetched) -> String {
 /// Lowercase hex sha256.
 pub fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
-}
-
-/// Writes `bytes` to `path` through a temporary file in the same folder and a rename, creating
-/// the folder; a reader sees the old file or the new one, never half of one.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    fs_err::create_dir_all(dir)?;
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".rosdeb-tmp")
-        .tempfile_in(dir)
-        .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
-    tmp.write_all(bytes)
-        .and_then(|()| tmp.as_file().sync_all())
-        .with_context(|| format!("cannot write {}", tmp.path().display()))?;
-    tmp.persist(path).map_err(|e| {
-        anyhow::Error::new(e.error).context(format!("cannot write {}", path.display()))
-    })?;
-    Ok(())
 }

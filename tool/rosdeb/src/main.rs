@@ -11,6 +11,7 @@
 
 #![allow(unreachable_pub)] // a binary crate: `pub` marks each module's interface to the others
 
+mod atomic_write;
 mod commands;
 mod compat;
 mod context;

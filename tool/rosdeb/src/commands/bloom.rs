@@ -18,6 +18,7 @@ use serde::Serialize;
 
 use super::debian::{PackageSource, load_templates, release_facts, render, ros_version_by_name};
 use super::resolve::{RuleInputs, load_rules, require_distro};
+use crate::atomic_write::{Readers, write_atomic};
 use crate::exit::{Hinted, Status};
 
 /// `rosdeb bloom` arguments.
@@ -254,11 +255,7 @@ pub fn run(args: Args) -> anyhow::Result<Status> {
             &outcome.packages,
         )
         .ok_or_else(|| anyhow::anyhow!("{path}: the release section disappeared"))?;
-        let dir =
-            out.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
-        let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
-        tmp.write_all(patch.as_bytes())?;
-        tmp.persist(out).with_context(|| format!("writing `{}`", out.display()))?;
+        write_atomic(out, patch.as_bytes(), Readers::Everyone)?;
     }
 
     let text = if args.json {

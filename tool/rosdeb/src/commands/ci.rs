@@ -39,11 +39,11 @@ mod plan;
 mod tests;
 
 use std::io::{Read as _, Write as _};
-use std::os::unix::fs::PermissionsExt as _;
 use std::path::PathBuf;
 
 use anyhow::Context as _;
 
+use crate::atomic_write::{Readers, write_atomic};
 use crate::exit::{Hinted, Status};
 use crate::json::ReleasePlan;
 
@@ -174,20 +174,8 @@ fn generate(args: GenerateArgs) -> anyhow::Result<Status> {
 
     match &args.out {
         None => std::io::stdout().lock().write_all(yaml.as_bytes())?,
-        Some(out) => {
-            let dir = out
-                .parent()
-                .filter(|p| !p.as_os_str().is_empty())
-                .unwrap_or(std::path::Path::new("."));
-            let context = || format!("writing `{}`", out.display());
-            let mut tmp = tempfile::NamedTempFile::new_in(dir).with_context(context)?;
-            tmp.write_all(yaml.as_bytes()).with_context(context)?;
-            // A file for the repository, not a secret: tempfile makes it 0600.
-            tmp.as_file()
-                .set_permissions(std::fs::Permissions::from_mode(0o644))
-                .with_context(context)?;
-            tmp.persist(out).with_context(context)?;
-        }
+        // A file for the repository, not a secret.
+        Some(out) => write_atomic(out, yaml.as_bytes(), Readers::Everyone)?,
     }
 
     let mut summary = format!(

@@ -10,6 +10,7 @@ use std::path::PathBuf;
 use anyhow::Context as _;
 use clap_complete::Shell;
 
+use crate::atomic_write::{Readers, write_atomic};
 use crate::exit::Status;
 
 /// `rosdeb completions` arguments.
@@ -64,9 +65,7 @@ fn write_pages(
         .render(&mut page)
         .with_context(|| format!("rendering the man page of `{name}`"))?;
     let path = dir.join(format!("{name}.1"));
-    let mut file = tempfile::NamedTempFile::new_in(dir)?;
-    file.write_all(&page)?;
-    file.persist(&path).with_context(|| format!("writing `{}`", path.display()))?;
+    write_atomic(&path, &page, Readers::Everyone)?;
     written.push(path);
     for sub in command.get_subcommands().filter(|s| !s.is_hide_set()) {
         if sub.get_name() == "help" {

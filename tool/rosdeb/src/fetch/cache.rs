@@ -11,7 +11,8 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use super::{sha256_hex, write_atomic};
+use super::sha256_hex;
+use crate::atomic_write::{Readers, write_atomic};
 
 /// The metadata file's format version.
 const META_SCHEMA: u32 = 1;
@@ -93,10 +94,10 @@ impl Cache {
                 .map_or(0, |d| d.as_secs()),
         };
         let (body_path, meta_path) = self.paths(url);
-        write_atomic(&body_path, body)?;
+        write_atomic(&body_path, body, Readers::Owner)?;
         let mut json = serde_json::to_vec_pretty(&meta)?;
         json.push(b'\n');
-        write_atomic(&meta_path, &json)?;
+        write_atomic(&meta_path, &json, Readers::Owner)?;
         Ok(meta)
     }
 }

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use super::write_atomic;
+use crate::atomic_write::{Readers, write_atomic};
 use crate::exit::Hinted;
 
 /// The lock file's format version.
@@ -69,7 +69,7 @@ impl Lock {
 
     /// Writes the lock to `path` through a temporary file and a rename.
     pub fn write(&self, path: &Path) -> anyhow::Result<()> {
-        write_atomic(path, self.to_text().as_bytes())
+        write_atomic(path, self.to_text().as_bytes(), Readers::Everyone)
     }
 
     /// Checks `sha256` of `source` against the lock (for `--frozen`); `lock_path` names the file.

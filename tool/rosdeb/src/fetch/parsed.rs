@@ -14,7 +14,8 @@ use std::sync::OnceLock;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use super::{sha256_hex, write_atomic};
+use super::sha256_hex;
+use crate::atomic_write::{Readers, write_atomic};
 
 /// A folder of parse results.
 #[derive(Debug, Clone)]
@@ -72,7 +73,7 @@ impl ParsedCache {
     /// logged and otherwise ignored).
     pub fn store(&self, kind: &str, sha256: &str, bytes: &[u8]) {
         let Some(file) = self.file(kind, sha256) else { return };
-        if let Err(e) = write_atomic(&file, bytes) {
+        if let Err(e) = write_atomic(&file, bytes, Readers::Owner) {
             tracing::debug!("not caching the parse result in {}: {e:#}", file.display());
         }
     }

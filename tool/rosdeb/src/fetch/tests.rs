@@ -73,16 +73,6 @@ fn damaged_cache_entries_read_as_missing() {
 }
 
 #[test]
-fn atomic_write_leaves_no_temporary_files() {
-    let dir = tmp();
-    let path = dir.path().join("sub/dir/file");
-    write_atomic(&path, b"one").unwrap();
-    write_atomic(&path, b"two").unwrap();
-    assert_eq!(fs_err::read(&path).unwrap(), b"two");
-    assert_eq!(files_in(&dir.path().join("sub/dir")), ["file"]);
-}
-
-#[test]
 fn lock_text_is_sorted_and_round_trips() {
     let mut lock = Lock::new();
     lock.inputs.insert("z.yaml".into(), "22".into());

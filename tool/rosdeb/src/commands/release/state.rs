@@ -7,6 +7,8 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::atomic_write::{Readers, write_atomic};
+
 /// A built package.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub(super) struct Built {
@@ -80,5 +82,5 @@ fn read<T: for<'de> Deserialize<'de>>(path: &Path) -> Option<T> {
 }
 
 fn write<T: Serialize>(path: &Path, value: &T) -> anyhow::Result<()> {
-    crate::fetch::write_atomic(path, &serde_json::to_vec_pretty(value)?)
+    write_atomic(path, &serde_json::to_vec_pretty(value)?, Readers::Owner)
 }
