@@ -19,6 +19,23 @@ use crate::backend::{Fanout, Payload};
 /// Longest wait for `requestTopic`, the TCP connection and the publisher's header.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// Why a publisher connection ended early (logged; the link is retried after a while).
+#[derive(Debug, thiserror::Error)]
+enum LinkError {
+    #[error("no answer within {CONNECT_TIMEOUT:?}")]
+    Timeout(#[from] tokio::time::error::Elapsed),
+    #[error("requestTopic: {0}")]
+    Request(#[from] super::master::CallError),
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+    #[error("publisher refused: {0}")]
+    Refused(String),
+    #[error("their message definition: {0}")]
+    Definition(#[from] bridge_rosmsg::Error),
+    #[error("background task failed: {0}")]
+    Task(#[from] tokio::task::JoinError),
+}
+
 /// How long a failed publisher connection waits before it may be tried again.
 const RETRY_AFTER: Duration = Duration::from_secs(3);
 
@@ -74,7 +91,7 @@ async fn link(shared: Arc<Shared>, topic: String, uri: String) {
     }
 }
 
-async fn run_link(shared: &Arc<Shared>, topic: &str, uri: &str) -> anyhow::Result<()> {
+async fn run_link(shared: &Arc<Shared>, topic: &str, uri: &str) -> Result<(), LinkError> {
     let slave = Api::new(uri, &shared.caller_id);
     let request = topic.to_owned();
     let (host, port) = tokio::time::timeout(
@@ -104,7 +121,7 @@ async fn run_link(shared: &Arc<Shared>, topic: &str, uri: &str) -> anyhow::Resul
     tokio::io::AsyncWriteExt::write_all(&mut stream, &header).await?;
     let fields = tokio::time::timeout(CONNECT_TIMEOUT, tcpros::read_header(&mut stream)).await??;
     if let Some(error) = fields.get("error") {
-        anyhow::bail!("publisher refused: {error}");
+        return Err(LinkError::Refused(error.clone()));
     }
     let their_type = fields.get("type").cloned().unwrap_or_default();
     let their_md5 = fields.get("md5sum").cloned().unwrap_or_default();
@@ -145,7 +162,7 @@ async fn decoder(
     their_type: &str,
     their_md5: &str,
     fields: &HashMap<String, String>,
-) -> anyhow::Result<Arc<MsgType>> {
+) -> Result<Arc<MsgType>, LinkError> {
     if let Some(local) = local.filter(|t| t.md5sum() == their_md5 && t.name() == their_type) {
         return Ok(local);
     }
