@@ -44,6 +44,12 @@ pub(crate) fn run(bench: Bench) -> anyhow::Result<()> {
     }
 }
 
+/// A path as a report shows it: relative to the repository when inside it (a report names no
+/// folder of the machine it ran on).
+fn shown(path: &Path) -> String {
+    path.strip_prefix(crate::project_root()).unwrap_or(path).display().to_string()
+}
+
 /// Where benchmark trees and their `ROS_HOME`s live (never outside `target/`).
 fn bench_dir() -> PathBuf {
     crate::target_dir().join("bench-trees")

@@ -173,7 +173,7 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<()> {
          under `{PYTHON}`; bridge `{}` (release) with `--backend ros --allow '*'`; clients: the \
          pure-Python client (`bridge/python/bench/bench_client.py`, `{PYTHON}`)",
         deb_version("ros-core"),
-        bridge.display()
+        super::shown(&bridge)
     );
     let _ = writeln!(
         report,

@@ -620,7 +620,7 @@ fn tools_header(tools: &[Tool], rosdeb: Option<&Path>) -> String {
                     &["-C", &crate::project_root().to_string_lossy(), "status", "--porcelain"],
                 )
                 .is_some_and(|s| !s.is_empty());
-                let path = rosdeb.map(|p| p.display().to_string()).unwrap_or_default();
+                let path = rosdeb.map(super::shown).unwrap_or_default();
                 writeln!(
                     s,
                     "- rosdeb: `{path} rospack` (release build of {commit}{}); warm queries answered by its index daemon",
@@ -658,15 +658,13 @@ fn method_header(args: &Args) -> String {
 
 fn section(setup: &Setup<'_>, tree: &Path, tools: &[Tool], rows: &[Row]) -> String {
     let meta = &setup.meta;
-    let root = crate::project_root();
-    let shown = tree.strip_prefix(&root).unwrap_or(tree);
     let mut s = format!("\n## {} packages\n\n", fmt_count(meta.packages as u64));
     let _ = writeln!(
         s,
         "Tree `{}` (seed {}): {} wet + {} dry packages in {} stacks, {} metapackage(s), {} edges, {} files; \
          deep package `{}` (closure {}, {} dependency paths; Σ {} paths over all packages), \
          root `{}` ({} dependents, {} direct), `find` target `{}`.\n",
-        shown.display(),
+        super::shown(tree),
         meta.params.seed,
         fmt_count(meta.wet as u64),
         fmt_count(meta.dry as u64),

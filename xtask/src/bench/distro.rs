@@ -64,7 +64,7 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<()> {
         "- tools: Python rosdistro {} (Debian python3-rosdistro, PyYAML {}), rosdeb `{}`",
         deb_version("python3-rosdistro"),
         deb_version("python3-yaml"),
-        rosdeb.display()
+        super::shown(&rosdeb)
     );
     let _ = writeln!(
         report,

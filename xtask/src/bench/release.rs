@@ -157,8 +157,7 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<()> {
         deb_version("python3-bloom"),
         deb_version("python3-rosdep2"),
         deb_version("dpkg"),
-        // Relative to the repository: the report names no path of this machine.
-        rosdeb.strip_prefix(crate::project_root()).unwrap_or(rosdeb).display()
+        super::shown(rosdeb)
     );
     if prebuilt {
         let path = rosdeb.to_string_lossy();
@@ -816,11 +815,7 @@ fn workflow(args: &Args, rosdeb: &Path, dir: &Path) -> anyhow::Result<String> {
             Ok(took) => format!("took {}", fmt_duration(*took)),
             Err(_) => "⚠ failed".to_owned(),
         },
-        rules
-            .iter()
-            .map(|r| { format!("`{}`", r.strip_prefix(&root).unwrap_or(r).display()) })
-            .collect::<Vec<_>>()
-            .join(", "),
+        rules.iter().map(|r| format!("`{}`", super::shown(r))).collect::<Vec<_>>().join(", "),
         args.workflow_runs
     );
     out.push_str("| row | rosdeb | ratio to (a) | target | check |\n|---|---|---|---|---|\n");
